@@ -1,0 +1,23 @@
+import { Logger, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard.js';
+
+@Module({
+  providers: [
+    {
+      provide: ADMIN_TOKEN,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => {
+        if (config.adminToken) return config.adminToken;
+        const token = randomBytes(24).toString('base64url');
+        new Logger('Auth').warn(`ADMIN_TOKEN is not set; this run's admin token is ${token}`);
+        return token;
+      },
+    },
+    { provide: APP_GUARD, useClass: AdminTokenGuard },
+  ],
+})
+export class AuthModule {}

@@ -1,0 +1,58 @@
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  /** One message, or one per bad field. */
+  message: string | string[];
+}
+
+/** Every error leaves in one shape; faults are logged and their details kept from the client. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    const statusCode = statusOf(exception);
+    const error = STATUS_CODES[statusCode] ?? 'Error';
+    if (statusCode >= 500 && !(exception instanceof HttpException)) {
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
+      return { statusCode, error, message: 'Internal server error' };
+    }
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'object' && body !== null && 'message' in body
+          ? (body as { message: string | string[] }).message
+          : exception.message;
+      return { statusCode, error, message };
+    }
+    // Errors from Express middleware, such as a body that is not JSON, carry their own status.
+    return { statusCode, error, message: (exception as Error).message };
+  }
+}
+
+function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const status = (exception as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 600
+    ? status
+    : HttpStatus.INTERNAL_SERVER_ERROR;
+}

@@ -1,0 +1,22 @@
+import { Transform } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { IsOptionalNotNull } from './validation.js';
+
+// Query values arrive as strings: only plain digit strings become numbers; anything else fails IsInt.
+const digitsToNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
+
+export class PaginationQuery {
+  @IsOptionalNotNull()
+  @Transform(digitsToNumber)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  @IsOptionalNotNull()
+  @Transform(digitsToNumber)
+  @IsInt()
+  @Min(0)
+  offset: number = 0;
+}

@@ -1,0 +1,44 @@
+import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validateSync, ValidateIf, type ValidatorOptions } from 'class-validator';
+
+/** The same rules for REST bodies, query strings and job data. */
+export const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: true,
+};
+
+/** May be left out, but never null. */
+export const IsOptionalNotNull = () => ValidateIf((_object, value) => value !== undefined);
+
+/** One message per bad field, nested fields named by their path. */
+export function describeErrors(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      parent ? `${parent}.${message}` : message,
+    );
+    return [...own, ...describeErrors(error.children ?? [], path)];
+  });
+}
+
+export const validationPipe = new ValidationPipe({
+  ...VALIDATOR_OPTIONS,
+  transform: true,
+  exceptionFactory: (errors) => new BadRequestException(describeErrors(errors)),
+});
+
+/** Checks untrusted data against a DTO class: the instance, or the list of problems. */
+export function validatePlain<T extends object>(
+  cls: ClassConstructor<T>,
+  data: unknown,
+): { value: T; problems?: undefined } | { value?: undefined; problems: string[] } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return { problems: ['data must be a JSON object'] };
+  }
+  const value = plainToInstance(cls, data);
+  const errors = validateSync(value, VALIDATOR_OPTIONS);
+  return errors.length > 0 ? { problems: describeErrors(errors) } : { value };
+}

@@ -1,0 +1,251 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { Clock } from '../clock/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import {
+  remainingUses,
+  UNLIMITED,
+  type Coupon,
+  type CounterName,
+  type Limit,
+  type Remaining,
+  type RepeatCounts,
+} from '../domain/coupon.js';
+import { NOTHING_REMAINING } from '../domain/outcome.js';
+import { decide, type RejectionReason } from '../domain/decide.js';
+import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.js';
+import { RedemptionService } from '../redemptions/redemption.service.js';
+import { CouponStore, type Page } from '../store/coupon-store.js';
+import type { CreateCouponDto, RepeatCountsDto, UpdateCouponDto } from './coupon.dto.js';
+
+export interface CouponView {
+  code: string;
+  discountPercentage: number;
+  startsAt: string | null;
+  expiresAt: string;
+  active: boolean;
+  description: string | null;
+  repeatCounts: RepeatCounts;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UsageCount {
+  used: number;
+  limit: Limit;
+  remaining: number | null;
+}
+
+/** How often an update is retried when another change lands between its read and its write. */
+const MAX_UPDATE_ATTEMPTS = 5;
+
+@Injectable()
+export class CouponsService {
+  constructor(
+    private readonly store: CouponStore,
+    private readonly clock: Clock,
+    private readonly redemptions: RedemptionService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(dto: CreateCouponDto): Promise<CouponView> {
+    const now = this.clock.now();
+    const startsAt = this.toInstant(dto.startsAt, 'start');
+    const expiresAt = this.toInstant(dto.expiresAt, 'end')!;
+    if (expiresAt <= now) throw new BadRequestException(['expiresAt must be in the future']);
+    this.checkWindow(startsAt, expiresAt);
+    const coupon: Coupon = {
+      code: dto.code,
+      discountPercentage: dto.discountPercentage,
+      startsAt,
+      expiresAt,
+      active: dto.active ?? true,
+      description: dto.description ?? null,
+      repeatCounts: { ...UNLIMITED, ...withoutUndefined(dto.repeatCounts ?? {}) },
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    if (!(await this.store.createCoupon(coupon))) {
+      throw new ConflictException(`Coupon ${coupon.code} already exists`);
+    }
+    return this.view(coupon);
+  }
+
+  async list(offset: number, limit: number): Promise<Page<CouponView>> {
+    const page = await this.store.listCoupons(offset, limit);
+    return { items: page.items.map((coupon) => this.view(coupon)), total: page.total };
+  }
+
+  async get(code: string): Promise<CouponView> {
+    return this.view(await this.find(code));
+  }
+
+  async update(code: string, dto: UpdateCouponDto): Promise<CouponView> {
+    const changes = withoutUndefined(dto);
+    if (Object.keys(changes).length === 0) {
+      throw new BadRequestException([
+        'give at least one of discountPercentage, startsAt, expiresAt, active, description',
+      ]);
+    }
+    return this.view(
+      await this.change(code, (coupon) => {
+        const startsAt =
+          dto.startsAt === undefined ? coupon.startsAt : this.toInstant(dto.startsAt, 'start');
+        const expiresAt =
+          dto.expiresAt === undefined ? coupon.expiresAt : this.toInstant(dto.expiresAt, 'end')!;
+        this.checkWindow(startsAt, expiresAt);
+        return {
+          ...coupon,
+          discountPercentage: dto.discountPercentage ?? coupon.discountPercentage,
+          startsAt,
+          expiresAt,
+          active: dto.active ?? coupon.active,
+          description: dto.description === undefined ? coupon.description : dto.description,
+        };
+      }),
+    );
+  }
+
+  async remove(code: string): Promise<void> {
+    if (!(await this.store.deleteCoupon(code))) throw this.notFound(code);
+  }
+
+  async repeatCounts(code: string) {
+    return this.repeatCountsView(await this.find(code));
+  }
+
+  async setRepeatCounts(code: string, dto: RepeatCountsDto) {
+    const changes = withoutUndefined(dto);
+    if (Object.keys(changes).length === 0) {
+      throw new BadRequestException([
+        'give at least one of globalTotal, userTotal, userDaily, userWeekly',
+      ]);
+    }
+    const coupon = await this.change(code, (current) => ({
+      ...current,
+      repeatCounts: { ...current.repeatCounts, ...changes },
+    }));
+    return this.repeatCountsView(coupon);
+  }
+
+  async usage(
+    code: string,
+    userId: string,
+  ): Promise<Record<'userTotal' | 'userDaily' | 'userWeekly', UsageCount>> {
+    const coupon = await this.find(code);
+    if (!(await this.redemptions.isUserKnown(userId)))
+      throw new NotFoundException(`User ${userId} not found`);
+    const used = await this.store.getUsage(code, userId, this.periodsNow());
+    const remaining = remainingUses(coupon.repeatCounts, used);
+    const count = (name: CounterName): UsageCount => ({
+      used: used[name],
+      limit: coupon.repeatCounts[name],
+      remaining: remaining[name],
+    });
+    return {
+      userTotal: count('userTotal'),
+      userDaily: count('userDaily'),
+      userWeekly: count('userWeekly'),
+    };
+  }
+
+  /**
+   * A dry run of a redemption: what the worker would decide now, consuming nothing. Without a
+   * user, only the coupon-level rules apply and the per-user counts are those of a fresh user.
+   */
+  async validate(
+    code: string,
+    userId: string | undefined,
+  ): Promise<{ valid: boolean; reason?: RejectionReason; remaining: Remaining }> {
+    const now = this.clock.now();
+    const coupon = await this.store.getCoupon(code);
+    const userKnown = userId === undefined || (await this.redemptions.isUserKnown(userId));
+    const used = await this.store.getUsage(code, userId, periodsAt(now, this.config.couponTz));
+    const decision = decide({ coupon, userKnown, used, now });
+    const remaining = coupon ? remainingUses(coupon.repeatCounts, used) : NOTHING_REMAINING;
+    return decision.status === 'accepted'
+      ? { valid: true, remaining }
+      : { valid: false, reason: decision.reason, remaining };
+  }
+
+  private async find(code: string): Promise<Coupon> {
+    const coupon = await this.store.getCoupon(code);
+    if (!coupon) throw this.notFound(code);
+    return coupon;
+  }
+
+  /** Read, change and write back, again if another change landed in between. */
+  private async change(code: string, apply: (coupon: Coupon) => Coupon): Promise<Coupon> {
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.find(code);
+      const next = { ...apply(current), updatedAt: this.clock.now() };
+      const result = await this.store.saveCoupon(next, current.version);
+      if (result === 'saved') return { ...next, version: current.version + 1 };
+      if (result === 'not-found') throw this.notFound(code);
+    }
+    throw new ConflictException(`Coupon ${code} is being changed by others; try again`);
+  }
+
+  private async repeatCountsView(coupon: Coupon) {
+    const used = await this.store.getUsage(coupon.code, undefined, this.periodsNow());
+    return {
+      ...limitsView(coupon.repeatCounts),
+      globalUsed: used.globalTotal,
+      globalRemaining: remainingUses(coupon.repeatCounts, used).globalTotal,
+    };
+  }
+
+  private periodsNow() {
+    return periodsAt(this.clock.now(), this.config.couponTz);
+  }
+
+  private toInstant(input: string | null | undefined, edge: 'start' | 'end'): number | null {
+    return input == null ? null : couponDateToInstant(input, this.config.couponTz, edge);
+  }
+
+  private checkWindow(startsAt: number | null, expiresAt: number): void {
+    if (startsAt !== null && startsAt >= expiresAt) {
+      throw new BadRequestException(['startsAt must be before expiresAt']);
+    }
+  }
+
+  private notFound(code: string) {
+    return new NotFoundException(`Coupon ${code} not found`);
+  }
+
+  private view(coupon: Coupon): CouponView {
+    const zone = this.config.couponTz;
+    return {
+      code: coupon.code,
+      discountPercentage: coupon.discountPercentage,
+      startsAt: coupon.startsAt === null ? null : formatInZone(coupon.startsAt, zone),
+      expiresAt: formatInZone(coupon.expiresAt, zone),
+      active: coupon.active,
+      description: coupon.description,
+      repeatCounts: limitsView(coupon.repeatCounts),
+      createdAt: formatInZone(coupon.createdAt, zone),
+      updatedAt: formatInZone(coupon.updatedAt, zone),
+    };
+  }
+}
+
+/** The limits in the order admins set them. */
+function limitsView(limits: RepeatCounts): RepeatCounts {
+  return {
+    globalTotal: limits.globalTotal,
+    userTotal: limits.userTotal,
+    userDaily: limits.userDaily,
+    userWeekly: limits.userWeekly,
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,64 @@
+/** The four repeat counts, in the order their limits are checked. */
+export const COUNTER_NAMES = ['globalTotal', 'userTotal', 'userWeekly', 'userDaily'] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+/** A limit on uses; null means unlimited. */
+export type Limit = number | null;
+export type RepeatCounts = Record<CounterName, Limit>;
+/** Uses counted so far, in the current day and week for the window counters. */
+export type UsageCounts = Record<CounterName, number>;
+/** Uses left under each limit; null means unlimited. */
+export type Remaining = Record<CounterName, number | null>;
+
+export const MAX_REPEAT_COUNT = 2 ** 31 - 1;
+export const COUPON_CODE_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
+
+export const UNLIMITED: RepeatCounts = {
+  globalTotal: null,
+  userTotal: null,
+  userWeekly: null,
+  userDaily: null,
+};
+
+export const NO_USAGE: UsageCounts = { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 };
+
+export interface Coupon {
+  /** Upper-case; codes match case-insensitively. */
+  code: string;
+  discountPercentage: number;
+  /** Epoch milliseconds of the first valid instant, or null for "already started". */
+  startsAt: number | null;
+  /** Epoch milliseconds of the last valid instant. */
+  expiresAt: number;
+  active: boolean;
+  description: string | null;
+  repeatCounts: RepeatCounts;
+  createdAt: number;
+  updatedAt: number;
+  /** Bumped on every change, so a redemption never commits against limits that have changed. */
+  version: number;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  createdAt: number;
+}
+
+export function normalizeCouponCode(code: string): string {
+  return code.toUpperCase();
+}
+
+export function remainingUses(limits: RepeatCounts, used: UsageCounts): Remaining {
+  const left = (name: CounterName) => {
+    const limit = limits[name];
+    return limit === null ? null : Math.max(0, limit - used[name]);
+  };
+  return {
+    globalTotal: left('globalTotal'),
+    userTotal: left('userTotal'),
+    userWeekly: left('userWeekly'),
+    userDaily: left('userDaily'),
+  };
+}

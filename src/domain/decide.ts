@@ -1,0 +1,66 @@
+import {
+  COUNTER_NAMES,
+  type Coupon,
+  type CounterName,
+  type RepeatCounts,
+  type UsageCounts,
+} from './coupon.js';
+
+/** Why a redemption is refused; when several apply, the first in this order is reported. */
+export const REJECTION_REASONS = [
+  'COUPON_NOT_FOUND',
+  'COUPON_INACTIVE',
+  'COUPON_NOT_STARTED',
+  'COUPON_EXPIRED',
+  'USER_NOT_FOUND',
+  'GLOBAL_LIMIT_REACHED',
+  'USER_TOTAL_LIMIT_REACHED',
+  'USER_WEEKLY_LIMIT_REACHED',
+  'USER_DAILY_LIMIT_REACHED',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export const LIMIT_REASONS: Record<CounterName, RejectionReason> = {
+  globalTotal: 'GLOBAL_LIMIT_REACHED',
+  userTotal: 'USER_TOTAL_LIMIT_REACHED',
+  userWeekly: 'USER_WEEKLY_LIMIT_REACHED',
+  userDaily: 'USER_DAILY_LIMIT_REACHED',
+};
+
+export type Decision = { status: 'accepted' } | { status: 'rejected'; reason: RejectionReason };
+
+/** The coupon-level and user-level rules, which use no counters. */
+export function eligibility(
+  coupon: Coupon | undefined,
+  userKnown: boolean,
+  now: number,
+): RejectionReason | null {
+  if (!coupon) return 'COUPON_NOT_FOUND';
+  if (!coupon.active) return 'COUPON_INACTIVE';
+  if (coupon.startsAt !== null && now < coupon.startsAt) return 'COUPON_NOT_STARTED';
+  if (now > coupon.expiresAt) return 'COUPON_EXPIRED';
+  if (!userKnown) return 'USER_NOT_FOUND';
+  return null;
+}
+
+/** The first counter with no use left under its limit, in reason order; null when all have room. */
+export function firstFullCounter(limits: RepeatCounts, used: UsageCounts): CounterName | null {
+  for (const name of COUNTER_NAMES) {
+    const limit = limits[name];
+    if (limit !== null && used[name] >= limit) return name;
+  }
+  return null;
+}
+
+/** Whether one more use is allowed now. A pure function: the caller supplies state and time. */
+export function decide(input: {
+  coupon: Coupon | undefined;
+  userKnown: boolean;
+  used: UsageCounts;
+  now: number;
+}): Decision {
+  const ineligible = eligibility(input.coupon, input.userKnown, input.now);
+  if (ineligible) return { status: 'rejected', reason: ineligible };
+  const full = firstFullCounter(input.coupon!.repeatCounts, input.used);
+  return full ? { status: 'rejected', reason: LIMIT_REASONS[full] } : { status: 'accepted' };
+}

@@ -1,0 +1,82 @@
+import {
+  remainingUses,
+  type CounterName,
+  type Remaining,
+  type RepeatCounts,
+  type UsageCounts,
+} from './coupon.js';
+import { LIMIT_REASONS, type RejectionReason } from './decide.js';
+
+/** One request to use a coupon, as order systems send it. */
+export interface RedemptionRequest {
+  /** Upper-case once it has passed through the service. */
+  couponCode: string;
+  userId: string;
+  orderId?: string;
+}
+
+/** The decision on one request; the `redeem` job's return value. */
+export interface RedemptionOutcome {
+  status: 'accepted' | 'rejected';
+  reason?: RejectionReason;
+  couponCode: string;
+  userId: string;
+  orderId?: string;
+  discountPercentage?: number;
+  /** Uses left after this decision; null = unlimited. */
+  remaining: Remaining;
+  processedAt: string;
+}
+
+/** Nothing is left of a coupon that does not exist. */
+export const NOTHING_REMAINING: Remaining = {
+  globalTotal: 0,
+  userTotal: 0,
+  userWeekly: 0,
+  userDaily: 0,
+};
+
+function identity(request: RedemptionRequest) {
+  return {
+    couponCode: request.couponCode,
+    userId: request.userId,
+    ...(request.orderId !== undefined && { orderId: request.orderId }),
+  };
+}
+
+export function rejectedOutcome(
+  request: RedemptionRequest,
+  reason: RejectionReason,
+  remaining: Remaining,
+  now: number,
+): RedemptionOutcome {
+  return {
+    status: 'rejected',
+    reason,
+    ...identity(request),
+    remaining,
+    processedAt: new Date(now).toISOString(),
+  };
+}
+
+/** The outcome of a counter check: `full` names the counter that refused, `used` the counts after it. */
+export function counterOutcome(
+  request: RedemptionRequest,
+  commit: {
+    full: CounterName | null;
+    used: UsageCounts;
+    limits: RepeatCounts;
+    discountPercentage: number;
+  },
+  now: number,
+): RedemptionOutcome {
+  const remaining = remainingUses(commit.limits, commit.used);
+  if (commit.full) return rejectedOutcome(request, LIMIT_REASONS[commit.full], remaining, now);
+  return {
+    status: 'accepted',
+    ...identity(request),
+    discountPercentage: commit.discountPercentage,
+    remaining,
+    processedAt: new Date(now).toISOString(),
+  };
+}

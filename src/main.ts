@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
+import { EmbeddedRedis } from './redis/embedded-redis.js';
+import { Redis } from 'ioredis';
+
+const logger = new Logger('Bootstrap');
+
+function readConfig(): AppConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Invalid configuration: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+async function ensureReachable(url: string): Promise<void> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    console.error(`Cannot reach Redis at ${redact(url)}: ${(error as Error).message}`);
+    process.exit(1);
+  } finally {
+    client.disconnect();
+  }
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+const config = readConfig();
+let embedded: EmbeddedRedis | undefined;
+if (config.redisUrl) {
+  await ensureReachable(config.redisUrl);
+} else {
+  embedded = await EmbeddedRedis.start();
+  config.redisUrl = embedded.url;
+  logger.log(
+    `REDIS_URL is unset: started an embedded throwaway redis-server at ${embedded.url} (nothing is kept)`,
+  );
+}
+
+const app = await NestFactory.create(AppModule.forRoot(config));
+app.enableShutdownHooks();
+if (embedded) {
+  const redis = embedded;
+  process.once('exit', () => redis.stop());
+}
+await app.listen(config.port);
+logger.log(`Coupon Code Service listening on port ${config.port}`);

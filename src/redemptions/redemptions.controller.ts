@@ -1,0 +1,56 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { RedeemDto } from './redeem.dto.js';
+import { RedemptionQueueService } from './redemption-queue.service.js';
+
+@Controller('redemptions')
+export class RedemptionsController {
+  constructor(private readonly redemptions: RedemptionQueueService) {}
+
+  /** 201 accepted, 422 rejected (both with the outcome), 202 with the job id while undecided. */
+  @Post()
+  async redeem(@Body() body: RedeemDto, @Res({ passthrough: true }) res: Response) {
+    const { jobId, settlement } = await this.redemptions.submit({ ...body });
+    switch (settlement.kind) {
+      case 'decided':
+        res.status(
+          settlement.outcome.status === 'accepted'
+            ? HttpStatus.CREATED
+            : HttpStatus.UNPROCESSABLE_ENTITY,
+        );
+        return settlement.outcome;
+      case 'failed':
+        throw new ServiceUnavailableException(
+          `Redemption job ${jobId} failed: ${settlement.error}`,
+        );
+      case 'pending':
+        res.status(HttpStatus.ACCEPTED);
+        return { jobId, status: 'pending' };
+    }
+  }
+
+  @Get(':jobId')
+  async find(@Param('jobId') jobId: string) {
+    const status = await this.redemptions.status(jobId);
+    switch (status.kind) {
+      case 'decided':
+        return status.outcome;
+      case 'failed':
+        return { jobId, status: 'failed', error: status.error };
+      case 'pending':
+        return { jobId, status: 'pending' };
+      case 'unknown':
+        throw new NotFoundException(`No redemption job ${jobId}`);
+    }
+  }
+}

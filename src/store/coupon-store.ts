@@ -1,0 +1,68 @@
+import type { Coupon, RepeatCounts, UsageCounts, User } from '../domain/coupon.js';
+import type { RedemptionOutcome, RedemptionRequest } from '../domain/outcome.js';
+import type { Periods } from '../domain/periods.js';
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** One atomic check-and-commit of a redemption that passed the coupon- and user-level rules. */
+export interface RedeemAttempt {
+  request: RedemptionRequest;
+  /** The coupon version the caller read; the commit happens only if it is still current. */
+  couponVersion: number;
+  limits: RepeatCounts;
+  discountPercentage: number;
+  periods: Periods;
+  now: number;
+}
+
+/** Returned by `redeem` when the coupon changed (or went) since the caller read it: read and try again. */
+export const STALE_COUPON = 'stale-coupon';
+
+export type SaveResult = 'saved' | 'not-found' | 'conflict';
+export type CreateUserResult = 'created' | 'id-taken' | 'email-taken';
+
+/**
+ * Where coupons, users, usage and redemption outcomes live. The rules are not here: the domain
+ * decides, and the store offers reads, writes and one atomic primitive (`redeem`).
+ */
+export abstract class CouponStore {
+  /** False when the code is taken. */
+  abstract createCoupon(coupon: Coupon): Promise<boolean>;
+  abstract getCoupon(code: string): Promise<Coupon | undefined>;
+  /** Sorted by code. */
+  abstract listCoupons(offset: number, limit: number): Promise<Page<Coupon>>;
+  /** Writes `coupon` with version `expectedVersion + 1` if the stored one still has `expectedVersion`. */
+  abstract saveCoupon(coupon: Coupon, expectedVersion: number): Promise<SaveResult>;
+  /** Removes the coupon with its usage and outcomes; false when there was none. */
+  abstract deleteCoupon(code: string): Promise<boolean>;
+
+  abstract createUser(user: User): Promise<CreateUserResult>;
+  abstract getUser(id: string): Promise<User | undefined>;
+  /** Sorted by id. */
+  abstract listUsers(offset: number, limit: number): Promise<Page<User>>;
+
+  /** Uses so far; window counters count only in the given day and week. No userId: user counts are 0. */
+  abstract getUsage(
+    code: string,
+    userId: string | undefined,
+    periods: Periods,
+  ): Promise<UsageCounts>;
+
+  /** The first outcome recorded for this coupon and order, if any. */
+  abstract findOutcome(code: string, orderId: string): Promise<RedemptionOutcome | undefined>;
+  /**
+   * Records a rejection that counted nothing, unless an outcome for the same order exists; returns
+   * the outcome that stands. Requests without orderId are not recorded.
+   */
+  abstract recordOutcome(outcome: RedemptionOutcome): Promise<RedemptionOutcome>;
+  /**
+   * In one atomic step: if the order already has an outcome, return it; if the coupon is no longer
+   * at `couponVersion`, return STALE_COUPON; otherwise check every counter against its limit in
+   * order, and either count one use on all of them or name the first that is full. The outcome is
+   * recorded for the order in the same step.
+   */
+  abstract redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON>;
+}
