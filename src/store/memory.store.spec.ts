@@ -1,0 +1,4 @@
+import { describeCouponStore } from '../../test/store-contract.js';
+import { MemoryCouponStore } from './memory.store.js';
+
+describeCouponStore('memory', async () => new MemoryCouponStore());

@@ -1,0 +1,278 @@
+import { UNLIMITED, type Coupon, type RepeatCounts, type User } from '../src/domain/coupon.js';
+import { rejectedOutcome, NOTHING_REMAINING } from '../src/domain/outcome.js';
+import type { Periods } from '../src/domain/periods.js';
+import { STALE_COUPON, type CouponStore, type RedeemAttempt } from '../src/store/coupon-store.js';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const TODAY: Periods = { day: '2026-11-25', week: '2026-W48' };
+const TOMORROW: Periods = { day: '2026-11-26', week: '2026-W48' };
+const NEXT_MONDAY: Periods = { day: '2026-11-30', week: '2026-W49' };
+
+export function coupon(code: string, limits: Partial<RepeatCounts> = {}): Coupon {
+  return {
+    code,
+    discountPercentage: 15,
+    startsAt: null,
+    expiresAt: Date.parse('2027-01-31T23:59:59.999Z'),
+    active: true,
+    description: null,
+    repeatCounts: { ...UNLIMITED, ...limits },
+    createdAt: NOW,
+    updatedAt: NOW,
+    version: 1,
+  };
+}
+
+const user = (id: string, email = `${id}@example.com`): User => ({
+  id,
+  name: id,
+  email,
+  createdAt: NOW,
+});
+
+/** The behaviour every CouponStore must have; run against each implementation. */
+export function describeCouponStore(
+  name: string,
+  makeStore: () => Promise<CouponStore>,
+  cleanup?: () => Promise<void>,
+) {
+  describe(`${name} store contract`, () => {
+    let store: CouponStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterAll(async () => cleanup?.());
+
+    const attempt = (
+      c: Coupon,
+      userId: string,
+      orderId?: string,
+      periods = TODAY,
+    ): RedeemAttempt => ({
+      request: { couponCode: c.code, userId, ...(orderId !== undefined && { orderId }) },
+      couponVersion: c.version,
+      limits: c.repeatCounts,
+      discountPercentage: c.discountPercentage,
+      periods,
+      now: NOW,
+    });
+
+    describe('coupons', () => {
+      it('creates once per code and reads back what it stored', async () => {
+        expect(await store.createCoupon(coupon('AAA'))).toBe(true);
+        expect(await store.createCoupon({ ...coupon('AAA'), discountPercentage: 50 })).toBe(false);
+        expect(await store.getCoupon('AAA')).toEqual(coupon('AAA'));
+        expect(await store.getCoupon('NOPE')).toBeUndefined();
+      });
+
+      it('lists by code, a page at a time', async () => {
+        for (const code of ['CCC', 'AAA', 'BBB']) await store.createCoupon(coupon(code));
+        const page = await store.listCoupons(1, 1);
+        expect(page.total).toBe(3);
+        expect(page.items.map((c) => c.code)).toEqual(['BBB']);
+      });
+
+      it('saves only over the version it was read at, and bumps the version', async () => {
+        await store.createCoupon(coupon('AAA'));
+        expect(await store.saveCoupon({ ...coupon('AAA'), discountPercentage: 20 }, 1)).toBe(
+          'saved',
+        );
+        expect(await store.getCoupon('AAA')).toMatchObject({ discountPercentage: 20, version: 2 });
+        expect(await store.saveCoupon({ ...coupon('AAA'), discountPercentage: 30 }, 1)).toBe(
+          'conflict',
+        );
+        expect(await store.saveCoupon(coupon('NOPE'), 1)).toBe('not-found');
+      });
+
+      it('deletes a coupon with its usage', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        expect(await store.deleteCoupon('AAA')).toBe(true);
+        expect(await store.deleteCoupon('AAA')).toBe(false);
+        await store.createCoupon(c);
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({
+          globalTotal: 0,
+          userTotal: 0,
+          userWeekly: 0,
+          userDaily: 0,
+        });
+        expect(await store.findOutcome('AAA', 'o1')).toBeUndefined();
+      });
+    });
+
+    describe('users', () => {
+      it('refuses a taken id and a taken email in any case', async () => {
+        expect(await store.createUser(user('u1', 'Ann@Example.com'))).toBe('created');
+        expect(await store.createUser(user('u1', 'other@example.com'))).toBe('id-taken');
+        expect(await store.createUser(user('u2', 'ann@example.COM'))).toBe('email-taken');
+        expect(await store.getUser('u1')).toEqual(user('u1', 'Ann@Example.com'));
+        expect(await store.listUsers(0, 10)).toEqual({
+          items: [user('u1', 'Ann@Example.com')],
+          total: 1,
+        });
+      });
+    });
+
+    describe('redeem', () => {
+      it('counts one use on every counter and reports what is left', async () => {
+        const c = coupon('AAA', { globalTotal: 10, userTotal: 5, userWeekly: 4, userDaily: 3 });
+        await store.createCoupon(c);
+        const outcome = await store.redeem(attempt(c, 'u1', 'o1'));
+        expect(outcome).toMatchObject({
+          status: 'accepted',
+          couponCode: 'AAA',
+          userId: 'u1',
+          orderId: 'o1',
+          discountPercentage: 15,
+          remaining: { globalTotal: 9, userTotal: 4, userWeekly: 3, userDaily: 2 },
+        });
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({
+          globalTotal: 1,
+          userTotal: 1,
+          userWeekly: 1,
+          userDaily: 1,
+        });
+        expect(await store.getUsage('AAA', undefined, TODAY)).toEqual({
+          globalTotal: 1,
+          userTotal: 0,
+          userWeekly: 0,
+          userDaily: 0,
+        });
+      });
+
+      it('accepts up to a limit exactly and names the first full counter', async () => {
+        const c = coupon('AAA', { userTotal: 3, userDaily: 2 });
+        await store.createCoupon(c);
+        const outcomes = [];
+        for (let i = 0; i < 4; i++) outcomes.push(await store.redeem(attempt(c, 'u1', `o${i}`)));
+        expect(outcomes.map((o) => (o === STALE_COUPON ? o : (o.reason ?? o.status)))).toEqual([
+          'accepted',
+          'accepted',
+          'USER_DAILY_LIMIT_REACHED',
+          'USER_DAILY_LIMIT_REACHED',
+        ]);
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({
+          globalTotal: 2,
+          userDaily: 2,
+        });
+      });
+
+      it('checks the limits it is given in reason order', async () => {
+        const c = coupon('AAA', { globalTotal: 1, userTotal: 1, userWeekly: 1, userDaily: 1 });
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1'));
+        expect(await store.redeem(attempt(c, 'u1'))).toMatchObject({
+          reason: 'GLOBAL_LIMIT_REACHED',
+        });
+        const userLimits = { ...c, repeatCounts: { ...c.repeatCounts, globalTotal: null } };
+        expect(await store.redeem(attempt(userLimits, 'u1'))).toMatchObject({
+          reason: 'USER_TOTAL_LIMIT_REACHED',
+        });
+      });
+
+      it('returns the first outcome for an order and counts it once', async () => {
+        const c = coupon('AAA', { globalTotal: 1 });
+        await store.createCoupon(c);
+        const first = await store.redeem(attempt(c, 'u1', 'o1'));
+        const again = await store.redeem(attempt(c, 'u1', 'o1'));
+        expect(again).toEqual(first);
+        expect(await store.findOutcome('AAA', 'o1')).toEqual(first);
+        expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(1);
+        expect(await store.redeem(attempt(c, 'u2', 'o2'))).toMatchObject({
+          reason: 'GLOBAL_LIMIT_REACHED',
+        });
+      });
+
+      it('keeps a rejection as the first outcome of its order', async () => {
+        const c = coupon('AAA', { userDaily: 0 });
+        await store.createCoupon(c);
+        const first = await store.redeem(attempt(c, 'u1', 'o1'));
+        const raised = { ...c, repeatCounts: { ...c.repeatCounts, userDaily: 5 } };
+        expect(await store.redeem(attempt(raised, 'u1', 'o1'))).toEqual(first);
+        expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
+      });
+
+      it('counts each request without an orderId', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1'));
+        await store.redeem(attempt(c, 'u1'));
+        expect((await store.getUsage('AAA', 'u1', TODAY)).userTotal).toBe(2);
+      });
+
+      it('refuses to commit against a coupon that changed or went since it was read', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        await store.saveCoupon({ ...c, repeatCounts: { ...c.repeatCounts, globalTotal: 0 } }, 1);
+        expect(await store.redeem(attempt(c, 'u1', 'o1'))).toBe(STALE_COUPON);
+        expect(await store.findOutcome('AAA', 'o1')).toBeUndefined();
+        await store.deleteCoupon('AAA');
+        expect(await store.redeem(attempt(c, 'u1', 'o2'))).toBe(STALE_COUPON);
+        expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
+      });
+
+      it('counts window uses only in their own day and week', async () => {
+        const c = coupon('AAA', { userDaily: 1, userWeekly: 2 });
+        await store.createCoupon(c);
+        expect(await store.redeem(attempt(c, 'u1', 'o1', TODAY))).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await store.redeem(attempt(c, 'u1', 'o2', TODAY))).toMatchObject({
+          reason: 'USER_DAILY_LIMIT_REACHED',
+        });
+        expect(await store.getUsage('AAA', 'u1', TOMORROW)).toEqual({
+          globalTotal: 1,
+          userTotal: 1,
+          userWeekly: 1,
+          userDaily: 0,
+        });
+        expect(await store.redeem(attempt(c, 'u1', 'o3', TOMORROW))).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await store.redeem(attempt(c, 'u2', 'o4', TOMORROW))).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await store.getUsage('AAA', 'u1', TOMORROW)).toMatchObject({
+          userWeekly: 2,
+          userDaily: 1,
+        });
+        expect(await store.redeem(attempt(c, 'u1', 'o5', TOMORROW))).toMatchObject({
+          reason: 'USER_WEEKLY_LIMIT_REACHED',
+        });
+        expect(await store.getUsage('AAA', 'u1', NEXT_MONDAY)).toEqual({
+          globalTotal: 3,
+          userTotal: 2,
+          userWeekly: 0,
+          userDaily: 0,
+        });
+      });
+
+      it('keeps caps exact when many redemptions arrive at once', async () => {
+        const c = coupon('AAA', { globalTotal: 25, userDaily: 2 });
+        await store.createCoupon(c);
+        const outcomes = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => store.redeem(attempt(c, `u${i % 20}`, `o${i}`))),
+        );
+        const accepted = outcomes.filter((o) => o !== STALE_COUPON && o.status === 'accepted');
+        expect(accepted).toHaveLength(25);
+        for (let u = 0; u < 20; u++) {
+          expect((await store.getUsage('AAA', `u${u}`, TODAY)).userDaily).toBeLessThanOrEqual(2);
+        }
+        expect((await store.getUsage('AAA', undefined, TODAY)).globalTotal).toBe(25);
+      });
+    });
+
+    describe('recordOutcome', () => {
+      it('keeps the first outcome of an order', async () => {
+        await store.createCoupon(coupon('AAA'));
+        const request = { couponCode: 'AAA', userId: 'u1', orderId: 'o1' };
+        const first = rejectedOutcome(request, 'USER_NOT_FOUND', NOTHING_REMAINING, NOW);
+        expect(await store.recordOutcome(first)).toEqual(first);
+        const second = rejectedOutcome(request, 'COUPON_INACTIVE', NOTHING_REMAINING, NOW + 1);
+        expect(await store.recordOutcome(second)).toEqual(first);
+        expect(await store.findOutcome('AAA', 'o1')).toEqual(first);
+      });
+    });
+  });
+}
