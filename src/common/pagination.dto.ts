@@ -9,14 +9,14 @@ const digitsToNumber = ({ value }: { value: unknown }) =>
 export class PaginationQuery {
   @IsOptionalNotNull()
   @Transform(digitsToNumber)
-  @IsInt()
   @Min(1)
   @Max(100)
+  @IsInt()
   limit: number = 20;
 
   @IsOptionalNotNull()
   @Transform(digitsToNumber)
-  @IsInt()
   @Min(0)
+  @IsInt()
   offset: number = 0;
 }

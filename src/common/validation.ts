@@ -2,7 +2,11 @@ import { BadRequestException, ValidationPipe, type ValidationError } from '@nest
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, ValidateIf, type ValidatorOptions } from 'class-validator';
 
-/** The same rules for REST bodies, query strings and job data. */
+/**
+ * The same rules for REST bodies, query strings and job data. Only the first failing check of a
+ * field is reported, and class-validator runs the decorator nearest the property first: so DTOs
+ * put the type check (IsString, IsInt...) last, just above the property.
+ */
 export const VALIDATOR_OPTIONS: ValidatorOptions = {
   whitelist: true,
   forbidNonWhitelisted: true,

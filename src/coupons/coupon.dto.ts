@@ -49,14 +49,14 @@ export class RepeatCountsDto {
 }
 
 export class CreateCouponDto {
-  @IsString()
   @Matches(COUPON_CODE_PATTERN, { message: 'code must be 3-64 characters of A-Z, 0-9, _ and -' })
   @Transform(upperCase)
+  @IsString()
   code!: string;
 
-  @IsNumber({ allowNaN: false, allowInfinity: false })
   @IsPositive()
   @Max(100)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   discountPercentage!: number;
 
   @IsOptional()
@@ -71,23 +71,23 @@ export class CreateCouponDto {
   active?: boolean;
 
   @IsOptional()
-  @IsString()
   @MaxLength(500)
+  @IsString()
   description?: string | null;
 
   @IsOptionalNotNull()
-  @IsObject()
   @ValidateNested()
   @Type(() => RepeatCountsDto)
+  @IsObject()
   repeatCounts?: RepeatCountsDto;
 }
 
 /** The fields PATCH /coupons/:code may change; null clears startsAt and description. */
 export class UpdateCouponDto {
   @IsOptionalNotNull()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
   @IsPositive()
   @Max(100)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   discountPercentage?: number;
 
   @IsOptional()
@@ -103,14 +103,14 @@ export class UpdateCouponDto {
   active?: boolean;
 
   @IsOptional()
-  @IsString()
   @MaxLength(500)
+  @IsString()
   description?: string | null;
 }
 
 export class ValidateQuery {
   @IsOptionalNotNull()
-  @IsString()
   @Length(1, 128)
+  @IsString()
   userId?: string;
 }

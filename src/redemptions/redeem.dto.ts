@@ -4,16 +4,16 @@ import type { RedeemJobData } from './redemption.contract.js';
 
 /** `redeem` job data and the POST /redemptions body. */
 export class RedeemDto implements RedeemJobData {
-  @IsString()
   @Length(1, 128)
+  @IsString()
   couponCode!: string;
 
-  @IsString()
   @Length(1, 128)
+  @IsString()
   userId!: string;
 
   @IsOptionalNotNull()
-  @IsString()
   @Length(1, 128)
+  @IsString()
   orderId?: string;
 }

@@ -1,16 +1,16 @@
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
 
 export class CreateUserDto {
-  @IsString()
   @Length(1, 128)
+  @IsString()
   id!: string;
 
-  @IsString()
   @Length(1, 200)
+  @IsString()
   name!: string;
 
-  @IsString()
   @MaxLength(254)
   @IsEmail()
+  @IsString()
   email!: string;
 }

@@ -1,0 +1,133 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { AppModule } from '../src/app.module.js';
+import { Clock } from '../src/clock/clock.js';
+import type { AppConfig } from '../src/config/app-config.js';
+import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
+import {
+  REDEMPTION_QUEUE,
+  type JobData,
+  type JobName,
+  type JobResult,
+} from '../src/redemptions/redemption.contract.js';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TOKEN = 'test-admin-token-0123456789';
+
+/** A clock the test moves by hand. */
+export class ManualClock extends Clock {
+  constructor(private current: number) {
+    super();
+  }
+  now(): number {
+    return this.current;
+  }
+  set(iso: string): void {
+    this.current = Date.parse(iso);
+  }
+}
+
+/** A queue prefix of its own for each app, so test files never see each other's jobs. */
+export const uniquePrefix = () => `test-${randomBytes(6).toString('hex')}`;
+
+export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    port: 0,
+    redisUrl: REDIS_URL,
+    queuePrefix: uniquePrefix(),
+    store: 'memory',
+    couponTz: 'UTC',
+    adminToken: TOKEN,
+    requireRegisteredUsers: true,
+    redemptionWaitMs: 5000,
+    ...overrides,
+  };
+}
+
+export type RedemptionQueue = Queue<
+  JobData[JobName.Redeem],
+  JobResult[JobName.Redeem],
+  `${JobName.Redeem}`
+>;
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  clock: ManualClock;
+  /** A producer on the redemption queue, as an order system has one. */
+  producer: RedemptionQueue;
+  get: (path: string) => request.Test;
+  post: (path: string, body?: object) => request.Test;
+  put: (path: string, body?: object) => request.Test;
+  patch: (path: string, body?: object) => request.Test;
+  delete: (path: string) => request.Test;
+  close: () => Promise<void>;
+}
+
+export async function startApp(
+  overrides: Partial<AppConfig> = {},
+  now = '2026-11-25T12:00:00Z',
+): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const clock = new ManualClock(Date.parse(now));
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  await app.init();
+  const producer: RedemptionQueue = new Queue(REDEMPTION_QUEUE, {
+    connection: { url: REDIS_URL },
+    prefix: config.queuePrefix,
+  });
+  const server = app.getHttpServer();
+  const auth = (test: request.Test) => test.set('Authorization', `Bearer ${TOKEN}`);
+  return {
+    app,
+    config,
+    clock,
+    producer,
+    get: (path) => auth(request(server).get(path)),
+    post: (path, body) => auth(request(server).post(path)).send(body),
+    put: (path, body) => auth(request(server).put(path)).send(body),
+    patch: (path, body) => auth(request(server).patch(path)).send(body),
+    delete: (path) => auth(request(server).delete(path)),
+    close: async () => {
+      await app.close();
+      await producer.obliterate({ force: true });
+      await producer.close();
+      await deleteKeys(`${config.queuePrefix}:*`);
+    },
+  };
+}
+
+async function deleteKeys(pattern: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: pattern, count: 1000 })) {
+      if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Resolves once the app's worker has finished `count` more jobs (completed, or failed for good). */
+export function jobsFinished(app: INestApplication, count: number): Promise<void> {
+  const worker = app.get(RedemptionProcessor).worker;
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onFinished = () => {
+      if (++seen < count) return;
+      worker.off('completed', onFinished);
+      worker.off('failed', onFinished);
+      resolve();
+    };
+    worker.on('completed', onFinished);
+    worker.on('failed', onFinished);
+  });
+}

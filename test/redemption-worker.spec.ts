@@ -1,0 +1,167 @@
+import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
+import { RedemptionService } from '../src/redemptions/redemption.service.js';
+import {
+  JobName,
+  redemptionJobId,
+  type RedemptionOutcome,
+} from '../src/redemptions/redemption.contract.js';
+import { jobsFinished, startApp, type TestApp } from './helpers.js';
+
+describe('redemption worker on a real queue', () => {
+  let t: TestApp;
+
+  beforeEach(async () => {
+    t = await startApp();
+  });
+  afterEach(async () => t.close());
+
+  async function createCoupon(code: string, repeatCounts: object) {
+    await t
+      .post('/coupons', { code, discountPercentage: 20, expiresAt: '2027-06-30', repeatCounts })
+      .expect(201);
+  }
+
+  async function registerUsers(count: number) {
+    for (let i = 0; i < count; i++) {
+      await t
+        .post('/users', { id: `u${i}`, name: `User ${i}`, email: `u${i}@example.com` })
+        .expect(201);
+    }
+  }
+
+  it('accepts exactly the global limit out of 2,000 redemptions, one decision at a time', async () => {
+    await createCoupon('FLASH100', { globalTotal: 100 });
+    await registerUsers(400);
+    const service = t.app.get(RedemptionService);
+    const decide = service.redeem.bind(service);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    service.redeem = async (data) => {
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      try {
+        return await decide(data);
+      } finally {
+        inFlight--;
+      }
+    };
+
+    const finished = jobsFinished(t.app, 2000);
+    await t.producer.addBulk(
+      Array.from({ length: 2000 }, (_, i) => ({
+        name: JobName.Redeem,
+        data: { couponCode: 'flash100', userId: `u${i % 400}`, orderId: `order-${i}` },
+        opts: { jobId: redemptionJobId('flash100', `order-${i}`) },
+      })),
+    );
+    await finished;
+
+    const jobs = await t.producer.getJobs(['completed'], 0, -1);
+    const outcomes = jobs.map((job) => job.returnvalue);
+    expect(outcomes).toHaveLength(2000);
+    expect(outcomes.filter((o) => o.status === 'accepted')).toHaveLength(100);
+    expect(outcomes.filter((o) => o.reason === 'GLOBAL_LIMIT_REACHED')).toHaveLength(1900);
+    expect(await t.producer.getFailedCount()).toBe(0);
+    expect(mostInFlight).toBe(1);
+    const counts = await t.get('/coupons/FLASH100/repeat-counts').expect(200);
+    expect(counts.body).toMatchObject({ globalUsed: 100, globalRemaining: 0 });
+  });
+
+  it('fails a bad payload at once without retries, naming each bad field, and carries on', async () => {
+    await createCoupon('SAVE10', {});
+    await registerUsers(1);
+    const finished = jobsFinished(t.app, 3);
+    const bad = await t.producer.add(
+      JobName.Redeem,
+      { couponCode: 42, userId: '', extra: true } as never,
+      {
+        attempts: 5,
+      },
+    );
+    const tooLong = await t.producer.add(
+      JobName.Redeem,
+      { couponCode: 'SAVE10', userId: 'x'.repeat(129) },
+      { attempts: 5 },
+    );
+    const good = await t.producer.add(JobName.Redeem, {
+      couponCode: 'SAVE10',
+      userId: 'u0',
+      orderId: 'o1',
+    });
+    await finished;
+
+    const failed = (await t.producer.getJob(bad.id!))!;
+    expect(await failed.getState()).toBe('failed');
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toMatch(/^Invalid redeem job data: /);
+    expect(failed.failedReason).toContain('property extra should not exist');
+    expect(failed.failedReason).toContain('couponCode must be a string');
+    expect(failed.failedReason).toContain('userId must be longer than or equal to 1 characters');
+    expect((await t.producer.getJob(tooLong.id!))!.failedReason).toContain(
+      'userId must be shorter than or equal to 128 characters',
+    );
+    expect((await t.producer.getJob(good.id!))!.returnvalue).toMatchObject({
+      status: 'accepted',
+      orderId: 'o1',
+    });
+  });
+
+  it('fails a job with an unknown name without retries', async () => {
+    const finished = jobsFinished(t.app, 1);
+    const job = await t.producer.add(
+      'refund' as never,
+      { couponCode: 'SAVE10', userId: 'u0' },
+      { attempts: 5 },
+    );
+    await finished;
+    const failed = (await t.producer.getJob(job.id!))!;
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toBe('Unknown job name "refund" on coupon-redemptions');
+  });
+
+  it('returns the first outcome for an order already decided and counts nothing again', async () => {
+    await createCoupon('ONCE', { userTotal: 5 });
+    await registerUsers(1);
+    const finished = jobsFinished(t.app, 2);
+    // Two publications of one order under different job ids, the second in another letter case.
+    const first = await t.producer.add(JobName.Redeem, {
+      couponCode: 'ONCE',
+      userId: 'u0',
+      orderId: 'A-1',
+    });
+    const second = await t.producer.add(JobName.Redeem, {
+      couponCode: 'once',
+      userId: 'u0',
+      orderId: 'A-1',
+    });
+    await finished;
+    const firstOutcome = (await t.producer.getJob(first.id!))!.returnvalue;
+    expect(firstOutcome.status).toBe('accepted');
+    expect((await t.producer.getJob(second.id!))!.returnvalue).toEqual(firstOutcome);
+
+    // BullMQ re-delivering a stalled job runs the processor on the same job again.
+    const redelivered = await t.app
+      .get(RedemptionProcessor)
+      .process((await t.producer.getJob(first.id!))!);
+    expect(redelivered).toEqual(firstOutcome);
+    const usage = await t.get('/coupons/ONCE/usage/u0').expect(200);
+    expect(usage.body.userTotal).toEqual({ used: 1, limit: 5, remaining: 4 });
+  });
+
+  it('completes a rule rejection as data, not as a failed job', async () => {
+    await registerUsers(1);
+    const finished = jobsFinished(t.app, 1);
+    const job = await t.producer.add(JobName.Redeem, { couponCode: 'NOSUCH', userId: 'u0' });
+    await finished;
+    const done = (await t.producer.getJob(job.id!))!;
+    expect(await done.getState()).toBe('completed');
+    const outcome: RedemptionOutcome = done.returnvalue;
+    expect(outcome).toEqual({
+      status: 'rejected',
+      reason: 'COUPON_NOT_FOUND',
+      couponCode: 'NOSUCH',
+      userId: 'u0',
+      remaining: { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 },
+      processedAt: '2026-11-25T12:00:00.000Z',
+    });
+  });
+});
