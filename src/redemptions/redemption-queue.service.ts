@@ -39,15 +39,14 @@ export class RedemptionQueueService {
   }
 
   async status(jobId: string): Promise<JobStatus> {
+    // State first: a job read before it finished would lack the return value its state promises.
+    const state = await this.queue.getJobState(jobId);
+    if (state === 'unknown') return { kind: 'unknown' };
+    if (state !== 'completed' && state !== 'failed') return { kind: 'pending' };
     const job: Job | undefined = await Job.fromId(this.queue, jobId);
-    if (!job) return { kind: 'unknown' };
-    switch (await job.getState()) {
-      case 'completed':
-        return { kind: 'decided', outcome: job.returnvalue as RedemptionOutcome };
-      case 'failed':
-        return { kind: 'failed', error: job.failedReason };
-      default:
-        return { kind: 'pending' };
-    }
+    if (!job) return { kind: 'unknown' }; // removed in between
+    return state === 'completed'
+      ? { kind: 'decided', outcome: job.returnvalue as RedemptionOutcome }
+      : { kind: 'failed', error: job.failedReason };
   }
 }

@@ -1,0 +1,491 @@
+import request from 'supertest';
+import { jobsFinished, startApp, type TestApp } from './helpers.js';
+
+const COUPON = { code: 'save10', discountPercentage: 10, expiresAt: '2026-12-31' };
+
+describe('REST API', () => {
+  let t: TestApp;
+
+  beforeEach(async () => {
+    t = await startApp();
+  });
+  afterEach(async () => t.close());
+
+  const register = (id: string) =>
+    t.post('/users', { id, name: `User ${id}`, email: `${id}@example.com` }).expect(201);
+  const redeem = (body: object) => t.post('/redemptions', body);
+
+  it("runs the older service's flow: create coupon, create user, set counts, redeem, lower a count", async () => {
+    const created = await t.post('/coupons', COUPON).expect(201);
+    expect(created.body).toEqual({
+      code: 'SAVE10',
+      discountPercentage: 10,
+      startsAt: null,
+      expiresAt: '2026-12-31T23:59:59.999Z',
+      active: true,
+      description: null,
+      repeatCounts: { globalTotal: null, userTotal: null, userDaily: null, userWeekly: null },
+      createdAt: '2026-11-25T12:00:00.000Z',
+      updatedAt: '2026-11-25T12:00:00.000Z',
+    });
+    await register('alice');
+    const counts = await t.put('/coupons/SAVE10/repeat-counts', {
+      userTotal: 5,
+      globalTotal: 1000,
+      userDaily: 3,
+      userWeekly: 3,
+    });
+    expect(counts.status).toBe(200);
+    expect(counts.body).toEqual({
+      globalTotal: 1000,
+      userTotal: 5,
+      userDaily: 3,
+      userWeekly: 3,
+      globalUsed: 0,
+      globalRemaining: 1000,
+    });
+
+    const accepted = await redeem({
+      couponCode: 'save10',
+      userId: 'alice',
+      orderId: 'order-1',
+    }).expect(201);
+    expect(accepted.body).toEqual({
+      status: 'accepted',
+      couponCode: 'SAVE10',
+      userId: 'alice',
+      orderId: 'order-1',
+      discountPercentage: 10,
+      remaining: { globalTotal: 999, userTotal: 4, userWeekly: 2, userDaily: 2 },
+      processedAt: '2026-11-25T12:00:00.000Z',
+    });
+
+    await t.put('/coupons/SAVE10/repeat-counts', { userDaily: 1 }).expect(200);
+    const rejected = await redeem({
+      couponCode: 'SAVE10',
+      userId: 'alice',
+      orderId: 'order-2',
+    }).expect(422);
+    expect(rejected.body).toMatchObject({
+      status: 'rejected',
+      reason: 'USER_DAILY_LIMIT_REACHED',
+      remaining: { globalTotal: 999, userTotal: 4, userWeekly: 2, userDaily: 0 },
+    });
+    expect(rejected.body.discountPercentage).toBeUndefined();
+
+    const usage = await t.get('/coupons/save10/usage/alice').expect(200);
+    expect(usage.body).toEqual({
+      userTotal: { used: 1, limit: 5, remaining: 4 },
+      userDaily: { used: 1, limit: 1, remaining: 0 },
+      userWeekly: { used: 1, limit: 3, remaining: 2 },
+    });
+    expect((await t.get('/coupons/SAVE10/repeat-counts').expect(200)).body).toMatchObject({
+      globalUsed: 1,
+      globalRemaining: 999,
+    });
+  });
+
+  describe('authentication', () => {
+    it.each([
+      ['no header', undefined],
+      ['a wrong token', 'Bearer wrong-token-wrong-token'],
+      ['another scheme', 'Basic dGVzdA=='],
+    ])('answers 401 with %s', async (_name, header) => {
+      const call = request(t.app.getHttpServer()).get('/coupons');
+      const response = await (header ? call.set('Authorization', header) : call).expect(401);
+      expect(response.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Send Authorization: Bearer <ADMIN_TOKEN>',
+      });
+    });
+  });
+
+  describe('coupons', () => {
+    it('refuses a taken code in any letter case with 409', async () => {
+      await t.post('/coupons', COUPON).expect(201);
+      const conflict = await t.post('/coupons', { ...COUPON, code: 'Save10' }).expect(409);
+      expect(conflict.body).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        message: 'Coupon SAVE10 already exists',
+      });
+    });
+
+    it.each([
+      [{ ...COUPON, expiresAt: '2026-11-24' }, 'expiresAt must be in the future'],
+      [{ ...COUPON, expiresAt: '2026-02-30' }, 'expiresAt must be a real date'],
+      [{ ...COUPON, discountPercentage: 0 }, 'discountPercentage must be a positive number'],
+      [{ ...COUPON, discountPercentage: 100.5 }, 'discountPercentage must not be greater than 100'],
+      [{ ...COUPON, discountPercentage: '10' }, 'discountPercentage must be a number'],
+      [{ ...COUPON, code: 'ab' }, 'code must be 3-64 characters'],
+      [{ ...COUPON, code: 'bad code!' }, 'code must be 3-64 characters'],
+      [
+        { ...COUPON, repeatCounts: { userTotal: -1 } },
+        'repeatCounts.userTotal must not be less than 0',
+      ],
+      [
+        { ...COUPON, repeatCounts: { userDaily: 1.5 } },
+        'repeatCounts.userDaily must be a whole number',
+      ],
+      [
+        { ...COUPON, repeatCounts: { globalTotal: 2 ** 31 } },
+        'repeatCounts.globalTotal must not be greater than 2147483647',
+      ],
+      [
+        { ...COUPON, repeatCounts: { monthly: 2 } },
+        'repeatCounts.property monthly should not exist',
+      ],
+      [{ ...COUPON, owner: 'me' }, 'property owner should not exist'],
+      [{ ...COUPON, startsAt: '2027-01-05' }, 'startsAt must be before expiresAt'],
+      [
+        { ...COUPON, description: 'x'.repeat(501) },
+        'description must be shorter than or equal to 500 characters',
+      ],
+      [{ code: 'NOEXP', discountPercentage: 5 }, 'expiresAt must be a real date'],
+    ])('answers 400 to %j', async (body, message) => {
+      const response = await t.post('/coupons', body).expect(400);
+      expect(response.body.statusCode).toBe(400);
+      expect(response.body.error).toBe('Bad Request');
+      expect(response.body.message.join('\n')).toContain(message);
+      await t.get('/coupons').expect(200, { items: [], total: 0 });
+    });
+
+    it('names every bad field at once', async () => {
+      const response = await t
+        .post('/coupons', { code: 'x', discountPercentage: -1, expiresAt: 'soon' })
+        .expect(400);
+      expect(response.body.message).toHaveLength(3);
+    });
+
+    it('answers 400 to a body that is not JSON', async () => {
+      const response = await t
+        .post('/coupons')
+        .set('Content-Type', 'application/json')
+        .send('{"code":')
+        .expect(400);
+      expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    });
+
+    it('pages through coupons by code', async () => {
+      for (const code of ['CCC', 'AAA', 'BBB'])
+        await t.post('/coupons', { ...COUPON, code }).expect(201);
+      const page = await t.get('/coupons?limit=2&offset=1').expect(200);
+      expect(page.body.total).toBe(3);
+      expect(page.body.items.map((c: { code: string }) => c.code)).toEqual(['BBB', 'CCC']);
+      expect((await t.get('/coupons').expect(200)).body.items).toHaveLength(3);
+    });
+
+    it.each([
+      'limit=0',
+      'limit=101',
+      'limit=abc',
+      'limit=1.5',
+      'offset=-1',
+      'offset=',
+      'sort=code',
+    ])('answers 400 to ?%s', async (query) => {
+      await t.get(`/coupons?${query}`).expect(400);
+    });
+
+    it('updates the fields an admin may change and keeps the rest', async () => {
+      await t
+        .post('/coupons', { ...COUPON, description: 'winter sale', repeatCounts: { userTotal: 2 } })
+        .expect(201);
+      const patched = await t
+        .patch('/coupons/save10', {
+          discountPercentage: 15,
+          active: false,
+          description: null,
+          startsAt: '2026-12-01',
+        })
+        .expect(200);
+      expect(patched.body).toMatchObject({
+        code: 'SAVE10',
+        discountPercentage: 15,
+        active: false,
+        description: null,
+        startsAt: '2026-12-01T00:00:00.000Z',
+        expiresAt: '2026-12-31T23:59:59.999Z',
+        repeatCounts: { userTotal: 2 },
+      });
+      expect((await t.get('/coupons/SAVE10').expect(200)).body).toEqual(patched.body);
+    });
+
+    it.each([
+      [{}, 'give at least one of'],
+      [{ code: 'OTHER' }, 'property code should not exist'],
+      [{ repeatCounts: { userTotal: 1 } }, 'property repeatCounts should not exist'],
+      [{ expiresAt: null }, 'expiresAt must be a real date'],
+      [{ discountPercentage: 101 }, 'discountPercentage must not be greater than 100'],
+      [{ startsAt: '2027-02-01' }, 'startsAt must be before expiresAt'],
+    ])('refuses the update %j with 400 and changes nothing', async (body, message) => {
+      const created = await t.post('/coupons', COUPON).expect(201);
+      const response = await t.patch('/coupons/SAVE10', body).expect(400);
+      expect(response.body.message.join('\n')).toContain(message);
+      expect((await t.get('/coupons/SAVE10').expect(200)).body).toEqual(created.body);
+    });
+
+    it('answers 404 for an unknown coupon on every coupon route', async () => {
+      for (const call of [
+        t.get('/coupons/NOPE'),
+        t.patch('/coupons/NOPE', { active: false }),
+        t.delete('/coupons/NOPE'),
+        t.get('/coupons/NOPE/repeat-counts'),
+        t.put('/coupons/NOPE/repeat-counts', { userTotal: 1 }),
+        t.get('/coupons/NOPE/usage/alice'),
+      ]) {
+        const response = await call.expect(404);
+        expect(response.body).toEqual({
+          statusCode: 404,
+          error: 'Not Found',
+          message: 'Coupon NOPE not found',
+        });
+      }
+    });
+
+    it('deletes a coupon with 204', async () => {
+      await t.post('/coupons', COUPON).expect(201);
+      await t.delete('/coupons/save10').expect(204);
+      await t.get('/coupons/SAVE10').expect(404);
+    });
+  });
+
+  describe('repeat counts', () => {
+    beforeEach(async () => {
+      await t
+        .post('/coupons', { ...COUPON, repeatCounts: { globalTotal: 10, userTotal: 3 } })
+        .expect(201);
+    });
+
+    it('changes only the fields given; null means unlimited', async () => {
+      const response = await t
+        .put('/coupons/SAVE10/repeat-counts', { globalTotal: null, userDaily: 0 })
+        .expect(200);
+      expect(response.body).toEqual({
+        globalTotal: null,
+        userTotal: 3,
+        userDaily: 0,
+        userWeekly: null,
+        globalUsed: 0,
+        globalRemaining: null,
+      });
+    });
+
+    it.each([
+      [{ userTotal: -1 }, 'userTotal must not be less than 0'],
+      [{ userTotal: 2.5 }, 'userTotal must be a whole number, or null for unlimited'],
+      [{ userTotal: '3' }, 'userTotal must be a whole number, or null for unlimited'],
+      [{ weekly: 3 }, 'property weekly should not exist'],
+      [{}, 'give at least one of'],
+    ])('refuses %j with 400 and changes nothing', async (body, message) => {
+      const response = await t.put('/coupons/SAVE10/repeat-counts', body).expect(400);
+      expect(response.body.message.join('\n')).toContain(message);
+      expect((await t.get('/coupons/SAVE10/repeat-counts').expect(200)).body).toMatchObject({
+        globalTotal: 10,
+        userTotal: 3,
+      });
+    });
+
+    it('never shows a negative remaining after a limit is lowered below the uses', async () => {
+      await register('alice');
+      for (const orderId of ['o1', 'o2']) {
+        await redeem({ couponCode: 'SAVE10', userId: 'alice', orderId }).expect(201);
+      }
+      await t.put('/coupons/SAVE10/repeat-counts', { userTotal: 1, globalTotal: 1 }).expect(200);
+      const usage = await t.get('/coupons/SAVE10/usage/alice').expect(200);
+      expect(usage.body.userTotal).toEqual({ used: 2, limit: 1, remaining: 0 });
+      expect((await t.get('/coupons/SAVE10/repeat-counts')).body).toMatchObject({
+        globalUsed: 2,
+        globalRemaining: 0,
+      });
+      await t.put('/coupons/SAVE10/repeat-counts', { userTotal: 5, globalTotal: 5 }).expect(200);
+      await redeem({ couponCode: 'SAVE10', userId: 'alice', orderId: 'o3' }).expect(201);
+    });
+  });
+
+  describe('validate', () => {
+    beforeEach(async () => {
+      await t
+        .post('/coupons', { ...COUPON, repeatCounts: { globalTotal: 2, userDaily: 1 } })
+        .expect(201);
+      await register('alice');
+    });
+
+    it('answers what a redemption would get, consuming nothing', async () => {
+      const before = await t.get('/coupons/save10/validate?userId=alice').expect(200);
+      expect(before.body).toEqual({
+        valid: true,
+        remaining: { globalTotal: 2, userTotal: null, userWeekly: null, userDaily: 1 },
+      });
+      await t.get('/coupons/save10/validate?userId=alice').expect(200, before.body);
+      await redeem({ couponCode: 'SAVE10', userId: 'alice' }).expect(201);
+      const after = await t.get('/coupons/save10/validate?userId=alice').expect(200);
+      expect(after.body).toEqual({
+        valid: false,
+        reason: 'USER_DAILY_LIMIT_REACHED',
+        remaining: { globalTotal: 1, userTotal: null, userWeekly: null, userDaily: 0 },
+      });
+    });
+
+    it('applies only the coupon-level rules without a userId', async () => {
+      expect((await t.get('/coupons/SAVE10/validate').expect(200)).body).toMatchObject({
+        valid: true,
+      });
+      await t.patch('/coupons/SAVE10', { active: false }).expect(200);
+      expect((await t.get('/coupons/SAVE10/validate').expect(200)).body).toMatchObject({
+        valid: false,
+        reason: 'COUPON_INACTIVE',
+      });
+    });
+
+    it('reports unknown coupons and users as reasons', async () => {
+      expect((await t.get('/coupons/NOPE/validate').expect(200)).body).toMatchObject({
+        valid: false,
+        reason: 'COUPON_NOT_FOUND',
+      });
+      expect((await t.get('/coupons/SAVE10/validate?userId=bob').expect(200)).body).toMatchObject({
+        valid: false,
+        reason: 'USER_NOT_FOUND',
+      });
+    });
+
+    it('answers 400 to a userId over 128 characters', async () => {
+      await t.get(`/coupons/SAVE10/validate?userId=${'x'.repeat(129)}`).expect(400);
+    });
+  });
+
+  describe('users', () => {
+    it('registers, lists and reads users', async () => {
+      const created = await register('alice');
+      expect(created.body).toEqual({
+        id: 'alice',
+        name: 'User alice',
+        email: 'alice@example.com',
+        createdAt: '2026-11-25T12:00:00.000Z',
+      });
+      await register('bob');
+      expect((await t.get('/users?limit=1').expect(200)).body).toEqual({
+        items: [created.body],
+        total: 2,
+      });
+      await t.get('/users/alice').expect(200, created.body);
+      await t.get('/users/carol').expect(404);
+    });
+
+    it('refuses a taken id or email with 409', async () => {
+      await register('alice');
+      await t.post('/users', { id: 'alice', name: 'A', email: 'other@example.com' }).expect(409);
+      const taken = await t
+        .post('/users', { id: 'alice2', name: 'A', email: 'ALICE@example.com' })
+        .expect(409);
+      expect(taken.body.message).toBe('Email ALICE@example.com is already registered');
+      expect((await t.get('/users').expect(200)).body.total).toBe(1);
+    });
+
+    it.each([
+      [
+        { id: '', name: 'A', email: 'a@example.com' },
+        'id must be longer than or equal to 1 characters',
+      ],
+      [
+        { id: 'x'.repeat(129), name: 'A', email: 'a@example.com' },
+        'id must be shorter than or equal to 128',
+      ],
+      [{ id: 'a', name: 'A', email: 'not-an-email' }, 'email must be an email'],
+      [{ id: 'a', name: 'A' }, 'email must be a string'],
+      [
+        { id: 'a', name: 'A', email: 'a@example.com', admin: true },
+        'property admin should not exist',
+      ],
+    ])('refuses %j with 400', async (body, message) => {
+      const response = await t.post('/users', body).expect(400);
+      expect(response.body.message.join('\n')).toContain(message);
+      expect((await t.get('/users').expect(200)).body.total).toBe(0);
+    });
+  });
+
+  describe('redemptions', () => {
+    beforeEach(async () => {
+      await t.post('/coupons', { ...COUPON, repeatCounts: { userTotal: 1 } }).expect(201);
+      await register('alice');
+    });
+
+    it('rejects a userId that was never registered', async () => {
+      const response = await redeem({ couponCode: 'SAVE10', userId: 'mallory' }).expect(422);
+      expect(response.body).toMatchObject({ status: 'rejected', reason: 'USER_NOT_FOUND' });
+    });
+
+    it('answers a retried request for the same order with its first outcome', async () => {
+      const first = await redeem({ couponCode: 'SAVE10', userId: 'alice', orderId: 'o-1' }).expect(
+        201,
+      );
+      const retry = await redeem({ couponCode: 'save10', userId: 'alice', orderId: 'o-1' }).expect(
+        201,
+      );
+      expect(retry.body).toEqual(first.body);
+      expect((await t.get('/coupons/SAVE10/usage/alice')).body.userTotal.used).toBe(1);
+    });
+
+    it('answers 202 with the job id when no decision comes in time, and the outcome later', async () => {
+      const impatient = await startApp({ redemptionWaitMs: 0 });
+      try {
+        await impatient.post('/coupons', COUPON).expect(201);
+        await impatient
+          .post('/users', { id: 'alice', name: 'A', email: 'a@example.com' })
+          .expect(201);
+        const decided = jobsFinished(impatient.app, 1);
+        const response = await impatient
+          .post('/redemptions', { couponCode: 'SAVE10', userId: 'alice' })
+          .expect(202);
+        expect(response.body).toEqual({
+          jobId: expect.stringMatching(/^redeem\./),
+          status: 'pending',
+        });
+        await decided;
+        const outcome = await impatient.get(`/redemptions/${response.body.jobId}`).expect(200);
+        expect(outcome.body).toMatchObject({
+          status: 'accepted',
+          couponCode: 'SAVE10',
+          userId: 'alice',
+        });
+      } finally {
+        await impatient.close();
+      }
+    });
+
+    it('answers 404 for an unknown job id', async () => {
+      await t.get('/redemptions/redeem.nope').expect(404);
+    });
+
+    it.each([
+      [{ userId: 'alice' }, 'couponCode must be a string'],
+      [{ couponCode: 'SAVE10', userId: 'alice', orderId: null }, 'orderId must be a string'],
+      [
+        { couponCode: 'SAVE10', userId: 'alice', orderId: 'o'.repeat(129) },
+        'orderId must be shorter than or equal to 128',
+      ],
+      [{ couponCode: 'SAVE10', userId: 'alice', amount: 5 }, 'property amount should not exist'],
+    ])('refuses %j with 400 and counts nothing', async (body, message) => {
+      const response = await redeem(body).expect(400);
+      expect(response.body.message.join('\n')).toContain(message);
+      expect((await t.get('/coupons/SAVE10/usage/alice')).body.userTotal.used).toBe(0);
+    });
+  });
+
+  describe('with REQUIRE_REGISTERED_USERS=false', () => {
+    it('accepts any userId', async () => {
+      const open = await startApp({ requireRegisteredUsers: false });
+      try {
+        await open.post('/coupons', COUPON).expect(201);
+        const response = await open
+          .post('/redemptions', { couponCode: 'SAVE10', userId: 'guest-1' })
+          .expect(201);
+        expect(response.body.status).toBe('accepted');
+        await open.get('/coupons/SAVE10/usage/guest-1').expect(200);
+      } finally {
+        await open.close();
+      }
+    });
+  });
+});
