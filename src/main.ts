@@ -5,6 +5,7 @@ import { AppModule } from './app.module.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { EmbeddedRedis } from './redis/embedded-redis.js';
 import { Redis } from 'ioredis';
+import type { AddressInfo } from 'node:net';
 
 const logger = new Logger('Bootstrap');
 
@@ -54,10 +55,27 @@ if (config.redisUrl) {
 }
 
 const app = await NestFactory.create(AppModule.forRoot(config));
-app.enableShutdownHooks();
-if (embedded) {
-  const redis = embedded;
-  process.once('exit', () => redis.stop());
-}
 await app.listen(config.port);
-logger.log(`Coupon Code Service listening on port ${config.port}`);
+logger.log(
+  `Coupon Code Service listening on port ${(app.getHttpServer().address() as AddressInfo).port}`,
+);
+
+// Close the app (workers finish the job in hand, queues and Redis connections close), then exit 0.
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: shutting down`);
+    void app
+      .close()
+      .then(() => embedded?.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`Shutdown failed: ${(error as Error).message}`);
+          process.exit(1);
+        },
+      );
+  });
+}

@@ -144,7 +144,7 @@ export function describeCouponStore(
       it('accepts up to a limit exactly and names the first full counter', async () => {
         const c = coupon('AAA', { userTotal: 3, userDaily: 2 });
         await store.createCoupon(c);
-        const outcomes = [];
+        const outcomes: Awaited<ReturnType<CouponStore['redeem']>>[] = [];
         for (let i = 0; i < 4; i++) outcomes.push(await store.redeem(attempt(c, 'u1', `o${i}`)));
         expect(outcomes.map((o) => (o === STALE_COUPON ? o : (o.reason ?? o.status)))).toEqual([
           'accepted',

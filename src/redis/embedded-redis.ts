@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
@@ -32,6 +33,7 @@ export class EmbeddedRedis {
       );
     });
     await spawned;
+    process.once('exit', () => child.kill('SIGTERM')); // never outlive the service, however it ends
     const redis = new EmbeddedRedis(child, `redis://127.0.0.1:${port}`);
     await redis.waitUntilReady();
     return redis;
@@ -61,8 +63,11 @@ export class EmbeddedRedis {
     }
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, 'exit');
     this.child.kill('SIGTERM');
+    await exited;
   }
 }
 

@@ -1,0 +1,50 @@
+import { ConfigError, DEFAULTS, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('uses the defaults for unset and empty variables', () => {
+    expect(loadConfig({ PORT: '', COUPON_TZ: undefined })).toEqual({
+      ...DEFAULTS,
+      redisUrl: undefined,
+      adminToken: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadConfig({
+        PORT: '8080',
+        REDIS_URL: 'redis://user:pw@cache.internal:6380/2',
+        QUEUE_PREFIX: '{coupons}',
+        STORE: 'memory',
+        COUPON_TZ: 'America/New_York',
+        ADMIN_TOKEN: 'a-long-enough-token',
+        REQUIRE_REGISTERED_USERS: 'false',
+        REDEMPTION_WAIT_MS: '250',
+      }),
+    ).toEqual({
+      port: 8080,
+      redisUrl: 'redis://user:pw@cache.internal:6380/2',
+      queuePrefix: '{coupons}',
+      store: 'memory',
+      couponTz: 'America/New_York',
+      adminToken: 'a-long-enough-token',
+      requireRegisteredUsers: false,
+      redemptionWaitMs: 250,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be a whole number from 0 to 65535'],
+    [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535'],
+    [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
+    [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX must be 1-64 characters'],
+    [{ STORE: 'postgres' }, 'STORE must be memory'],
+    [{ COUPON_TZ: 'Mars/Olympus' }, 'COUPON_TZ must be an IANA time zone'],
+    [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN must be at least 16 characters'],
+    [{ REQUIRE_REGISTERED_USERS: 'yes' }, 'REQUIRE_REGISTERED_USERS must be true or false'],
+    [{ REDEMPTION_WAIT_MS: '-5' }, 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000'],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
