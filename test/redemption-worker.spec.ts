@@ -2,10 +2,12 @@ import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js'
 import { RedemptionService } from '../src/redemptions/redemption.service.js';
 import {
   JobName,
+  REDEMPTION_QUEUE,
   redemptionJobId,
   type RedemptionOutcome,
 } from '../src/redemptions/redemption.contract.js';
-import { jobsFinished, startApp, type TestApp } from './helpers.js';
+import { QueueEvents } from 'bullmq';
+import { jobsFinished, REDIS_URL, startApp, type TestApp } from './helpers.js';
 
 describe('redemption worker on a real queue', () => {
   let t: TestApp;
@@ -163,5 +165,34 @@ describe('redemption worker on a real queue', () => {
       remaining: { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 },
       processedAt: '2026-11-25T12:00:00.000Z',
     });
+  });
+
+  it('serves a producer as the README shows it: deterministic job id, waitUntilFinished', async () => {
+    await createCoupon('SAVE10', { userTotal: 3 });
+    await registerUsers(1);
+    const events = new QueueEvents(REDEMPTION_QUEUE, {
+      connection: { url: REDIS_URL },
+      prefix: t.config.queuePrefix,
+    });
+    try {
+      await events.waitUntilReady();
+      const data = { couponCode: 'save10', userId: 'u0', orderId: 'order:1001.a' };
+      const options = { jobId: redemptionJobId(data.couponCode, data.orderId), attempts: 3 };
+      expect(options.jobId).toBe('redeem.SAVE10.order%3A1001%2Ea');
+      const job = await t.producer.add(JobName.Redeem, data, options);
+      const outcome = await job.waitUntilFinished(events, 10_000);
+      expect(outcome).toMatchObject({
+        status: 'accepted',
+        couponCode: 'SAVE10',
+        orderId: 'order:1001.a',
+      });
+      // Publishing the same order again while its job exists adds nothing.
+      const again = await t.producer.add(JobName.Redeem, data, options);
+      expect(again.id).toBe(job.id);
+      expect(await t.producer.getCompletedCount()).toBe(1);
+      expect((await t.get('/coupons/SAVE10/usage/u0').expect(200)).body.userTotal.used).toBe(1);
+    } finally {
+      await events.close();
+    }
   });
 });
