@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { JobName, redemptionJobId } from '../src/redemptions/redemption.contract.js';
 import { jobsFinished, startApp, type TestApp } from './helpers.js';
 
 const COUPON = { code: 'save10', discountPercentage: 10, expiresAt: '2026-12-31' };
@@ -486,6 +487,89 @@ describe('REST API', () => {
       } finally {
         await open.close();
       }
+    });
+  });
+
+  describe('hostile input', () => {
+    const raw = (path: string, json: string) =>
+      t.post(path).set('Content-Type', 'application/json').send(json);
+
+    it.each([
+      [
+        'deep nesting',
+        `{"code":"DEEP1","discountPercentage":5,"expiresAt":"2026-12-31","x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+        'input must not nest more than 8 levels deep',
+      ],
+      [
+        '__proto__',
+        '{"code":"PROTO","discountPercentage":5,"expiresAt":"2026-12-31","__proto__":{"admin":true}}',
+        'property __proto__ is not allowed',
+      ],
+      [
+        'constructor',
+        '{"code":"CTOR1","discountPercentage":5,"expiresAt":"2026-12-31","constructor":{"name":"x"}}',
+        'property constructor is not allowed',
+      ],
+      [
+        'nested __proto__',
+        '{"code":"PROTO","discountPercentage":5,"expiresAt":"2026-12-31","repeatCounts":{"__proto__":{"x":1}}}',
+        'property repeatCounts.__proto__ is not allowed',
+      ],
+      [
+        'a lone surrogate',
+        '{"code":"SURR1","discountPercentage":5,"expiresAt":"2026-12-31","description":"\\ud800"}',
+        'description must be well-formed Unicode text',
+      ],
+    ])('refuses %s with 400 and stores nothing', async (_name, json, message) => {
+      const response = await raw('/coupons', json).expect(400);
+      expect(response.body.message).toContain(message);
+      await t.get('/coupons').expect(200, { items: [], total: 0 });
+    });
+
+    it('refuses a lone surrogate in a redemption instead of failing on it', async () => {
+      await t.post('/coupons', COUPON).expect(201);
+      await register('alice');
+      const response = await raw(
+        '/redemptions',
+        '{"couponCode":"SAVE10","userId":"alice","orderId":"\\ud800"}',
+      );
+      expect(response.status).toBe(400);
+      expect(response.body.message).toEqual(['orderId must be well-formed Unicode text']);
+    });
+
+    it('matches coupon codes by ASCII letters only', async () => {
+      await t.post('/coupons', COUPON).expect(201);
+      await register('alice');
+      // U+017F LATIN SMALL LETTER LONG S upper-cases to S in Unicode, but is not the letter s.
+      const response = await redeem({ couponCode: '\u017Fave10', userId: 'alice' }).expect(422);
+      expect(response.body.reason).toBe('COUPON_NOT_FOUND');
+      await t.post('/coupons', { ...COUPON, code: '\u017Fave10' }).expect(400);
+    });
+
+    it('counts user id length the same way on every route', async () => {
+      const id = '\u{1F600}'.repeat(100); // 100 characters, 200 UTF-16 code units
+      await t.post('/users', { id, name: 'Smiley', email: 'smiley@example.com' }).expect(201);
+      await t.get(`/users/${encodeURIComponent(id)}`).expect(200);
+    });
+
+    it('decides a redemption afresh when the job its order maps to has failed', async () => {
+      await t.post('/coupons', COUPON).expect(201);
+      await register('alice');
+      const failed = jobsFinished(t.app, 1);
+      await t.producer.add(
+        JobName.Redeem,
+        { couponCode: 'SAVE10', userId: '', orderId: 'ord-x' },
+        {
+          jobId: redemptionJobId('SAVE10', 'ord-x'),
+        },
+      );
+      await failed;
+      const response = await redeem({
+        couponCode: 'SAVE10',
+        userId: 'alice',
+        orderId: 'ord-x',
+      }).expect(201);
+      expect(response.body).toMatchObject({ status: 'accepted', orderId: 'ord-x' });
     });
   });
 });

@@ -107,6 +107,25 @@ describe('redemption worker on a real queue', () => {
     });
   });
 
+  it('fails deeply nested job data at once instead of overflowing the stack', async () => {
+    const finished = jobsFinished(t.app, 1);
+    let nested: unknown = {};
+    for (let i = 0; i < 3000; i++) nested = { nested };
+    const job = await t.producer.add(
+      JobName.Redeem,
+      { couponCode: 'SAVE10', userId: 'u0', nested } as never,
+      {
+        attempts: 5,
+      },
+    );
+    await finished;
+    const failed = (await t.producer.getJob(job.id!))!;
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toBe(
+      'Invalid redeem job data: input must not nest more than 8 levels deep',
+    );
+  });
+
   it('fails a job with an unknown name without retries', async () => {
     const finished = jobsFinished(t.app, 1);
     const job = await t.producer.add(

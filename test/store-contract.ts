@@ -84,7 +84,7 @@ export function describeCouponStore(
         expect(await store.saveCoupon(coupon('NOPE'), 1)).toBe('not-found');
       });
 
-      it('deletes a coupon with its usage', async () => {
+      it('deletes a coupon with its usage, keeping the first outcomes of its orders', async () => {
         const c = coupon('AAA');
         await store.createCoupon(c);
         await store.redeem(attempt(c, 'u1', 'o1'));
@@ -97,7 +97,7 @@ export function describeCouponStore(
           userWeekly: 0,
           userDaily: 0,
         });
-        expect(await store.findOutcome('AAA', 'o1')).toBeUndefined();
+        expect(await store.findOutcome('AAA', 'o1')).toMatchObject({ status: 'accepted' });
       });
     });
 
@@ -248,6 +248,21 @@ export function describeCouponStore(
         });
       });
 
+      it('counts a request stamped with an earlier day in the newest day, never past its cap', async () => {
+        const c = coupon('AAA', { userDaily: 1, userWeekly: 1 });
+        await store.createCoupon(c);
+        expect(await store.redeem(attempt(c, 'u1', 'o1', NEXT_MONDAY))).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await store.redeem(attempt(c, 'u1', 'o2', TOMORROW))).toMatchObject({
+          reason: 'USER_WEEKLY_LIMIT_REACHED',
+        });
+        expect(await store.getUsage('AAA', 'u1', NEXT_MONDAY)).toMatchObject({
+          userWeekly: 1,
+          userDaily: 1,
+        });
+      });
+
       it('keeps caps exact when many redemptions arrive at once', async () => {
         const c = coupon('AAA', { globalTotal: 25, userDaily: 2 });
         await store.createCoupon(c);
@@ -272,6 +287,15 @@ export function describeCouponStore(
         const second = rejectedOutcome(request, 'COUPON_INACTIVE', NOTHING_REMAINING, NOW + 1);
         expect(await store.recordOutcome(second)).toEqual(first);
         expect(await store.findOutcome('AAA', 'o1')).toEqual(first);
+      });
+
+      it('keeps outcomes for codes that have no coupon', async () => {
+        const request = { couponCode: 'LATER', userId: 'u1', orderId: 'o9' };
+        const first = rejectedOutcome(request, 'COUPON_NOT_FOUND', NOTHING_REMAINING, NOW);
+        expect(await store.recordOutcome(first)).toEqual(first);
+        await store.createCoupon(coupon('LATER'));
+        expect(await store.findOutcome('LATER', 'o9')).toEqual(first);
+        expect(await store.redeem(attempt(coupon('LATER'), 'u1', 'o9'))).toEqual(first);
       });
     });
   });

@@ -1,4 +1,5 @@
 import { BadRequestException, type PipeTransform } from '@nestjs/common';
+import { length } from 'class-validator';
 import { normalizeCouponCode } from '../domain/coupon.js';
 
 /** A coupon code from the path, matched case-insensitively. */
@@ -8,10 +9,10 @@ export class CouponCodePipe implements PipeTransform<string, string> {
   }
 }
 
-/** A user id from the path: 1-128 characters, as everywhere else. */
+/** A user id from the path: 1-128 characters, counted as class-validator counts them everywhere else. */
 export class UserIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (value.length < 1 || value.length > 128) {
+    if (!length(value, 1, 128)) {
       throw new BadRequestException(['userId must be 1-128 characters']);
     }
     return value;

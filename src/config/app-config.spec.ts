@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     [{ STORE: 'postgres' }, 'STORE must be memory'],
     [{ COUPON_TZ: 'Mars/Olympus' }, 'COUPON_TZ must be an IANA time zone'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN must be at least 16 characters'],
+    [{ ADMIN_TOKEN: 'long enough but spaced' }, 'ADMIN_TOKEN must not contain spaces'],
     [{ REQUIRE_REGISTERED_USERS: 'yes' }, 'REQUIRE_REGISTERED_USERS must be true or false'],
     [{ REDEMPTION_WAIT_MS: '-5' }, 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000'],
   ])('refuses %j', (env, message) => {

@@ -80,6 +80,7 @@ class Environment {
   @IsOptional()
   @IsString()
   @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  @Matches(/^\S+$/, { message: 'ADMIN_TOKEN must not contain spaces' })
   ADMIN_TOKEN?: string;
 
   @IsOptional()

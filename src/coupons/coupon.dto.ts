@@ -15,7 +15,7 @@ import {
   IsPositive,
   Length,
 } from 'class-validator';
-import { COUPON_CODE_PATTERN, MAX_REPEAT_COUNT } from '../domain/coupon.js';
+import { COUPON_CODE_PATTERN, MAX_REPEAT_COUNT, normalizeCouponCode } from '../domain/coupon.js';
 import { isCouponDate } from '../domain/periods.js';
 import { IsOptionalNotNull } from '../common/validation.js';
 
@@ -38,7 +38,7 @@ const IsRepeatCount = () => (target: object, property: string) => {
 };
 
 const upperCase = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.toUpperCase() : value;
+  typeof value === 'string' ? normalizeCouponCode(value) : value;
 
 /** Partial: a field left out stays as it is; null means unlimited. */
 export class RepeatCountsDto {

@@ -158,18 +158,26 @@ export class CouponsService {
 
   /**
    * A dry run of a redemption: what the worker would decide now, consuming nothing. Without a
-   * user, only the coupon-level rules apply and the per-user counts are those of a fresh user.
+   * user only the coupon-level rules and the global limit apply, and the per-user remaining
+   * counts are those of a user with no uses.
    */
   async validate(
     code: string,
     userId: string | undefined,
   ): Promise<{ valid: boolean; reason?: RejectionReason; remaining: Remaining }> {
     const now = this.clock.now();
-    const coupon = await this.store.getCoupon(code);
+    const stored = await this.store.getCoupon(code);
+    const coupon =
+      stored && userId === undefined
+        ? {
+            ...stored,
+            repeatCounts: { ...UNLIMITED, globalTotal: stored.repeatCounts.globalTotal },
+          }
+        : stored;
     const userKnown = userId === undefined || (await this.redemptions.isUserKnown(userId));
     const used = await this.store.getUsage(code, userId, periodsAt(now, this.config.couponTz));
     const decision = decide({ coupon, userKnown, used, now });
-    const remaining = coupon ? remainingUses(coupon.repeatCounts, used) : NOTHING_REMAINING;
+    const remaining = stored ? remainingUses(stored.repeatCounts, used) : NOTHING_REMAINING;
     return decision.status === 'accepted'
       ? { valid: true, remaining }
       : { valid: false, reason: decision.reason, remaining };

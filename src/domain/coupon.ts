@@ -46,8 +46,9 @@ export interface User {
   createdAt: number;
 }
 
+/** Upper-cases ASCII letters only: full Unicode case mapping would turn 'ſave10' into 'SAVE10'. */
 export function normalizeCouponCode(code: string): string {
-  return code.toUpperCase();
+  return code.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 }
 
 export function remainingUses(limits: RepeatCounts, used: UsageCounts): Remaining {

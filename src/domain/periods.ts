@@ -8,7 +8,7 @@ export interface Periods {
 
 const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME_WITH_OFFSET =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
 
 export function isValidTimeZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);

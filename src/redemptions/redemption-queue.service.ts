@@ -33,8 +33,14 @@ export class RedemptionQueueService {
     const decision = this.waiter.wait(jobId, this.config.redemptionWaitMs);
     await this.queue.add(JobName.Redeem, data, { jobId });
     // A retried request with the same order finds the job it added before, perhaps long finished.
-    const earlier = await this.status(jobId);
-    if (earlier.kind === 'decided' || earlier.kind === 'failed') this.waiter.settle(jobId, earlier);
+    let earlier = await this.status(jobId);
+    if (earlier.kind === 'failed') {
+      // A failed job is no decision: it must not stand for the order. Publish this request anew.
+      await this.queue.remove(jobId);
+      await this.queue.add(JobName.Redeem, data, { jobId });
+      earlier = await this.status(jobId);
+    }
+    if (earlier.kind === 'decided') this.waiter.settle(jobId, earlier);
     return { jobId, settlement: await decision };
   }
 

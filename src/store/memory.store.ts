@@ -12,18 +12,21 @@ import {
   type SaveResult,
 } from './coupon-store.js';
 
-/** Per-user counts that belong to one period (a day or a week); counts of an older period read as 0. */
+/**
+ * Per-user counts that belong to one period (a day or a week). Counts of an earlier period read as
+ * 0; a request stamped with an earlier period than the newest seen (a clock that stepped back)
+ * counts in the newest one, so it can never slip past a cap.
+ */
 class WindowCounts {
   private period = '';
   private readonly counts = new Map<string, number>();
 
   get(userId: string, period: string): number {
-    return period === this.period ? (this.counts.get(userId) ?? 0) : 0;
+    return period > this.period ? 0 : (this.counts.get(userId) ?? 0);
   }
 
   increment(userId: string, period: string): void {
-    if (period !== this.period) {
-      if (period < this.period) return; // a request from a period already over changes nothing now
+    if (period > this.period) {
       this.period = period;
       this.counts.clear();
     }
@@ -36,7 +39,6 @@ class CouponUsage {
   readonly userTotals = new Map<string, number>();
   readonly weekly = new WindowCounts();
   readonly daily = new WindowCounts();
-  readonly outcomes = new Map<string, RedemptionOutcome>();
 
   read(userId: string | undefined, periods: Periods): UsageCounts {
     if (userId === undefined)
@@ -77,6 +79,8 @@ function page<T>(
 export class MemoryCouponStore extends CouponStore {
   private readonly coupons = new Map<string, Coupon>();
   private readonly usage = new Map<string, CouponUsage>();
+  /** First outcomes by coupon code, then orderId; they outlive the coupon, so a re-created code never counts an old order again. */
+  private readonly outcomes = new Map<string, Map<string, RedemptionOutcome>>();
   private readonly users = new Map<string, User>();
   private readonly userIdsByEmail = new Map<string, string>();
 
@@ -132,41 +136,44 @@ export class MemoryCouponStore extends CouponStore {
   }
 
   async findOutcome(code: string, orderId: string): Promise<RedemptionOutcome | undefined> {
-    return this.usage.get(code)?.outcomes.get(orderId);
+    return this.outcomes.get(code)?.get(orderId);
   }
 
   async recordOutcome(outcome: RedemptionOutcome): Promise<RedemptionOutcome> {
-    // Rejections for unknown coupons are not kept: there is no coupon to hang them on, and
-    // nothing was counted, so deciding such a request again is harmless.
-    const outcomes = this.usage.get(outcome.couponCode)?.outcomes;
-    if (!outcomes || outcome.orderId === undefined) return outcome;
-    const first = outcomes.get(outcome.orderId);
+    if (outcome.orderId === undefined) return outcome;
+    const first = this.outcomes.get(outcome.couponCode)?.get(outcome.orderId);
     if (first) return first;
-    outcomes.set(outcome.orderId, outcome);
+    this.keep(outcome);
     return outcome;
   }
 
   async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
     const { request, periods } = attempt;
+    if (request.orderId !== undefined) {
+      const first = this.outcomes.get(request.couponCode)?.get(request.orderId);
+      if (first) return first;
+    }
     const usage = this.usage.get(request.couponCode);
-    const first = request.orderId === undefined ? undefined : usage?.outcomes.get(request.orderId);
-    if (first) return first;
     if (!usage || this.coupons.get(request.couponCode)?.version !== attempt.couponVersion) {
       return STALE_COUPON;
     }
     const full = firstFullCounter(attempt.limits, usage.read(request.userId, periods));
     if (!full) usage.countOneUse(request.userId, periods);
+    const used = usage.read(request.userId, periods);
+    const { limits, discountPercentage } = attempt;
     const outcome = counterOutcome(
       request,
-      {
-        full,
-        used: usage.read(request.userId, periods),
-        limits: attempt.limits,
-        discountPercentage: attempt.discountPercentage,
-      },
+      { full, used, limits, discountPercentage },
       attempt.now,
     );
-    if (request.orderId !== undefined) usage.outcomes.set(request.orderId, outcome);
+    this.keep(outcome);
     return outcome;
+  }
+
+  private keep(outcome: RedemptionOutcome): void {
+    if (outcome.orderId === undefined) return;
+    let byOrder = this.outcomes.get(outcome.couponCode);
+    if (!byOrder) this.outcomes.set(outcome.couponCode, (byOrder = new Map()));
+    byOrder.set(outcome.orderId, outcome);
   }
 }
