@@ -9,7 +9,7 @@ import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
 import { CouponsController } from './coupons/coupons.controller.js';
 import { CouponsService } from './coupons/coupons.service.js';
-import { DecisionWaiter } from './redemptions/decision-waiter.js';
+import { JobWaiter } from './common/job-waiter.js';
 import { REDEMPTION_QUEUE } from './redemptions/redemption.contract.js';
 import { RedemptionProcessor } from './redemptions/redemption.processor.js';
 import { RedemptionQueueService } from './redemptions/redemption-queue.service.js';
@@ -57,7 +57,7 @@ export class AppModule {
         UsersService,
         RedemptionService,
         RedemptionQueueService,
-        DecisionWaiter,
+        JobWaiter,
         RedemptionProcessor,
         { provide: APP_PIPE, useValue: validationPipe },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -1,19 +1,19 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { JobWaiter, ReportingWorkerHost } from '../common/job-waiter.js';
 import { validatePlain } from '../common/validation.js';
-import { DecisionWaiter } from './decision-waiter.js';
 import { RedeemDto } from './redeem.dto.js';
 import { JobName, REDEMPTION_QUEUE, type RedemptionOutcome } from './redemption.contract.js';
 import { RedemptionService } from './redemption.service.js';
 
 /** Takes one job at a time (BullMQ's default concurrency of 1), so no two decisions interleave. */
 @Processor(REDEMPTION_QUEUE)
-export class RedemptionProcessor extends WorkerHost {
+export class RedemptionProcessor extends ReportingWorkerHost {
   constructor(
     private readonly redemptions: RedemptionService,
-    private readonly waiter: DecisionWaiter,
+    waiter: JobWaiter,
   ) {
-    super();
+    super(REDEMPTION_QUEUE, waiter);
   }
 
   async process(job: Job): Promise<RedemptionOutcome> {
@@ -35,18 +35,5 @@ export class RedemptionProcessor extends WorkerHost {
     if (problems)
       throw new UnrecoverableError(`Invalid ${job.name} job data: ${problems.join('; ')}`);
     return value;
-  }
-
-  @OnWorkerEvent('completed')
-  onCompleted(job: Job, outcome: RedemptionOutcome): void {
-    this.waiter.settle(job.id!, { kind: 'decided', outcome });
-  }
-
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, error: Error): void {
-    if (!job) return;
-    const final =
-      error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (final) this.waiter.settle(job.id!, { kind: 'failed', error: error.message });
   }
 }

@@ -22,13 +22,13 @@ export class RedemptionsController {
   async redeem(@Body() body: RedeemDto, @Res({ passthrough: true }) res: Response) {
     const { jobId, settlement } = await this.redemptions.submit({ ...body });
     switch (settlement.kind) {
-      case 'decided':
+      case 'completed':
         res.status(
-          settlement.outcome.status === 'accepted'
+          settlement.value.status === 'accepted'
             ? HttpStatus.CREATED
             : HttpStatus.UNPROCESSABLE_ENTITY,
         );
-        return settlement.outcome;
+        return settlement.value;
       case 'failed':
         throw new ServiceUnavailableException(
           `Redemption job ${jobId} failed: ${settlement.error}`,
@@ -43,8 +43,8 @@ export class RedemptionsController {
   async find(@Param('jobId') jobId: string) {
     const status = await this.redemptions.status(jobId);
     switch (status.kind) {
-      case 'decided':
-        return status.outcome;
+      case 'completed':
+        return status.value;
       case 'failed':
         return { jobId, status: 'failed', error: status.error };
       case 'pending':

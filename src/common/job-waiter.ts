@@ -1,0 +1,93 @@
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Job, UnrecoverableError, type Queue } from 'bullmq';
+
+export type Settlement<T> =
+  { kind: 'completed'; value: T } | { kind: 'failed'; error: string } | { kind: 'pending' };
+
+interface Waiting {
+  settle: (settlement: Settlement<unknown>) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Lets an HTTP request wait for a job it published. The workers in this process report each
+ * finished job here, so waiting costs no QueueEvents subscriber.
+ */
+@Injectable()
+export class JobWaiter implements OnApplicationShutdown {
+  private readonly waiting = new Map<string, Waiting[]>();
+
+  /** Settles as 'pending' once `timeoutMs` passes without the job finishing. */
+  wait<T>(queue: string, jobId: string, timeoutMs: number): Promise<Settlement<T>> {
+    const key = `${queue}/${jobId}`;
+    return new Promise((resolve) => {
+      const entry: Waiting = {
+        settle: resolve as (settlement: Settlement<unknown>) => void,
+        timer: setTimeout(() => this.settleOne(key, entry, { kind: 'pending' }), timeoutMs),
+      };
+      this.waiting.set(key, [...(this.waiting.get(key) ?? []), entry]);
+    });
+  }
+
+  settle<T>(queue: string, jobId: string, settlement: Settlement<T>): void {
+    const key = `${queue}/${jobId}`;
+    for (const entry of this.waiting.get(key) ?? []) this.settleOne(key, entry, settlement);
+  }
+
+  private settleOne(key: string, entry: Waiting, settlement: Settlement<unknown>): void {
+    clearTimeout(entry.timer);
+    const rest = (this.waiting.get(key) ?? []).filter((other) => other !== entry);
+    if (rest.length > 0) this.waiting.set(key, rest);
+    else this.waiting.delete(key);
+    entry.settle(settlement);
+  }
+
+  onApplicationShutdown(): void {
+    for (const [key, entries] of this.waiting) {
+      for (const entry of entries) this.settleOne(key, entry, { kind: 'pending' });
+    }
+  }
+}
+
+export type JobStatus<T> = Settlement<T> | { kind: 'unknown' };
+
+/** Where a job stands now, with its return value or failure once it has finished. */
+export async function jobStatus<T>(queue: Queue, jobId: string): Promise<JobStatus<T>> {
+  // State first: a job read before it finished would lack the return value its state promises.
+  const state = await queue.getJobState(jobId);
+  if (state === 'unknown') return { kind: 'unknown' };
+  if (state !== 'completed' && state !== 'failed') return { kind: 'pending' };
+  const job: Job | undefined = await Job.fromId(queue, jobId);
+  if (!job) return { kind: 'unknown' }; // removed in between
+  return state === 'completed'
+    ? { kind: 'completed', value: job.returnvalue as T }
+    : { kind: 'failed', error: job.failedReason };
+}
+
+/**
+ * A worker that reports each job's end to the JobWaiter. A failure is final when the job cannot
+ * be retried any more.
+ */
+export abstract class ReportingWorkerHost extends WorkerHost {
+  constructor(
+    private readonly queueName: string,
+    private readonly waiter: JobWaiter,
+  ) {
+    super();
+  }
+
+  @OnWorkerEvent('completed')
+  onCompleted(job: Job, value: unknown): void {
+    this.waiter.settle(this.queueName, job.id!, { kind: 'completed', value });
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    if (!job) return;
+    const final =
+      error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (final)
+      this.waiter.settle(this.queueName, job.id!, { kind: 'failed', error: error.message });
+  }
+}
