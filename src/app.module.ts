@@ -4,20 +4,15 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './clock/clock.js';
 import { ErrorFilter } from './common/error.filter.js';
+import { JobsModule } from './common/jobs.module.js';
 import { validationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
-import { CouponsController } from './coupons/coupons.controller.js';
-import { CouponsService } from './coupons/coupons.service.js';
-import { JobWaiter } from './common/job-waiter.js';
-import { REDEMPTION_QUEUE } from './redemptions/redemption.contract.js';
-import { RedemptionProcessor } from './redemptions/redemption.processor.js';
-import { RedemptionQueueService } from './redemptions/redemption-queue.service.js';
-import { RedemptionService } from './redemptions/redemption.service.js';
-import { RedemptionsController } from './redemptions/redemptions.controller.js';
+import { CouponsModule } from './coupons/coupons.module.js';
+import { RedemptionsModule } from './redemptions/redemptions.module.js';
+import { ResetsModule } from './resets/resets.module.js';
 import { StoreModule } from './store/store.module.js';
-import { UsersController } from './users/users.controller.js';
-import { UsersService } from './users/users.service.js';
+import { UsersModule } from './users/users.module.js';
 
 @Global()
 @Module({ providers: [{ provide: Clock, useClass: SystemClock }], exports: [Clock] })
@@ -32,6 +27,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         ClockModule,
         StoreModule,
+        JobsModule,
         AuthModule,
         BullModule.forRootAsync({
           inject: [APP_CONFIG],
@@ -40,25 +36,12 @@ export class AppModule {
             prefix: appConfig.queuePrefix,
           }),
         }),
-        BullModule.registerQueue({
-          name: REDEMPTION_QUEUE,
-          // For jobs the REST API publishes; order systems set their own options.
-          defaultJobOptions: {
-            attempts: 3,
-            backoff: { type: 'exponential', delay: 200 },
-            removeOnComplete: { age: 24 * 3600 },
-            removeOnFail: { age: 7 * 24 * 3600 },
-          },
-        }),
+        CouponsModule,
+        UsersModule,
+        RedemptionsModule,
+        ResetsModule,
       ],
-      controllers: [CouponsController, UsersController, RedemptionsController],
       providers: [
-        CouponsService,
-        UsersService,
-        RedemptionService,
-        RedemptionQueueService,
-        JobWaiter,
-        RedemptionProcessor,
         { provide: APP_PIPE, useValue: validationPipe },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

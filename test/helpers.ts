@@ -44,6 +44,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     adminToken: TOKEN,
     requireRegisteredUsers: true,
     redemptionWaitMs: 5000,
+    idempotencyTtlHours: 168,
     ...overrides,
   };
 }

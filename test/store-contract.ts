@@ -4,6 +4,7 @@ import type { Periods } from '../src/domain/periods.js';
 import { STALE_COUPON, type CouponStore, type RedeemAttempt } from '../src/store/coupon-store.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
+const OUTCOME_TTL_MS = 168 * 3600_000;
 const TODAY: Periods = { day: '2026-11-25', week: '2026-W48' };
 const TOMORROW: Periods = { day: '2026-11-26', week: '2026-W48' };
 const NEXT_MONDAY: Periods = { day: '2026-11-30', week: '2026-W49' };
@@ -33,13 +34,13 @@ const user = (id: string, email = `${id}@example.com`): User => ({
 /** The behaviour every CouponStore must have; run against each implementation. */
 export function describeCouponStore(
   name: string,
-  makeStore: () => Promise<CouponStore>,
+  makeStore: (options: { outcomeTtlMs: number }) => Promise<CouponStore>,
   cleanup?: () => Promise<void>,
 ) {
   describe(`${name} store contract`, () => {
     let store: CouponStore;
     beforeEach(async () => {
-      store = await makeStore();
+      store = await makeStore({ outcomeTtlMs: OUTCOME_TTL_MS });
     });
     afterAll(async () => cleanup?.());
 
@@ -97,7 +98,7 @@ export function describeCouponStore(
           userWeekly: 0,
           userDaily: 0,
         });
-        expect(await store.findOutcome('AAA', 'o1')).toMatchObject({ status: 'accepted' });
+        expect(await store.findOutcome('AAA', 'o1', NOW)).toMatchObject({ status: 'accepted' });
       });
     });
 
@@ -177,7 +178,7 @@ export function describeCouponStore(
         const first = await store.redeem(attempt(c, 'u1', 'o1'));
         const again = await store.redeem(attempt(c, 'u1', 'o1'));
         expect(again).toEqual(first);
-        expect(await store.findOutcome('AAA', 'o1')).toEqual(first);
+        expect(await store.findOutcome('AAA', 'o1', NOW)).toEqual(first);
         expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(1);
         expect(await store.redeem(attempt(c, 'u2', 'o2'))).toMatchObject({
           reason: 'GLOBAL_LIMIT_REACHED',
@@ -206,7 +207,7 @@ export function describeCouponStore(
         await store.createCoupon(c);
         await store.saveCoupon({ ...c, repeatCounts: { ...c.repeatCounts, globalTotal: 0 } }, 1);
         expect(await store.redeem(attempt(c, 'u1', 'o1'))).toBe(STALE_COUPON);
-        expect(await store.findOutcome('AAA', 'o1')).toBeUndefined();
+        expect(await store.findOutcome('AAA', 'o1', NOW)).toBeUndefined();
         await store.deleteCoupon('AAA');
         expect(await store.redeem(attempt(c, 'u1', 'o2'))).toBe(STALE_COUPON);
         expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
@@ -283,19 +284,63 @@ export function describeCouponStore(
         await store.createCoupon(coupon('AAA'));
         const request = { couponCode: 'AAA', userId: 'u1', orderId: 'o1' };
         const first = rejectedOutcome(request, 'USER_NOT_FOUND', NOTHING_REMAINING, NOW);
-        expect(await store.recordOutcome(first)).toEqual(first);
+        expect(await store.recordOutcome(first, NOW)).toEqual(first);
         const second = rejectedOutcome(request, 'COUPON_INACTIVE', NOTHING_REMAINING, NOW + 1);
-        expect(await store.recordOutcome(second)).toEqual(first);
-        expect(await store.findOutcome('AAA', 'o1')).toEqual(first);
+        expect(await store.recordOutcome(second, NOW)).toEqual(first);
+        expect(await store.findOutcome('AAA', 'o1', NOW)).toEqual(first);
       });
 
       it('keeps outcomes for codes that have no coupon', async () => {
         const request = { couponCode: 'LATER', userId: 'u1', orderId: 'o9' };
         const first = rejectedOutcome(request, 'COUPON_NOT_FOUND', NOTHING_REMAINING, NOW);
-        expect(await store.recordOutcome(first)).toEqual(first);
+        expect(await store.recordOutcome(first, NOW)).toEqual(first);
         await store.createCoupon(coupon('LATER'));
-        expect(await store.findOutcome('LATER', 'o9')).toEqual(first);
+        expect(await store.findOutcome('LATER', 'o9', NOW)).toEqual(first);
         expect(await store.redeem(attempt(coupon('LATER'), 'u1', 'o9'))).toEqual(first);
+      });
+    });
+
+    describe('resets', () => {
+      it('frees the counters of ended days and weeks only, never totals or the current period', async () => {
+        const c = coupon('AAA', { userDaily: 1, userWeekly: 5 });
+        const d = coupon('BBB');
+        await store.createCoupon(c);
+        await store.createCoupon(d);
+        await store.redeem(attempt(c, 'u1', 'o1', TODAY));
+        await store.redeem(attempt(c, 'u2', 'o2', TODAY));
+        await store.redeem(attempt(d, 'u1', 'o3', TODAY));
+
+        expect(await store.clearEndedWindows('daily', TODAY.day)).toBe(0);
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({ userDaily: 1 });
+
+        expect(await store.clearEndedWindows('daily', TOMORROW.day)).toBe(3);
+        expect(await store.clearEndedWindows('daily', TOMORROW.day)).toBe(0);
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({
+          globalTotal: 2,
+          userTotal: 1,
+          userWeekly: 1,
+          userDaily: 0,
+        });
+        expect(await store.clearEndedWindows('weekly', TOMORROW.week)).toBe(0);
+        expect(await store.clearEndedWindows('weekly', NEXT_MONDAY.week)).toBe(3);
+        expect(await store.getUsage('AAA', 'u1', NEXT_MONDAY)).toEqual({
+          globalTotal: 2,
+          userTotal: 1,
+          userWeekly: 0,
+          userDaily: 0,
+        });
+      });
+
+      it('keeps outcomes for the TTL, then forgets and prunes them', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        const first = await store.redeem(attempt(c, 'u1', 'o1'));
+        const lastKept = NOW + OUTCOME_TTL_MS - 1;
+        expect(await store.findOutcome('AAA', 'o1', lastKept)).toEqual(first);
+        expect(await store.pruneOutcomes(lastKept)).toBe(0);
+        expect(await store.findOutcome('AAA', 'o1', NOW + OUTCOME_TTL_MS)).toBeUndefined();
+        expect(await store.pruneOutcomes(NOW + OUTCOME_TTL_MS)).toBe(1);
+        expect(await store.findOutcome('AAA', 'o1', NOW)).toBeUndefined();
       });
     });
   });

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
         ADMIN_TOKEN: 'a-long-enough-token',
         REQUIRE_REGISTERED_USERS: 'false',
         REDEMPTION_WAIT_MS: '250',
+        IDEMPOTENCY_TTL_HOURS: '24',
       }),
     ).toEqual({
       port: 8080,
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
       adminToken: 'a-long-enough-token',
       requireRegisteredUsers: false,
       redemptionWaitMs: 250,
+      idempotencyTtlHours: 24,
     });
   });
 
@@ -44,6 +46,7 @@ describe('loadConfig', () => {
     [{ ADMIN_TOKEN: 'long enough but spaced' }, 'ADMIN_TOKEN must not contain spaces'],
     [{ REQUIRE_REGISTERED_USERS: 'yes' }, 'REQUIRE_REGISTERED_USERS must be true or false'],
     [{ REDEMPTION_WAIT_MS: '-5' }, 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000'],
+    [{ IDEMPOTENCY_TTL_HOURS: '0' }, 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760'],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -25,6 +25,8 @@ export interface AppConfig {
   adminToken: string | undefined;
   requireRegisteredUsers: boolean;
   redemptionWaitMs: number;
+  /** How long the first outcome of an order is kept and replayed. */
+  idempotencyTtlHours: number;
 }
 
 /** Where each default lives. */
@@ -35,6 +37,7 @@ export const DEFAULTS = {
   couponTz: 'UTC',
   requireRegisteredUsers: true,
   redemptionWaitMs: 5000,
+  idempotencyTtlHours: 168,
 } as const;
 
 const toInteger = ({ value }: { value: unknown }) =>
@@ -94,6 +97,13 @@ class Environment {
   @Min(0, { message: 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000' })
   @Max(60000, { message: 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000' })
   REDEMPTION_WAIT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760' })
+  @Min(1, { message: 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760' })
+  @Max(8760, { message: 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760' })
+  IDEMPOTENCY_TTL_HOURS?: number;
 }
 
 const VARIABLES = [
@@ -105,6 +115,7 @@ const VARIABLES = [
   'ADMIN_TOKEN',
   'REQUIRE_REGISTERED_USERS',
   'REDEMPTION_WAIT_MS',
+  'IDEMPOTENCY_TTL_HOURS',
 ] as const satisfies readonly (keyof Environment)[];
 
 export class ConfigError extends Error {}
@@ -131,5 +142,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     adminToken: parsed.ADMIN_TOKEN,
     requireRegisteredUsers: parsed.REQUIRE_REGISTERED_USERS ?? DEFAULTS.requireRegisteredUsers,
     redemptionWaitMs: parsed.REDEMPTION_WAIT_MS ?? DEFAULTS.redemptionWaitMs,
+    idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
   };
 }

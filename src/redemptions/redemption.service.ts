@@ -32,7 +32,11 @@ export class RedemptionService {
       couponCode: normalizeCouponCode(data.couponCode),
     };
     if (request.orderId !== undefined) {
-      const first = await this.store.findOutcome(request.couponCode, request.orderId);
+      const first = await this.store.findOutcome(
+        request.couponCode,
+        request.orderId,
+        this.clock.now(),
+      );
       if (first) return first;
     }
     for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
@@ -56,7 +60,7 @@ export class RedemptionService {
       const remaining = coupon
         ? await this.remaining(coupon, request.userId, periods)
         : NOTHING_REMAINING;
-      return this.store.recordOutcome(rejectedOutcome(request, ineligible, remaining, now));
+      return this.store.recordOutcome(rejectedOutcome(request, ineligible, remaining, now), now);
     }
     return this.store.redeem({
       request,

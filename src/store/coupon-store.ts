@@ -21,6 +21,9 @@ export interface RedeemAttempt {
 /** Returned by `redeem` when the coupon changed (or went) since the caller read it: read and try again. */
 export const STALE_COUPON = 'stale-coupon';
 
+/** The per-user counters that start afresh each period. */
+export type Window = 'daily' | 'weekly';
+
 export type SaveResult = 'saved' | 'not-found' | 'conflict';
 export type CreateUserResult = 'created' | 'id-taken' | 'email-taken';
 
@@ -51,13 +54,20 @@ export abstract class CouponStore {
     periods: Periods,
   ): Promise<UsageCounts>;
 
-  /** The first outcome recorded for this coupon and order, if any. */
-  abstract findOutcome(code: string, orderId: string): Promise<RedemptionOutcome | undefined>;
   /**
-   * Records a rejection that counted nothing, unless an outcome for the same order exists; returns
-   * the outcome that stands. Requests without orderId are not recorded.
+   * The first outcome recorded for this coupon and order, if it is still kept at `now`: outcomes
+   * are kept for the idempotency TTL the store was made with.
    */
-  abstract recordOutcome(outcome: RedemptionOutcome): Promise<RedemptionOutcome>;
+  abstract findOutcome(
+    code: string,
+    orderId: string,
+    now: number,
+  ): Promise<RedemptionOutcome | undefined>;
+  /**
+   * Records a rejection that counted nothing, decided at `now`, unless an outcome for the same
+   * order is kept; returns the outcome that stands. Requests without orderId are not recorded.
+   */
+  abstract recordOutcome(outcome: RedemptionOutcome, now: number): Promise<RedemptionOutcome>;
   /**
    * In one atomic step: if the order already has an outcome, return it; if the coupon is no longer
    * at `couponVersion`, return STALE_COUPON; otherwise check every counter against its limit in
@@ -65,4 +75,12 @@ export abstract class CouponStore {
    * recorded for the order in the same step.
    */
   abstract redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON>;
+
+  /**
+   * Frees the per-user counters of the given window that belong to periods before `current` (they
+   * already read as 0), atomically with respect to `redeem`; returns how many it freed.
+   */
+  abstract clearEndedWindows(window: Window, current: string): Promise<number>;
+  /** Forgets outcomes no longer kept at `now`; returns how many. */
+  abstract pruneOutcomes(now: number): Promise<number>;
 }

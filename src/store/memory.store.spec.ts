@@ -1,4 +1,4 @@
 import { describeCouponStore } from '../../test/store-contract.js';
 import { MemoryCouponStore } from './memory.store.js';
 
-describeCouponStore('memory', async () => new MemoryCouponStore());
+describeCouponStore('memory', async ({ outcomeTtlMs }) => new MemoryCouponStore({ outcomeTtlMs }));

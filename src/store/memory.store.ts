@@ -10,6 +10,7 @@ import {
   type Page,
   type RedeemAttempt,
   type SaveResult,
+  type Window,
 } from './coupon-store.js';
 
 /**
@@ -23,6 +24,14 @@ class WindowCounts {
 
   get(userId: string, period: string): number {
     return period > this.period ? 0 : (this.counts.get(userId) ?? 0);
+  }
+
+  /** Drops the counters if their period is over by `current`; returns how many it dropped. */
+  clearIfEnded(current: string): number {
+    if (this.period >= current) return 0;
+    const cleared = this.counts.size;
+    this.counts.clear();
+    return cleared;
   }
 
   increment(userId: string, period: string): void {
@@ -59,6 +68,16 @@ class CouponUsage {
   }
 }
 
+interface KeptOutcome {
+  outcome: RedemptionOutcome;
+  keptUntil: number;
+}
+
+export interface MemoryStoreOptions {
+  /** How long the first outcome of an order is kept (IDEMPOTENCY_TTL_HOURS). */
+  outcomeTtlMs: number;
+}
+
 function page<T>(
   sortedKeys: string[],
   map: Map<string, T>,
@@ -80,7 +99,11 @@ export class MemoryCouponStore extends CouponStore {
   private readonly coupons = new Map<string, Coupon>();
   private readonly usage = new Map<string, CouponUsage>();
   /** First outcomes by coupon code, then orderId; they outlive the coupon, so a re-created code never counts an old order again. */
-  private readonly outcomes = new Map<string, Map<string, RedemptionOutcome>>();
+  private readonly outcomes = new Map<string, Map<string, KeptOutcome>>();
+
+  constructor(private readonly options: MemoryStoreOptions) {
+    super();
+  }
   private readonly users = new Map<string, User>();
   private readonly userIdsByEmail = new Map<string, string>();
 
@@ -135,22 +158,26 @@ export class MemoryCouponStore extends CouponStore {
     return (this.usage.get(code) ?? new CouponUsage()).read(userId, periods);
   }
 
-  async findOutcome(code: string, orderId: string): Promise<RedemptionOutcome | undefined> {
-    return this.outcomes.get(code)?.get(orderId);
+  async findOutcome(
+    code: string,
+    orderId: string,
+    now: number,
+  ): Promise<RedemptionOutcome | undefined> {
+    return this.keptOutcome(code, orderId, now);
   }
 
-  async recordOutcome(outcome: RedemptionOutcome): Promise<RedemptionOutcome> {
+  async recordOutcome(outcome: RedemptionOutcome, now: number): Promise<RedemptionOutcome> {
     if (outcome.orderId === undefined) return outcome;
-    const first = this.outcomes.get(outcome.couponCode)?.get(outcome.orderId);
+    const first = this.keptOutcome(outcome.couponCode, outcome.orderId, now);
     if (first) return first;
-    this.keep(outcome);
+    this.keep(outcome, now);
     return outcome;
   }
 
   async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
-    const { request, periods } = attempt;
+    const { request, periods, now } = attempt;
     if (request.orderId !== undefined) {
-      const first = this.outcomes.get(request.couponCode)?.get(request.orderId);
+      const first = this.keptOutcome(request.couponCode, request.orderId, now);
       if (first) return first;
     }
     const usage = this.usage.get(request.couponCode);
@@ -161,19 +188,41 @@ export class MemoryCouponStore extends CouponStore {
     if (!full) usage.countOneUse(request.userId, periods);
     const used = usage.read(request.userId, periods);
     const { limits, discountPercentage } = attempt;
-    const outcome = counterOutcome(
-      request,
-      { full, used, limits, discountPercentage },
-      attempt.now,
-    );
-    this.keep(outcome);
+    const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
+    this.keep(outcome, now);
     return outcome;
   }
 
-  private keep(outcome: RedemptionOutcome): void {
+  async clearEndedWindows(window: Window, current: string): Promise<number> {
+    let cleared = 0;
+    for (const usage of this.usage.values()) {
+      cleared += (window === 'daily' ? usage.daily : usage.weekly).clearIfEnded(current);
+    }
+    return cleared;
+  }
+
+  async pruneOutcomes(now: number): Promise<number> {
+    let pruned = 0;
+    for (const [code, byOrder] of this.outcomes) {
+      for (const [orderId, kept] of byOrder) {
+        if (kept.keptUntil > now) continue;
+        byOrder.delete(orderId);
+        pruned++;
+      }
+      if (byOrder.size === 0) this.outcomes.delete(code);
+    }
+    return pruned;
+  }
+
+  private keptOutcome(code: string, orderId: string, now: number): RedemptionOutcome | undefined {
+    const kept = this.outcomes.get(code)?.get(orderId);
+    return kept && kept.keptUntil > now ? kept.outcome : undefined;
+  }
+
+  private keep(outcome: RedemptionOutcome, now: number): void {
     if (outcome.orderId === undefined) return;
     let byOrder = this.outcomes.get(outcome.couponCode);
     if (!byOrder) this.outcomes.set(outcome.couponCode, (byOrder = new Map()));
-    byOrder.set(outcome.orderId, outcome);
+    byOrder.set(outcome.orderId, { outcome, keptUntil: now + this.options.outcomeTtlMs });
   }
 }

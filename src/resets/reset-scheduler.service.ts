@@ -1,0 +1,52 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { JobWaiter, type Settlement } from '../common/job-waiter.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { Window } from '../store/coupon-store.js';
+import { RESET_QUEUE, RESET_SCHEDULES, ResetJobName, type ResetResult } from './reset.contract.js';
+
+/** How long POST /admin/resets/* waits for its job. */
+const MANUAL_RESET_WAIT_MS = 30_000;
+
+const JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+};
+
+@Injectable()
+export class ResetSchedulerService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Resets');
+
+  constructor(
+    @InjectQueue(RESET_QUEUE) private readonly queue: Queue,
+    private readonly waiter: JobWaiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const schedule of RESET_SCHEDULES) {
+      await this.queue.upsertJobScheduler(
+        schedule.id,
+        { pattern: schedule.pattern, tz: this.config.couponTz },
+        { name: schedule.jobName, data: {}, opts: JOB_OPTIONS },
+      );
+    }
+    this.logger.log(
+      `Reset schedulers set: daily at 00:00 and weekly on Monday 00:00, ${this.config.couponTz}`,
+    );
+  }
+
+  /** Runs a reset now through the queue, like the scheduler's, and waits for its result. */
+  async runNow(window: Window): Promise<{ jobId: string; settlement: Settlement<ResetResult> }> {
+    const name = window === 'daily' ? ResetJobName.Daily : ResetJobName.Weekly;
+    const jobId = `manual-${name}-${randomUUID()}`;
+    const done = this.waiter.wait<ResetResult>(RESET_QUEUE, jobId, MANUAL_RESET_WAIT_MS);
+    await this.queue.add(name, {}, { ...JOB_OPTIONS, jobId });
+    return { jobId, settlement: await done };
+  }
+}

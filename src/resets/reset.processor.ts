@@ -1,0 +1,28 @@
+import { Processor } from '@nestjs/bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { JobWaiter, ReportingWorkerHost } from '../common/job-waiter.js';
+import { RESET_QUEUE, RESET_WINDOWS, ResetJobName, type ResetResult } from './reset.contract.js';
+import { ResetService } from './reset.service.js';
+
+@Processor(RESET_QUEUE)
+export class ResetProcessor extends ReportingWorkerHost {
+  constructor(
+    private readonly resets: ResetService,
+    waiter: JobWaiter,
+  ) {
+    super(RESET_QUEUE, waiter);
+  }
+
+  async process(job: Job): Promise<ResetResult> {
+    const name = job.name as ResetJobName;
+    switch (name) {
+      case ResetJobName.Daily:
+      case ResetJobName.Weekly:
+        return this.resets.reset(RESET_WINDOWS[name]);
+      default: {
+        const unknown: never = name;
+        throw new UnrecoverableError(`Unknown job name "${String(unknown)}" on ${RESET_QUEUE}`);
+      }
+    }
+  }
+}
