@@ -16,30 +16,36 @@ import {
 /**
  * Per-user counts that belong to one period (a day or a week). Counts of an earlier period read as
  * 0; a request stamped with an earlier period than the newest seen (a clock that stepped back)
- * counts in the newest one, so it can never slip past a cap.
+ * counts in the newest one, so it can never slip past a cap. When a new period starts, the old
+ * counts are set aside until a reset frees them (or the next period replaces them).
  */
 class WindowCounts {
   private period = '';
-  private readonly counts = new Map<string, number>();
+  private counts = new Map<string, number>();
+  private ended = new Map<string, number>();
 
   get(userId: string, period: string): number {
     return period > this.period ? 0 : (this.counts.get(userId) ?? 0);
   }
 
-  /** Drops the counters if their period is over by `current`; returns how many it dropped. */
-  clearIfEnded(current: string): number {
-    if (this.period >= current) return 0;
-    const cleared = this.counts.size;
-    this.counts.clear();
-    return cleared;
-  }
-
   increment(userId: string, period: string): void {
     if (period > this.period) {
       this.period = period;
-      this.counts.clear();
+      this.ended = this.counts;
+      this.counts = new Map();
     }
     this.counts.set(userId, (this.counts.get(userId) ?? 0) + 1);
+  }
+
+  /** Frees the counters of periods before `current`; returns how many it freed. */
+  clearEnded(current: string): number {
+    let cleared = this.ended.size;
+    this.ended = new Map();
+    if (this.period < current) {
+      cleared += this.counts.size;
+      this.counts = new Map();
+    }
+    return cleared;
   }
 }
 
@@ -196,7 +202,7 @@ export class MemoryCouponStore extends CouponStore {
   async clearEndedWindows(window: Window, current: string): Promise<number> {
     let cleared = 0;
     for (const usage of this.usage.values()) {
-      cleared += (window === 'daily' ? usage.daily : usage.weekly).clearIfEnded(current);
+      cleared += (window === 'daily' ? usage.daily : usage.weekly).clearEnded(current);
     }
     return cleared;
   }
