@@ -106,7 +106,7 @@ export async function startApp(
   };
 }
 
-async function deleteKeys(pattern: string): Promise<void> {
+export async function deleteKeys(pattern: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
     for await (const keys of redis.scanStream({ match: pattern, count: 1000 })) {

@@ -1,4 +1,6 @@
 import { describeCouponStore } from '../../test/store-contract.js';
 import { MemoryCouponStore } from './memory.store.js';
 
-describeCouponStore('memory', async ({ outcomeTtlMs }) => new MemoryCouponStore({ outcomeTtlMs }));
+describeCouponStore('memory', async ({ outcomeTtlMs }) => new MemoryCouponStore({ outcomeTtlMs }), {
+  outcomesExpireByCallerClock: true,
+});

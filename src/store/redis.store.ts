@@ -1,0 +1,310 @@
+import type { Redis } from 'ioredis';
+import {
+  COUNTER_NAMES,
+  COUPON_CODE_PATTERN,
+  type Coupon,
+  type RepeatCounts,
+  type UsageCounts,
+  type User,
+} from '../domain/coupon.js';
+import {
+  counterOutcome,
+  type RedemptionOutcome,
+  type RedemptionRequest,
+} from '../domain/outcome.js';
+import type { Periods } from '../domain/periods.js';
+import {
+  CouponStore,
+  STALE_COUPON,
+  type CreateUserResult,
+  type Page,
+  type RedeemAttempt,
+  type SaveResult,
+  type Window,
+} from './coupon-store.js';
+import { RedisKeys } from './redis-keys.js';
+import * as scripts from './redis-scripts.js';
+
+export interface RedisStoreOptions {
+  /** STORE_PREFIX: the first part of every key. */
+  prefix: string;
+  /** How long the first outcome of an order is kept (IDEMPOTENCY_TTL_HOURS). */
+  outcomeTtlMs: number;
+}
+
+const HOUR = 3600_000;
+// Window hashes expire by themselves well after their period: a day is at most 25 hours, a week 169.
+const DAY_WINDOW_TTL_MS = 48 * HOUR;
+const WEEK_WINDOW_TTL_MS = 9 * 24 * HOUR;
+const REJECTION_RECORD = 'R|';
+
+type Script = (keys: string[], args: (string | number)[]) => Promise<unknown>;
+
+/** Registers a script with ioredis (EVALSHA, falling back to EVAL once per connection). */
+function defineScript(redis: Redis, name: string, lua: string, numberOfKeys: number): Script {
+  redis.defineCommand(name, { lua, numberOfKeys });
+  const command = (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
+    name
+  ]!;
+  return (keys, args) => command.call(redis, ...keys, ...args);
+}
+
+/** What a counter record keeps beside the counts, to rebuild the outcome on a replay. */
+interface OutcomeContext {
+  request: RedemptionRequest;
+  limits: RepeatCounts;
+  discountPercentage: number;
+  now: number;
+}
+
+/**
+ * The shared, durable store: coupons, users, usage and first outcomes in Redis (key layout in
+ * redis-keys.ts). Every check-and-commit is one Lua script, so any number of workers in any number
+ * of processes keep every cap exact.
+ */
+export class RedisCouponStore extends CouponStore {
+  private readonly keys: RedisKeys;
+  private readonly scripts: Record<
+    | 'redeem'
+    | 'usage'
+    | 'clearEndedWindows'
+    | 'createCoupon'
+    | 'saveCoupon'
+    | 'deleteCoupon'
+    | 'createUser',
+    Script
+  >;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisStoreOptions,
+  ) {
+    super();
+    this.keys = new RedisKeys(options.prefix);
+    this.scripts = {
+      redeem: defineScript(redis, 'couponRedeem', scripts.REDEEM, 8),
+      usage: defineScript(redis, 'couponUsage', scripts.USAGE, 5),
+      clearEndedWindows: defineScript(
+        redis,
+        'couponClearEndedWindows',
+        scripts.CLEAR_ENDED_WINDOWS,
+        1,
+      ),
+      createCoupon: defineScript(redis, 'couponCreate', scripts.CREATE_COUPON, 1),
+      saveCoupon: defineScript(redis, 'couponSave', scripts.SAVE_COUPON, 1),
+      deleteCoupon: defineScript(redis, 'couponDelete', scripts.DELETE_COUPON, 5),
+      createUser: defineScript(redis, 'couponCreateUser', scripts.CREATE_USER, 3),
+    };
+  }
+
+  async createCoupon(coupon: Coupon): Promise<boolean> {
+    const { version, ...data } = coupon;
+    const created = await this.scripts.createCoupon(
+      [this.keys.coupon(coupon.code)],
+      [JSON.stringify(data), version],
+    );
+    if (created !== 1) return false;
+    await this.redis.zadd(this.keys.couponIndex, 0, coupon.code);
+    return true;
+  }
+
+  async getCoupon(code: string): Promise<Coupon | undefined> {
+    if (!COUPON_CODE_PATTERN.test(code)) return undefined;
+    const [data, version] = await this.redis.hmget(this.keys.coupon(code), 'data', 'v');
+    return data && version
+      ? { ...(JSON.parse(data) as Omit<Coupon, 'version'>), version: Number(version) }
+      : undefined;
+  }
+
+  async listCoupons(offset: number, limit: number): Promise<Page<Coupon>> {
+    const [total, codes] = await Promise.all([
+      this.redis.zcard(this.keys.couponIndex),
+      this.redis.zrange(this.keys.couponIndex, String(offset), String(offset + limit - 1)),
+    ]);
+    const coupons = await Promise.all(codes.map((code) => this.getCoupon(code)));
+    return { items: coupons.filter((coupon): coupon is Coupon => coupon !== undefined), total };
+  }
+
+  async saveCoupon(coupon: Coupon, expectedVersion: number): Promise<SaveResult> {
+    const { version: _version, ...data } = coupon;
+    return (await this.scripts.saveCoupon(
+      [this.keys.coupon(coupon.code)],
+      [JSON.stringify(data), expectedVersion],
+    )) as SaveResult;
+  }
+
+  async deleteCoupon(code: string): Promise<boolean> {
+    if (!COUPON_CODE_PATTERN.test(code)) return false;
+    const k = this.keys;
+    const existed = await this.scripts.deleteCoupon(
+      [
+        k.coupon(code),
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.newestPeriods(code),
+        k.windowIndex(code),
+      ],
+      [],
+    );
+    await this.redis.zrem(k.couponIndex, code);
+    return existed === 1;
+  }
+
+  async createUser(user: User): Promise<CreateUserResult> {
+    const k = this.keys;
+    return (await this.scripts.createUser(
+      [k.user(user.id), k.email(user.email), k.userIndex],
+      [JSON.stringify(user), user.id],
+    )) as CreateUserResult;
+  }
+
+  async getUser(id: string): Promise<User | undefined> {
+    const json = await this.redis.get(this.keys.user(id));
+    return json ? (JSON.parse(json) as User) : undefined;
+  }
+
+  async listUsers(offset: number, limit: number): Promise<Page<User>> {
+    const [total, ids] = await Promise.all([
+      this.redis.zcard(this.keys.userIndex),
+      this.redis.zrange(this.keys.userIndex, String(offset), String(offset + limit - 1)),
+    ]);
+    const users = await Promise.all(ids.map((id) => this.getUser(id)));
+    return { items: users.filter((user): user is User => user !== undefined), total };
+  }
+
+  async getUsage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts> {
+    if (!COUPON_CODE_PATTERN.test(code))
+      return { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 };
+    const k = this.keys;
+    const reply = (await this.scripts.usage(
+      [
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.window(code, 'week', periods.week),
+        k.window(code, 'day', periods.day),
+        k.newestPeriods(code),
+      ],
+      [userId ?? '', periods.week, periods.day],
+    )) as string[];
+    if (reply[0] === 'behind')
+      return this.getUsage(code, userId, { day: reply[1]!, week: reply[2]! });
+    const [globalTotal, userTotal, userWeekly, userDaily] = reply.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    return { globalTotal, userTotal, userWeekly, userDaily };
+  }
+
+  async findOutcome(code: string, orderId: string): Promise<RedemptionOutcome | undefined> {
+    if (!COUPON_CODE_PATTERN.test(code)) return undefined;
+    const record = await this.redis.get(this.keys.outcome(code, orderId));
+    return record === null ? undefined : decodeRecord(record);
+  }
+
+  async recordOutcome(outcome: RedemptionOutcome): Promise<RedemptionOutcome> {
+    if (outcome.orderId === undefined || !COUPON_CODE_PATTERN.test(outcome.couponCode))
+      return outcome;
+    const first = await this.redis.set(
+      this.keys.outcome(outcome.couponCode, outcome.orderId),
+      REJECTION_RECORD + JSON.stringify(outcome),
+      'PX',
+      this.options.outcomeTtlMs,
+      'NX',
+      'GET',
+    );
+    return first === null ? outcome : decodeRecord(first);
+  }
+
+  async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
+    const { request, periods } = attempt;
+    const code = request.couponCode;
+    const k = this.keys;
+    const context: OutcomeContext = {
+      request,
+      limits: attempt.limits,
+      discountPercentage: attempt.discountPercentage,
+      now: attempt.now,
+    };
+    const reply = (await this.scripts.redeem(
+      [
+        k.coupon(code),
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.window(code, 'week', periods.week),
+        k.window(code, 'day', periods.day),
+        k.outcome(code, request.orderId ?? ''),
+        k.newestPeriods(code),
+        k.windowIndex(code),
+      ],
+      [
+        attempt.couponVersion,
+        request.userId,
+        ...COUNTER_NAMES.map((name) => attempt.limits[name] ?? -1),
+        periods.week,
+        periods.day,
+        request.orderId === undefined ? 0 : this.options.outcomeTtlMs,
+        JSON.stringify(context),
+        DAY_WINDOW_TTL_MS,
+        WEEK_WINDOW_TTL_MS,
+      ],
+    )) as string[];
+    switch (reply[0]) {
+      case 'stale':
+        return STALE_COUPON;
+      case 'behind':
+        return this.redeem({ ...attempt, periods: { day: reply[1]!, week: reply[2]! } });
+      default:
+        return decodeRecord(reply[1]!);
+    }
+  }
+
+  async clearEndedWindows(window: Window, current: string): Promise<number> {
+    const kind = window === 'daily' ? 'day' : 'week';
+    let cleared = 0;
+    const codes = this.redis.zscanStream(this.keys.couponIndex, { count: 500 });
+    for await (const batch of codes) {
+      // ZSCAN yields member, score, member, score...
+      const pageCodes = (batch as string[]).filter((_, i) => i % 2 === 0);
+      const counts = await Promise.all(
+        pageCodes.map((code) =>
+          this.scripts.clearEndedWindows(
+            [this.keys.windowIndex(code)],
+            [this.keys.window(code, kind, ''), current],
+          ),
+        ),
+      );
+      cleared += counts.reduce<number>((sum, count) => sum + Number(count), 0);
+    }
+    return cleared;
+  }
+
+  /** Redis expires outcomes by itself (each has its TTL); nothing is left to prune. */
+  async pruneOutcomes(): Promise<number> {
+    return 0;
+  }
+}
+
+function decodeRecord(record: string): RedemptionOutcome {
+  if (record.startsWith(REJECTION_RECORD))
+    return JSON.parse(record.slice(REJECTION_RECORD.length)) as RedemptionOutcome;
+  const [full, used] = record.split('|', 2) as [string, string];
+  const context = JSON.parse(record.slice(full.length + used.length + 2)) as OutcomeContext;
+  const [globalTotal, userTotal, userWeekly, userDaily] = used.split(',').map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return counterOutcome(
+    context.request,
+    {
+      full: full === '0' ? null : COUNTER_NAMES[Number(full) - 1]!,
+      used: { globalTotal, userTotal, userWeekly, userDaily },
+      limits: context.limits,
+      discountPercentage: context.discountPercentage,
+    },
+    context.now,
+  );
+}
