@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './clock/clock.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { JobsModule } from './common/jobs.module.js';
+import { QueueEventsRelay } from './common/queue-events-relay.js';
 import { validationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
@@ -38,10 +39,11 @@ export class AppModule {
         }),
         CouponsModule,
         UsersModule,
-        RedemptionsModule,
-        ResetsModule,
+        RedemptionsModule.forRoot(config),
+        ResetsModule.forRoot(config),
       ],
       providers: [
+        ...(config.role === 'api' ? [QueueEventsRelay] : []),
         { provide: APP_PIPE, useValue: validationPipe },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

@@ -40,6 +40,10 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     redisUrl: REDIS_URL,
     queuePrefix: uniquePrefix(),
     store: 'memory',
+    storePrefix: uniquePrefix(),
+    role: 'all',
+    workerConcurrency: 1,
+    jobLockMs: 30_000,
     couponTz: 'UTC',
     adminToken: TOKEN,
     requireRegisteredUsers: true,
@@ -102,6 +106,7 @@ export async function startApp(
       await producer.obliterate({ force: true });
       await producer.close();
       await deleteKeys(`${config.queuePrefix}:*`);
+      await deleteKeys(`${config.storePrefix}:*`);
     },
   };
 }

@@ -1,6 +1,5 @@
-import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Job, UnrecoverableError, type Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 
 export type Settlement<T> =
   { kind: 'completed'; value: T } | { kind: 'failed'; error: string } | { kind: 'pending' };
@@ -63,31 +62,4 @@ export async function jobStatus<T>(queue: Queue, jobId: string): Promise<JobStat
   return state === 'completed'
     ? { kind: 'completed', value: job.returnvalue as T }
     : { kind: 'failed', error: job.failedReason };
-}
-
-/**
- * A worker that reports each job's end to the JobWaiter. A failure is final when the job cannot
- * be retried any more.
- */
-export abstract class ReportingWorkerHost extends WorkerHost {
-  constructor(
-    private readonly queueName: string,
-    private readonly waiter: JobWaiter,
-  ) {
-    super();
-  }
-
-  @OnWorkerEvent('completed')
-  onCompleted(job: Job, value: unknown): void {
-    this.waiter.settle(this.queueName, job.id!, { kind: 'completed', value });
-  }
-
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, error: Error): void {
-    if (!job) return;
-    const final =
-      error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (final)
-      this.waiter.settle(this.queueName, job.id!, { kind: 'failed', error: error.message });
-  }
 }

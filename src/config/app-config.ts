@@ -14,12 +14,20 @@ import {
 } from 'class-validator';
 import { isValidTimeZone } from '../domain/periods.js';
 
+export type Role = 'all' | 'api' | 'worker';
+
 export interface AppConfig {
   port: number;
   /** Unset: the service runs an embedded throwaway Redis. */
   redisUrl: string | undefined;
   queuePrefix: string;
-  store: 'memory';
+  store: 'memory' | 'redis';
+  storePrefix: string;
+  /** all: HTTP API and workers in one process; api: HTTP only; worker: workers only. */
+  role: Role;
+  workerConcurrency: number;
+  /** How long a worker's lock on a job lasts; a job whose worker died runs again after about this long. */
+  jobLockMs: number;
   couponTz: string;
   /** Unset: a random token is made at start and logged once. */
   adminToken: string | undefined;
@@ -34,23 +42,37 @@ export const DEFAULTS = {
   port: 5001,
   queuePrefix: 'bull',
   store: 'memory',
+  storePrefix: 'coupons',
+  role: 'all',
+  workerConcurrency: 1,
+  jobLockMs: 30_000,
   couponTz: 'UTC',
   requireRegisteredUsers: true,
   redemptionWaitMs: 5000,
   idempotencyTtlHours: 168,
 } as const;
 
-const toInteger = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
 
+/** A whole number from `min` to `max`, given as digits. */
+function WholeNumber(name: string, min: number, max: number): PropertyDecorator {
+  const message = `${name} must be a whole number from ${min} to ${max}`;
+  return (target, property) => {
+    IsOptional()(target, property);
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+    )(target, property);
+    Max(max, { message })(target, property);
+    Min(min, { message })(target, property);
+    IsInt({ message })(target, property);
+  };
+}
+
+const KEY_PREFIX = /^[A-Za-z0-9_{}-]{1,64}$/;
+
 class Environment {
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt({ message: 'PORT must be a whole number from 0 to 65535' })
-  @Min(0, { message: 'PORT must be a whole number from 0 to 65535' })
-  @Max(65535, { message: 'PORT must be a whole number from 0 to 65535' })
+  @WholeNumber('PORT', 0, 65535)
   PORT?: number;
 
   @IsOptional()
@@ -61,14 +83,30 @@ class Environment {
   REDIS_URL?: string;
 
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_{}-]{1,64}$/, {
+  @Matches(KEY_PREFIX, {
     message: 'QUEUE_PREFIX must be 1-64 characters of letters, digits, _ - { }',
   })
   QUEUE_PREFIX?: string;
 
   @IsOptional()
-  @IsIn(['memory'], { message: 'STORE must be memory' })
-  STORE?: 'memory';
+  @IsIn(['memory', 'redis'], { message: 'STORE must be memory or redis' })
+  STORE?: 'memory' | 'redis';
+
+  @IsOptional()
+  @Matches(KEY_PREFIX, {
+    message: 'STORE_PREFIX must be 1-64 characters of letters, digits, _ - { }',
+  })
+  STORE_PREFIX?: string;
+
+  @IsOptional()
+  @IsIn(['all', 'api', 'worker'], { message: 'ROLE must be all, api or worker' })
+  ROLE?: Role;
+
+  @WholeNumber('WORKER_CONCURRENCY', 1, 256)
+  WORKER_CONCURRENCY?: number;
+
+  @WholeNumber('JOB_LOCK_MS', 1000, 600_000)
+  JOB_LOCK_MS?: number;
 
   @IsOptional()
   @ValidateBy({
@@ -91,18 +129,10 @@ class Environment {
   @IsIn([true, false], { message: 'REQUIRE_REGISTERED_USERS must be true or false' })
   REQUIRE_REGISTERED_USERS?: boolean;
 
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt({ message: 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000' })
-  @Min(0, { message: 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000' })
-  @Max(60000, { message: 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000' })
+  @WholeNumber('REDEMPTION_WAIT_MS', 0, 60_000)
   REDEMPTION_WAIT_MS?: number;
 
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt({ message: 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760' })
-  @Min(1, { message: 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760' })
-  @Max(8760, { message: 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760' })
+  @WholeNumber('IDEMPOTENCY_TTL_HOURS', 1, 8760)
   IDEMPOTENCY_TTL_HOURS?: number;
 }
 
@@ -111,6 +141,10 @@ const VARIABLES = [
   'REDIS_URL',
   'QUEUE_PREFIX',
   'STORE',
+  'STORE_PREFIX',
+  'ROLE',
+  'WORKER_CONCURRENCY',
+  'JOB_LOCK_MS',
   'COUPON_TZ',
   'ADMIN_TOKEN',
   'REQUIRE_REGISTERED_USERS',
@@ -133,15 +167,25 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (errors.length > 0) {
     throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
   }
-  return {
+  const config: AppConfig = {
     port: parsed.PORT ?? DEFAULTS.port,
     redisUrl: parsed.REDIS_URL,
     queuePrefix: parsed.QUEUE_PREFIX ?? DEFAULTS.queuePrefix,
     store: parsed.STORE ?? DEFAULTS.store,
+    storePrefix: parsed.STORE_PREFIX ?? DEFAULTS.storePrefix,
+    role: parsed.ROLE ?? DEFAULTS.role,
+    workerConcurrency: parsed.WORKER_CONCURRENCY ?? DEFAULTS.workerConcurrency,
+    jobLockMs: parsed.JOB_LOCK_MS ?? DEFAULTS.jobLockMs,
     couponTz: parsed.COUPON_TZ ?? DEFAULTS.couponTz,
     adminToken: parsed.ADMIN_TOKEN,
     requireRegisteredUsers: parsed.REQUIRE_REGISTERED_USERS ?? DEFAULTS.requireRegisteredUsers,
     redemptionWaitMs: parsed.REDEMPTION_WAIT_MS ?? DEFAULTS.redemptionWaitMs,
     idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
   };
+  if (config.role !== 'all' && config.store === 'memory') {
+    throw new ConfigError(
+      `ROLE=${config.role} needs STORE=redis: the memory store lives inside one process, so API and workers cannot share it`,
+    );
+  }
+  return config;
 }

@@ -1,13 +1,18 @@
-import { Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { JobWaiter, ReportingWorkerHost } from '../common/job-waiter.js';
+import { JobWaiter } from '../common/job-waiter.js';
+import { ReportingWorkerHost } from '../common/workers.js';
 import { validatePlain } from '../common/validation.js';
 import { RedeemDto } from './redeem.dto.js';
 import { JobName, REDEMPTION_QUEUE, type RedemptionOutcome } from './redemption.contract.js';
 import { RedemptionService } from './redemption.service.js';
 
-/** Takes one job at a time (BullMQ's default concurrency of 1), so no two decisions interleave. */
-@Processor(REDEMPTION_QUEUE)
+/**
+ * Decides `redeem` jobs: WORKER_CONCURRENCY at a time (default 1). Each check-and-commit is one
+ * atomic step in the store, so caps stay exact at any concurrency and across processes.
+ */
+// The queue binding (@Processor) is added by registerProcessor when the module is built.
+@Injectable()
 export class RedemptionProcessor extends ReportingWorkerHost {
   constructor(
     private readonly redemptions: RedemptionService,

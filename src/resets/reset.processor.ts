@@ -1,10 +1,12 @@
-import { Processor } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { JobWaiter, ReportingWorkerHost } from '../common/job-waiter.js';
+import { JobWaiter } from '../common/job-waiter.js';
+import { ReportingWorkerHost } from '../common/workers.js';
 import { RESET_QUEUE, RESET_WINDOWS, ResetJobName, type ResetResult } from './reset.contract.js';
 import { ResetService } from './reset.service.js';
 
-@Processor(RESET_QUEUE)
+// The queue binding (@Processor) is added by registerProcessor when the module is built.
+@Injectable()
 export class ResetProcessor extends ReportingWorkerHost {
   constructor(
     private readonly resets: ResetService,

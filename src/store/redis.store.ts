@@ -1,3 +1,4 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
   COUNTER_NAMES,
@@ -62,7 +63,7 @@ interface OutcomeContext {
  * redis-keys.ts). Every check-and-commit is one Lua script, so any number of workers in any number
  * of processes keep every cap exact.
  */
-export class RedisCouponStore extends CouponStore {
+export class RedisCouponStore extends CouponStore implements OnApplicationShutdown {
   private readonly keys: RedisKeys;
   private readonly scripts: Record<
     | 'redeem'
@@ -278,6 +279,10 @@ export class RedisCouponStore extends CouponStore {
       cleared += counts.reduce<number>((sum, count) => sum + Number(count), 0);
     }
     return cleared;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit();
   }
 
   /** Redis expires outcomes by itself (each has its TTL); nothing is left to prune. */
