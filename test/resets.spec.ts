@@ -99,6 +99,19 @@ describe('resets', () => {
     await request(t.app.getHttpServer()).post('/admin/resets/daily').expect(401);
   });
 
+  it('resets by the days of COUPON_TZ, not of UTC', async () => {
+    // 20:00 in New York on Wednesday is already Thursday in UTC.
+    t = await startApp({ couponTz: 'America/New_York' }, '2026-11-26T01:00:00Z');
+    await setUp(t, { userDaily: 1 });
+    expect(await redeem(t, 'u1')).toMatchObject({ status: 'accepted' });
+    expect((await t.post('/admin/resets/daily').expect(200)).body).toMatchObject({
+      currentPeriod: '2026-11-25',
+      countersReset: 0,
+    });
+    expect(await usage(t, 'u1')).toMatchObject({ userDaily: { used: 1 } });
+    expect(await redeem(t, 'u1')).toMatchObject({ reason: 'USER_DAILY_LIMIT_REACHED' });
+  });
+
   it('keeps first outcomes for IDEMPOTENCY_TTL_HOURS, then decides the order afresh; the daily reset prunes them', async () => {
     t = await startApp({ idempotencyTtlHours: 24 }, '2026-11-25T12:00:00Z');
     await setUp(t, {});
@@ -180,6 +193,11 @@ describe('job schedulers', () => {
       .sort((a, b) => a.key.localeCompare(b.key));
 
   it('are two after any number of starts, and follow COUPON_TZ', async () => {
+    const pendingJobs = async () =>
+      (await queue.getDelayed())
+        .map(({ id, timestamp }) => ({ id, timestamp }))
+        .sort((a, b) => a.id!.localeCompare(b.id!));
+    let pendingBefore: Awaited<ReturnType<typeof pendingJobs>> = [];
     for (const couponTz of ['UTC', 'UTC', 'Europe/Berlin']) {
       const t = await startApp({ queuePrefix: prefix, couponTz });
       await t.app.close();
@@ -188,6 +206,13 @@ describe('job schedulers', () => {
         { key: 'daily-reset', name: 'daily-reset', pattern: '0 0 * * *', tz: couponTz },
         { key: 'weekly-reset', name: 'weekly-reset', pattern: '0 0 * * 1', tz: couponTz },
       ]);
+      const pending = await pendingJobs();
+      expect(pending).toHaveLength(2);
+      // A restart with unchanged settings leaves the pending reset jobs as they were (one that
+      // came due while no worker ran is not replaced); a new zone re-times them.
+      if (couponTz === 'UTC' && pendingBefore.length > 0) expect(pending).toEqual(pendingBefore);
+      if (couponTz === 'Europe/Berlin') expect(pending).not.toEqual(pendingBefore);
+      pendingBefore = pending;
     }
   });
 

@@ -337,6 +337,26 @@ export function describeCouponStore(
         });
       });
 
+      it('counts a request stamped with a day a reset has ended in the current day', async () => {
+        const c = coupon('AAA', { userDaily: 1 });
+        await store.createCoupon(c);
+        expect(await store.redeem(attempt(c, 'u1', 'o1', TODAY))).toMatchObject({
+          status: 'accepted',
+        });
+        await store.clearEndedWindows('daily', TOMORROW.day);
+        // Decided just before midnight, committed after the reset: it counts in the new day.
+        expect(await store.redeem(attempt(c, 'u1', 'o2', TODAY))).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await store.redeem(attempt(c, 'u1', 'o3', TOMORROW))).toMatchObject({
+          reason: 'USER_DAILY_LIMIT_REACHED',
+        });
+        expect(await store.getUsage('AAA', 'u1', TOMORROW)).toMatchObject({
+          userDaily: 1,
+          userTotal: 2,
+        });
+      });
+
       // Redis expires by its own clock; its spec checks the TTL it sets instead.
       if (!outcomesExpireByCallerClock) return;
 

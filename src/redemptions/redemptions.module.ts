@@ -25,11 +25,12 @@ export class RedemptionsModule {
       imports: [
         BullModule.registerQueue({
           name: REDEMPTION_QUEUE,
-          // For jobs the REST API publishes; order systems set their own options.
+          // For jobs the REST API publishes; order systems set their own options. A finished job
+          // answers a retried POST for its order, so it is kept no longer than the order's outcome.
           defaultJobOptions: {
             attempts: 3,
             backoff: { type: 'exponential', delay: 200 },
-            removeOnComplete: { age: 24 * 3600 },
+            removeOnComplete: { age: Math.min(24, config.idempotencyTtlHours) * 3600 },
             removeOnFail: { age: 7 * 24 * 3600 },
           },
         }),

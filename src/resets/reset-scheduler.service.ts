@@ -29,16 +29,25 @@ export class ResetSchedulerService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    const tz = this.config.couponTz;
     for (const schedule of RESET_SCHEDULES) {
+      // Upserting replaces the scheduler's pending job, which may be a reset that came due while
+      // no worker ran; leave an unchanged scheduler alone so that reset still runs.
+      const current = await this.queue.getJobScheduler(schedule.id);
+      if (
+        current?.pattern === schedule.pattern &&
+        current.tz === tz &&
+        current.name === schedule.jobName
+      ) {
+        continue;
+      }
       await this.queue.upsertJobScheduler(
         schedule.id,
-        { pattern: schedule.pattern, tz: this.config.couponTz },
+        { pattern: schedule.pattern, tz },
         { name: schedule.jobName, data: {}, opts: JOB_OPTIONS },
       );
     }
-    this.logger.log(
-      `Reset schedulers set: daily at 00:00 and weekly on Monday 00:00, ${this.config.couponTz}`,
-    );
+    this.logger.log(`Reset schedulers: daily at 00:00 and weekly on Monday 00:00, ${tz}`);
   }
 
   /** Runs a reset now through the queue, like the scheduler's, and waits for its result. */

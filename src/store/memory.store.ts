@@ -37,13 +37,17 @@ class WindowCounts {
     this.counts.set(userId, (this.counts.get(userId) ?? 0) + 1);
   }
 
-  /** Frees the counters of periods before `current`; returns how many it freed. */
+  /**
+   * Frees the counters of periods before `current`; returns how many it freed. The current period
+   * becomes the newest, so a request still stamped with an ended one counts in it.
+   */
   clearEnded(current: string): number {
     let cleared = this.ended.size;
     this.ended = new Map();
     if (this.period < current) {
       cleared += this.counts.size;
       this.counts = new Map();
+      this.period = current;
     }
     return cleared;
   }

@@ -81,23 +81,27 @@ return {
 `;
 
 /**
- * Delete one coupon's window hashes of one kind from periods before the current one; the names
- * come from the coupon's window index (all in the coupon's slot).
+ * Delete one coupon's window hashes of one kind from periods before the current one (the names
+ * come from the coupon's window index, all in the coupon's slot), and make the current period the
+ * newest, so a request still stamped with an ended one counts in the current one.
  *
- * KEYS: 1 window index set
- * ARGV: 1 name prefix of that kind's hashes ("<prefix>:{CODE}:day:"), 2 current period
+ * KEYS: 1 window index set, 2 newest periods hash
+ * ARGV: 1 kind ('day' or 'week'), 2 name prefix of that kind's hashes ("<prefix>:{CODE}:day:"),
+ *       3 current period
  * Returns how many per-user counters were deleted.
  */
 export const CLEAR_ENDED_WINDOWS = `
 local cleared = 0
-local prefixLength = #ARGV[1]
+local prefixLength = #ARGV[2]
 for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if string.sub(name, 1, prefixLength) == ARGV[1] and string.sub(name, prefixLength + 1) < ARGV[2] then
+  if string.sub(name, 1, prefixLength) == ARGV[2] and string.sub(name, prefixLength + 1) < ARGV[3] then
     cleared = cleared + redis.call('HLEN', name)
     redis.call('DEL', name)
     redis.call('SREM', KEYS[1], name)
   end
 end
+local newest = redis.call('HGET', KEYS[2], ARGV[1])
+if not newest or newest < ARGV[3] then redis.call('HSET', KEYS[2], ARGV[1], ARGV[3]) end
 return cleared
 `;
 

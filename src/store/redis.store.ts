@@ -89,7 +89,7 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
         redis,
         'couponClearEndedWindows',
         scripts.CLEAR_ENDED_WINDOWS,
-        1,
+        2,
       ),
       createCoupon: defineScript(redis, 'couponCreate', scripts.CREATE_COUPON, 1),
       saveCoupon: defineScript(redis, 'couponSave', scripts.SAVE_COUPON, 1),
@@ -271,8 +271,8 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
       const counts = await Promise.all(
         pageCodes.map((code) =>
           this.scripts.clearEndedWindows(
-            [this.keys.windowIndex(code)],
-            [this.keys.window(code, kind, ''), current],
+            [this.keys.windowIndex(code), this.keys.newestPeriods(code)],
+            [kind, this.keys.window(code, kind, ''), current],
           ),
         ),
       );
