@@ -16,75 +16,80 @@ describe('REST API', () => {
     t.post('/users', { id, name: `User ${id}`, email: `${id}@example.com` }).expect(201);
   const redeem = (body: object) => t.post('/redemptions', body);
 
-  it("runs the older service's flow: create coupon, create user, set counts, redeem, lower a count", async () => {
-    const created = await t.post('/coupons', COUPON).expect(201);
-    expect(created.body).toEqual({
-      code: 'SAVE10',
-      discountPercentage: 10,
-      startsAt: null,
-      expiresAt: '2026-12-31T23:59:59.999Z',
-      active: true,
-      description: null,
-      repeatCounts: { globalTotal: null, userTotal: null, userDaily: null, userWeekly: null },
-      createdAt: '2026-11-25T12:00:00.000Z',
-      updatedAt: '2026-11-25T12:00:00.000Z',
-    });
-    await register('alice');
-    const counts = await t.put('/coupons/SAVE10/repeat-counts', {
-      userTotal: 5,
-      globalTotal: 1000,
-      userDaily: 3,
-      userWeekly: 3,
-    });
-    expect(counts.status).toBe(200);
-    expect(counts.body).toEqual({
-      globalTotal: 1000,
-      userTotal: 5,
-      userDaily: 3,
-      userWeekly: 3,
-      globalUsed: 0,
-      globalRemaining: 1000,
-    });
+  it.each(['memory', 'redis'] as const)(
+    "runs the older service's flow with the %s store: create coupon, create user, set counts, redeem, lower a count",
+    async (store) => {
+      await t.close();
+      t = await startApp({ store });
+      const created = await t.post('/coupons', COUPON).expect(201);
+      expect(created.body).toEqual({
+        code: 'SAVE10',
+        discountPercentage: 10,
+        startsAt: null,
+        expiresAt: '2026-12-31T23:59:59.999Z',
+        active: true,
+        description: null,
+        repeatCounts: { globalTotal: null, userTotal: null, userDaily: null, userWeekly: null },
+        createdAt: '2026-11-25T12:00:00.000Z',
+        updatedAt: '2026-11-25T12:00:00.000Z',
+      });
+      await register('alice');
+      const counts = await t.put('/coupons/SAVE10/repeat-counts', {
+        userTotal: 5,
+        globalTotal: 1000,
+        userDaily: 3,
+        userWeekly: 3,
+      });
+      expect(counts.status).toBe(200);
+      expect(counts.body).toEqual({
+        globalTotal: 1000,
+        userTotal: 5,
+        userDaily: 3,
+        userWeekly: 3,
+        globalUsed: 0,
+        globalRemaining: 1000,
+      });
 
-    const accepted = await redeem({
-      couponCode: 'save10',
-      userId: 'alice',
-      orderId: 'order-1',
-    }).expect(201);
-    expect(accepted.body).toEqual({
-      status: 'accepted',
-      couponCode: 'SAVE10',
-      userId: 'alice',
-      orderId: 'order-1',
-      discountPercentage: 10,
-      remaining: { globalTotal: 999, userTotal: 4, userWeekly: 2, userDaily: 2 },
-      processedAt: '2026-11-25T12:00:00.000Z',
-    });
+      const accepted = await redeem({
+        couponCode: 'save10',
+        userId: 'alice',
+        orderId: 'order-1',
+      }).expect(201);
+      expect(accepted.body).toEqual({
+        status: 'accepted',
+        couponCode: 'SAVE10',
+        userId: 'alice',
+        orderId: 'order-1',
+        discountPercentage: 10,
+        remaining: { globalTotal: 999, userTotal: 4, userWeekly: 2, userDaily: 2 },
+        processedAt: '2026-11-25T12:00:00.000Z',
+      });
 
-    await t.put('/coupons/SAVE10/repeat-counts', { userDaily: 1 }).expect(200);
-    const rejected = await redeem({
-      couponCode: 'SAVE10',
-      userId: 'alice',
-      orderId: 'order-2',
-    }).expect(422);
-    expect(rejected.body).toMatchObject({
-      status: 'rejected',
-      reason: 'USER_DAILY_LIMIT_REACHED',
-      remaining: { globalTotal: 999, userTotal: 4, userWeekly: 2, userDaily: 0 },
-    });
-    expect(rejected.body.discountPercentage).toBeUndefined();
+      await t.put('/coupons/SAVE10/repeat-counts', { userDaily: 1 }).expect(200);
+      const rejected = await redeem({
+        couponCode: 'SAVE10',
+        userId: 'alice',
+        orderId: 'order-2',
+      }).expect(422);
+      expect(rejected.body).toMatchObject({
+        status: 'rejected',
+        reason: 'USER_DAILY_LIMIT_REACHED',
+        remaining: { globalTotal: 999, userTotal: 4, userWeekly: 2, userDaily: 0 },
+      });
+      expect(rejected.body.discountPercentage).toBeUndefined();
 
-    const usage = await t.get('/coupons/save10/usage/alice').expect(200);
-    expect(usage.body).toEqual({
-      userTotal: { used: 1, limit: 5, remaining: 4 },
-      userDaily: { used: 1, limit: 1, remaining: 0 },
-      userWeekly: { used: 1, limit: 3, remaining: 2 },
-    });
-    expect((await t.get('/coupons/SAVE10/repeat-counts').expect(200)).body).toMatchObject({
-      globalUsed: 1,
-      globalRemaining: 999,
-    });
-  });
+      const usage = await t.get('/coupons/save10/usage/alice').expect(200);
+      expect(usage.body).toEqual({
+        userTotal: { used: 1, limit: 5, remaining: 4 },
+        userDaily: { used: 1, limit: 1, remaining: 0 },
+        userWeekly: { used: 1, limit: 3, remaining: 2 },
+      });
+      expect((await t.get('/coupons/SAVE10/repeat-counts').expect(200)).body).toMatchObject({
+        globalUsed: 1,
+        globalRemaining: 999,
+      });
+    },
+  );
 
   describe('authentication', () => {
     it.each([
