@@ -166,6 +166,17 @@ describe('redemption worker on a real queue', () => {
     expect(redelivered).toEqual(firstOutcome);
     const usage = await t.get('/coupons/ONCE/usage/u0').expect(200);
     expect(usage.body.userTotal).toEqual({ used: 1, limit: 5, remaining: 4 });
+
+    // The first outcome stands even when the coupon has since been switched off or deleted.
+    const service = t.app.get(RedemptionService);
+    await t.patch('/coupons/ONCE', { active: false }).expect(200);
+    expect(await service.redeem({ couponCode: 'ONCE', userId: 'u0', orderId: 'A-1' })).toEqual(
+      firstOutcome,
+    );
+    await t.delete('/coupons/ONCE').expect(204);
+    expect(await service.redeem({ couponCode: 'ONCE', userId: 'u0', orderId: 'A-1' })).toEqual(
+      firstOutcome,
+    );
   });
 
   it('completes a rule rejection as data, not as a failed job', async () => {

@@ -26,19 +26,15 @@ export class RedemptionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Both ways an outcome is recorded (recordOutcome for a rule rejection, redeem for a counter
+   * check) return the order's first outcome when it has one, so a replay needs no lookup first.
+   */
   async redeem(data: RedeemJobData): Promise<RedemptionOutcome> {
     const request: RedemptionRequest = {
       ...data,
       couponCode: normalizeCouponCode(data.couponCode),
     };
-    if (request.orderId !== undefined) {
-      const first = await this.store.findOutcome(
-        request.couponCode,
-        request.orderId,
-        this.clock.now(),
-      );
-      if (first) return first;
-    }
     for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
       const outcome = await this.tryRedeem(request);
       if (outcome !== STALE_COUPON) return outcome;
