@@ -117,13 +117,8 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
       : undefined;
   }
 
-  async listCoupons(offset: number, limit: number): Promise<Page<Coupon>> {
-    const [total, codes] = await Promise.all([
-      this.redis.zcard(this.keys.couponIndex),
-      this.redis.zrange(this.keys.couponIndex, String(offset), String(offset + limit - 1)),
-    ]);
-    const coupons = await Promise.all(codes.map((code) => this.getCoupon(code)));
-    return { items: coupons.filter((coupon): coupon is Coupon => coupon !== undefined), total };
+  listCoupons(offset: number, limit: number): Promise<Page<Coupon>> {
+    return this.page(this.keys.couponIndex, offset, limit, (code) => this.getCoupon(code));
   }
 
   async saveCoupon(coupon: Coupon, expectedVersion: number): Promise<SaveResult> {
@@ -164,13 +159,23 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
     return json ? (JSON.parse(json) as User) : undefined;
   }
 
-  async listUsers(offset: number, limit: number): Promise<Page<User>> {
-    const [total, ids] = await Promise.all([
-      this.redis.zcard(this.keys.userIndex),
-      this.redis.zrange(this.keys.userIndex, String(offset), String(offset + limit - 1)),
+  listUsers(offset: number, limit: number): Promise<Page<User>> {
+    return this.page(this.keys.userIndex, offset, limit, (id) => this.getUser(id));
+  }
+
+  /** A page of an index (a sorted set ordered by member), each member read with `read`. */
+  private async page<T>(
+    index: string,
+    offset: number,
+    limit: number,
+    read: (member: string) => Promise<T | undefined>,
+  ): Promise<Page<T>> {
+    const [total, members] = await Promise.all([
+      this.redis.zcard(index),
+      this.redis.zrange(index, String(offset), String(offset + limit - 1)),
     ]);
-    const users = await Promise.all(ids.map((id) => this.getUser(id)));
-    return { items: users.filter((user): user is User => user !== undefined), total };
+    const items = await Promise.all(members.map(read));
+    return { items: items.filter((item): item is Awaited<T> => item !== undefined), total };
   }
 
   async getUsage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts> {
