@@ -19,6 +19,15 @@ import { UsersModule } from './users/users.module.js';
 @Module({ providers: [{ provide: Clock, useClass: SystemClock }], exports: [Clock] })
 class ClockModule {}
 
+/**
+ * Whether this process's HTTP requests may wait for jobs that other processes' workers finish: an
+ * API-only process, or one of several full processes sharing the Redis store. A lone memory-store
+ * process hears everything from its own workers and saves the cost of a QueueEvents subscriber.
+ */
+function hearsOtherWorkers(config: AppConfig): boolean {
+  return config.role === 'api' || (config.role === 'all' && config.store === 'redis');
+}
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -43,7 +52,7 @@ export class AppModule {
         ResetsModule.forRoot(config),
       ],
       providers: [
-        ...(config.role === 'api' ? [QueueEventsRelay] : []),
+        ...(hearsOtherWorkers(config) ? [QueueEventsRelay] : []),
         { provide: APP_PIPE, useValue: validationPipe },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

@@ -179,6 +179,26 @@ describe('redemption worker on a real queue', () => {
     );
   });
 
+  it.each(['memory', 'redis'] as const)(
+    'counts a job without an orderId once when BullMQ runs it again after a crash (%s store)',
+    async (store) => {
+      await t.close();
+      t = await startApp({ store });
+      await createCoupon('NOORDER', {});
+      await registerUsers(1);
+      const finished = jobsFinished(t.app, 1);
+      const job = await t.producer.add(JobName.Redeem, { couponCode: 'NOORDER', userId: 'u0' });
+      await finished;
+      const first = (await t.producer.getJob(job.id!))!.returnvalue;
+      // A worker that died after committing but before completing: the job runs again.
+      const again = await t.app
+        .get(RedemptionProcessor)
+        .process((await t.producer.getJob(job.id!))!);
+      expect(again).toEqual(first);
+      expect((await t.get('/coupons/NOORDER/usage/u0').expect(200)).body.userTotal.used).toBe(1);
+    },
+  );
+
   it('completes a rule rejection as data, not as a failed job', async () => {
     await registerUsers(1);
     const finished = jobsFinished(t.app, 1);

@@ -1,5 +1,5 @@
 import { UNLIMITED, type Coupon, type RepeatCounts, type User } from '../src/domain/coupon.js';
-import { rejectedOutcome, NOTHING_REMAINING } from '../src/domain/outcome.js';
+import { NOTHING_REMAINING, outcomeKey, rejectedOutcome } from '../src/domain/outcome.js';
 import type { Periods } from '../src/domain/periods.js';
 import { STALE_COUPON, type CouponStore, type RedeemAttempt } from '../src/store/coupon-store.js';
 
@@ -57,6 +57,7 @@ export function describeCouponStore(
       periods = TODAY,
     ): RedeemAttempt => ({
       request: { couponCode: c.code, userId, ...(orderId !== undefined && { orderId }) },
+      outcomeKey: outcomeKey(orderId, undefined),
       couponVersion: c.version,
       limits: c.repeatCounts,
       discountPercentage: c.discountPercentage,
@@ -91,6 +92,17 @@ export function describeCouponStore(
         expect(await store.saveCoupon(coupon('NOPE'), 1)).toBe('not-found');
       });
 
+      it('never gives a re-created code a version an old read could still hold', async () => {
+        const c = coupon('AAA', { globalTotal: 1000 });
+        await store.createCoupon(c);
+        const read = (await store.getCoupon('AAA'))!;
+        await store.deleteCoupon('AAA');
+        await store.createCoupon(coupon('AAA', { globalTotal: 0 }));
+        expect((await store.getCoupon('AAA'))!.version).not.toBe(read.version);
+        expect(await store.redeem(attempt(read, 'u1', 'o1'))).toBe(STALE_COUPON);
+        expect((await store.getUsage('AAA', undefined, TODAY)).globalTotal).toBe(0);
+      });
+
       it('deletes a coupon with its usage, keeping the first outcomes of its orders', async () => {
         const c = coupon('AAA');
         await store.createCoupon(c);
@@ -104,7 +116,9 @@ export function describeCouponStore(
           userWeekly: 0,
           userDaily: 0,
         });
-        expect(await store.findOutcome('AAA', 'o1', NOW)).toMatchObject({ status: 'accepted' });
+        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toMatchObject({
+          status: 'accepted',
+        });
       });
     });
 
@@ -184,7 +198,7 @@ export function describeCouponStore(
         const first = await store.redeem(attempt(c, 'u1', 'o1'));
         const again = await store.redeem(attempt(c, 'u1', 'o1'));
         expect(again).toEqual(first);
-        expect(await store.findOutcome('AAA', 'o1', NOW)).toEqual(first);
+        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
         expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(1);
         expect(await store.redeem(attempt(c, 'u2', 'o2'))).toMatchObject({
           reason: 'GLOBAL_LIMIT_REACHED',
@@ -200,7 +214,17 @@ export function describeCouponStore(
         expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
       });
 
-      it('counts each request without an orderId', async () => {
+      it('keeps the outcome of a request without an orderId under its job, counting a re-run once', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        const job = { ...attempt(c, 'u1'), outcomeKey: outcomeKey(undefined, 'job-7') };
+        const first = await store.redeem(job);
+        expect(await store.redeem(job)).toEqual(first);
+        expect(await store.findOutcome('AAA', 'job:job-7', NOW)).toEqual(first);
+        expect((await store.getUsage('AAA', 'u1', TODAY)).userTotal).toBe(1);
+      });
+
+      it('counts each request without an outcome key', async () => {
         const c = coupon('AAA');
         await store.createCoupon(c);
         await store.redeem(attempt(c, 'u1'));
@@ -213,7 +237,7 @@ export function describeCouponStore(
         await store.createCoupon(c);
         await store.saveCoupon({ ...c, repeatCounts: { ...c.repeatCounts, globalTotal: 0 } }, 1);
         expect(await store.redeem(attempt(c, 'u1', 'o1'))).toBe(STALE_COUPON);
-        expect(await store.findOutcome('AAA', 'o1', NOW)).toBeUndefined();
+        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toBeUndefined();
         await store.deleteCoupon('AAA');
         expect(await store.redeem(attempt(c, 'u1', 'o2'))).toBe(STALE_COUPON);
         expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
@@ -290,18 +314,18 @@ export function describeCouponStore(
         await store.createCoupon(coupon('AAA'));
         const request = { couponCode: 'AAA', userId: 'u1', orderId: 'o1' };
         const first = rejectedOutcome(request, 'USER_NOT_FOUND', NOTHING_REMAINING, NOW);
-        expect(await store.recordOutcome(first, NOW)).toEqual(first);
+        expect(await store.recordOutcome(`order:${first.orderId}`, first, NOW)).toEqual(first);
         const second = rejectedOutcome(request, 'COUPON_INACTIVE', NOTHING_REMAINING, NOW + 1);
-        expect(await store.recordOutcome(second, NOW)).toEqual(first);
-        expect(await store.findOutcome('AAA', 'o1', NOW)).toEqual(first);
+        expect(await store.recordOutcome(`order:${second.orderId}`, second, NOW)).toEqual(first);
+        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
       });
 
       it('keeps outcomes for codes that have no coupon', async () => {
         const request = { couponCode: 'LATER', userId: 'u1', orderId: 'o9' };
         const first = rejectedOutcome(request, 'COUPON_NOT_FOUND', NOTHING_REMAINING, NOW);
-        expect(await store.recordOutcome(first, NOW)).toEqual(first);
+        expect(await store.recordOutcome(`order:${first.orderId}`, first, NOW)).toEqual(first);
         await store.createCoupon(coupon('LATER'));
-        expect(await store.findOutcome('LATER', 'o9', NOW)).toEqual(first);
+        expect(await store.findOutcome('LATER', 'order:o9', NOW)).toEqual(first);
         expect(await store.redeem(attempt(coupon('LATER'), 'u1', 'o9'))).toEqual(first);
       });
     });
@@ -365,11 +389,11 @@ export function describeCouponStore(
         await store.createCoupon(c);
         const first = await store.redeem(attempt(c, 'u1', 'o1'));
         const lastKept = NOW + OUTCOME_TTL_MS - 1;
-        expect(await store.findOutcome('AAA', 'o1', lastKept)).toEqual(first);
+        expect(await store.findOutcome('AAA', 'order:o1', lastKept)).toEqual(first);
         expect(await store.pruneOutcomes(lastKept)).toBe(0);
-        expect(await store.findOutcome('AAA', 'o1', NOW + OUTCOME_TTL_MS)).toBeUndefined();
+        expect(await store.findOutcome('AAA', 'order:o1', NOW + OUTCOME_TTL_MS)).toBeUndefined();
         expect(await store.pruneOutcomes(NOW + OUTCOME_TTL_MS)).toBe(1);
-        expect(await store.findOutcome('AAA', 'o1', NOW)).toBeUndefined();
+        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toBeUndefined();
       });
     });
   });

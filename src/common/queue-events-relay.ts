@@ -7,8 +7,8 @@ import { RESET_QUEUE } from '../resets/reset.contract.js';
 import { JobWaiter } from './job-waiter.js';
 
 /**
- * In a process without workers (ROLE=api), jobs finish elsewhere: their ends arrive through
- * QueueEvents and are passed to the JobWaiter. Processes with workers do not need this.
+ * Passes the ends of jobs that other processes' workers finished, heard through QueueEvents, to the
+ * JobWaiter. Settling a job twice (own worker and relay) is harmless: the first settles it.
  */
 @Injectable()
 export class QueueEventsRelay implements OnModuleInit, OnModuleDestroy {

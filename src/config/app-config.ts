@@ -92,9 +92,10 @@ class Environment {
   @IsIn(['memory', 'redis'], { message: 'STORE must be memory or redis' })
   STORE?: 'memory' | 'redis';
 
+  // No braces: every coupon's keys carry their own hash tag right after this prefix.
   @IsOptional()
-  @Matches(KEY_PREFIX, {
-    message: 'STORE_PREFIX must be 1-64 characters of letters, digits, _ - { }',
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'STORE_PREFIX must be 1-64 characters of letters, digits, _ and -',
   })
   STORE_PREFIX?: string;
 

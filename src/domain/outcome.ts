@@ -28,6 +28,18 @@ export interface RedemptionOutcome {
   processedAt: string;
 }
 
+/**
+ * What a request's first outcome is kept under: its order, or else the job that carried it, so a
+ * job BullMQ runs again after a crash never counts twice. Undefined: nothing to key it by.
+ */
+export function outcomeKey(
+  orderId: string | undefined,
+  jobId: string | undefined,
+): string | undefined {
+  if (orderId !== undefined) return `order:${orderId}`;
+  return jobId === undefined ? undefined : `job:${jobId}`;
+}
+
 /** Nothing is left of a coupon that does not exist. */
 export const NOTHING_REMAINING: Remaining = {
   globalTotal: 0,

@@ -25,7 +25,7 @@ export class RedemptionProcessor extends ReportingWorkerHost {
     const name = job.name as JobName;
     switch (name) {
       case JobName.Redeem:
-        return this.redemptions.redeem(this.validData(RedeemDto, job));
+        return this.redemptions.redeem(this.validData(RedeemDto, job), job.id);
       default: {
         const unknown: never = name;
         throw new UnrecoverableError(

@@ -6,6 +6,7 @@ import { normalizeCouponCode, remainingUses, type Coupon } from '../domain/coupo
 import { eligibility } from '../domain/decide.js';
 import {
   NOTHING_REMAINING,
+  outcomeKey,
   rejectedOutcome,
   type RedemptionOutcome,
   type RedemptionRequest,
@@ -27,16 +28,18 @@ export class RedemptionService {
   ) {}
 
   /**
-   * Both ways an outcome is recorded (recordOutcome for a rule rejection, redeem for a counter
-   * check) return the order's first outcome when it has one, so a replay needs no lookup first.
+   * Decides one request; `jobId` keys the outcome of a request without an orderId. Both ways an
+   * outcome is kept (recordOutcome for a rule rejection, redeem for a counter check) return the
+   * first outcome under its key when there is one, so a replay needs no lookup first.
    */
-  async redeem(data: RedeemJobData): Promise<RedemptionOutcome> {
+  async redeem(data: RedeemJobData, jobId?: string): Promise<RedemptionOutcome> {
     const request: RedemptionRequest = {
       ...data,
       couponCode: normalizeCouponCode(data.couponCode),
     };
+    const key = outcomeKey(request.orderId, jobId);
     for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
-      const outcome = await this.tryRedeem(request);
+      const outcome = await this.tryRedeem(request, key);
       if (outcome !== STALE_COUPON) return outcome;
     }
     throw new Error(`coupon ${request.couponCode} kept changing during redemption; will retry`);
@@ -44,6 +47,7 @@ export class RedemptionService {
 
   private async tryRedeem(
     request: RedemptionRequest,
+    key: string | undefined,
   ): Promise<RedemptionOutcome | typeof STALE_COUPON> {
     const now = this.clock.now();
     const [coupon, userKnown] = await Promise.all([
@@ -56,10 +60,15 @@ export class RedemptionService {
       const remaining = coupon
         ? await this.remaining(coupon, request.userId, periods)
         : NOTHING_REMAINING;
-      return this.store.recordOutcome(rejectedOutcome(request, ineligible, remaining, now), now);
+      return this.store.recordOutcome(
+        key,
+        rejectedOutcome(request, ineligible, remaining, now),
+        now,
+      );
     }
     return this.store.redeem({
       request,
+      outcomeKey: key,
       couponVersion: coupon!.version,
       limits: coupon!.repeatCounts,
       discountPercentage: coupon!.discountPercentage,

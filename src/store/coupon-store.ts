@@ -10,6 +10,8 @@ export interface Page<T> {
 /** One atomic check-and-commit of a redemption that passed the coupon- and user-level rules. */
 export interface RedeemAttempt {
   request: RedemptionRequest;
+  /** Where the outcome is kept (outcomeKey); undefined keeps nothing. */
+  outcomeKey: string | undefined;
   /** The coupon version the caller read; the commit happens only if it is still current. */
   couponVersion: number;
   limits: RepeatCounts;
@@ -32,14 +34,17 @@ export type CreateUserResult = 'created' | 'id-taken' | 'email-taken';
  * decides, and the store offers reads, writes and one atomic primitive (`redeem`).
  */
 export abstract class CouponStore {
-  /** False when the code is taken. */
+  /**
+   * False when the code is taken. The store gives the coupon its version, ignoring the one passed:
+   * versions never repeat for a code, not even after it is deleted and created again.
+   */
   abstract createCoupon(coupon: Coupon): Promise<boolean>;
   abstract getCoupon(code: string): Promise<Coupon | undefined>;
   /** Sorted by code. */
   abstract listCoupons(offset: number, limit: number): Promise<Page<Coupon>>;
-  /** Writes `coupon` with version `expectedVersion + 1` if the stored one still has `expectedVersion`. */
+  /** Writes `coupon` with a new version if the stored one still has `expectedVersion`. */
   abstract saveCoupon(coupon: Coupon, expectedVersion: number): Promise<SaveResult>;
-  /** Removes the coupon with its usage and outcomes; false when there was none. */
+  /** Removes the coupon with its usage; kept outcomes stay until their TTL. False when there was none. */
   abstract deleteCoupon(code: string): Promise<boolean>;
 
   abstract createUser(user: User): Promise<CreateUserResult>;
@@ -55,24 +60,28 @@ export abstract class CouponStore {
   ): Promise<UsageCounts>;
 
   /**
-   * The first outcome recorded for this coupon and order, if it is still kept at `now`: outcomes
-   * are kept for the idempotency TTL the store was made with.
+   * The first outcome kept for this coupon under `key` (see outcomeKey), if it is still kept at
+   * `now`: outcomes are kept for the idempotency TTL the store was made with.
    */
   abstract findOutcome(
     code: string,
-    orderId: string,
+    key: string,
     now: number,
   ): Promise<RedemptionOutcome | undefined>;
   /**
-   * Records a rejection that counted nothing, decided at `now`, unless an outcome for the same
-   * order is kept; returns the outcome that stands. Requests without orderId are not recorded.
+   * Keeps a rejection that counted nothing, decided at `now`, under `key` unless an outcome is
+   * kept there already; returns the outcome that stands. Without a key nothing is kept.
    */
-  abstract recordOutcome(outcome: RedemptionOutcome, now: number): Promise<RedemptionOutcome>;
+  abstract recordOutcome(
+    key: string | undefined,
+    outcome: RedemptionOutcome,
+    now: number,
+  ): Promise<RedemptionOutcome>;
   /**
-   * In one atomic step: if the order already has an outcome, return it; if the coupon is no longer
-   * at `couponVersion`, return STALE_COUPON; otherwise check every counter against its limit in
-   * order, and either count one use on all of them or name the first that is full. The outcome is
-   * recorded for the order in the same step.
+   * In one atomic step: if an outcome is kept under the attempt's key, return it; if the coupon is
+   * no longer at `couponVersion`, return STALE_COUPON; otherwise check every counter against its
+   * limit in order, and either count one use on all of them or name the first that is full. The
+   * outcome is kept under the key in the same step.
    */
   abstract redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON>;
 

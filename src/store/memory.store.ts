@@ -108,7 +108,9 @@ function page<T>(
 export class MemoryCouponStore extends CouponStore {
   private readonly coupons = new Map<string, Coupon>();
   private readonly usage = new Map<string, CouponUsage>();
-  /** First outcomes by coupon code, then orderId; they outlive the coupon, so a re-created code never counts an old order again. */
+  /** The last version given to each code; it outlives the coupon, so versions never repeat. */
+  private readonly versions = new Map<string, number>();
+  /** First outcomes by coupon code, then outcome key; they outlive the coupon, so a re-created code never counts an old order again. */
   private readonly outcomes = new Map<string, Map<string, KeptOutcome>>();
 
   constructor(private readonly options: MemoryStoreOptions) {
@@ -119,7 +121,10 @@ export class MemoryCouponStore extends CouponStore {
 
   async createCoupon(coupon: Coupon): Promise<boolean> {
     if (this.coupons.has(coupon.code)) return false;
-    this.coupons.set(coupon.code, structuredClone(coupon));
+    this.coupons.set(coupon.code, {
+      ...structuredClone(coupon),
+      version: this.nextVersion(coupon.code),
+    });
     this.usage.set(coupon.code, new CouponUsage());
     return true;
   }
@@ -137,8 +142,17 @@ export class MemoryCouponStore extends CouponStore {
     const stored = this.coupons.get(coupon.code);
     if (!stored) return 'not-found';
     if (stored.version !== expectedVersion) return 'conflict';
-    this.coupons.set(coupon.code, { ...structuredClone(coupon), version: expectedVersion + 1 });
+    this.coupons.set(coupon.code, {
+      ...structuredClone(coupon),
+      version: this.nextVersion(coupon.code),
+    });
     return 'saved';
+  }
+
+  private nextVersion(code: string): number {
+    const version = (this.versions.get(code) ?? 0) + 1;
+    this.versions.set(code, version);
+    return version;
   }
 
   async deleteCoupon(code: string): Promise<boolean> {
@@ -170,24 +184,28 @@ export class MemoryCouponStore extends CouponStore {
 
   async findOutcome(
     code: string,
-    orderId: string,
+    key: string,
     now: number,
   ): Promise<RedemptionOutcome | undefined> {
-    return this.keptOutcome(code, orderId, now);
+    return this.keptOutcome(code, key, now);
   }
 
-  async recordOutcome(outcome: RedemptionOutcome, now: number): Promise<RedemptionOutcome> {
-    if (outcome.orderId === undefined) return outcome;
-    const first = this.keptOutcome(outcome.couponCode, outcome.orderId, now);
+  async recordOutcome(
+    key: string | undefined,
+    outcome: RedemptionOutcome,
+    now: number,
+  ): Promise<RedemptionOutcome> {
+    if (key === undefined) return outcome;
+    const first = this.keptOutcome(outcome.couponCode, key, now);
     if (first) return first;
-    this.keep(outcome, now);
+    this.keep(key, outcome, now);
     return outcome;
   }
 
   async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
-    const { request, periods, now } = attempt;
-    if (request.orderId !== undefined) {
-      const first = this.keptOutcome(request.couponCode, request.orderId, now);
+    const { request, periods, now, outcomeKey: key } = attempt;
+    if (key !== undefined) {
+      const first = this.keptOutcome(request.couponCode, key, now);
       if (first) return first;
     }
     const usage = this.usage.get(request.couponCode);
@@ -199,7 +217,7 @@ export class MemoryCouponStore extends CouponStore {
     const used = usage.read(request.userId, periods);
     const { limits, discountPercentage } = attempt;
     const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
-    this.keep(outcome, now);
+    if (key !== undefined) this.keep(key, outcome, now);
     return outcome;
   }
 
@@ -213,26 +231,25 @@ export class MemoryCouponStore extends CouponStore {
 
   async pruneOutcomes(now: number): Promise<number> {
     let pruned = 0;
-    for (const [code, byOrder] of this.outcomes) {
-      for (const [orderId, kept] of byOrder) {
+    for (const [code, byKey] of this.outcomes) {
+      for (const [key, kept] of byKey) {
         if (kept.keptUntil > now) continue;
-        byOrder.delete(orderId);
+        byKey.delete(key);
         pruned++;
       }
-      if (byOrder.size === 0) this.outcomes.delete(code);
+      if (byKey.size === 0) this.outcomes.delete(code);
     }
     return pruned;
   }
 
-  private keptOutcome(code: string, orderId: string, now: number): RedemptionOutcome | undefined {
-    const kept = this.outcomes.get(code)?.get(orderId);
+  private keptOutcome(code: string, key: string, now: number): RedemptionOutcome | undefined {
+    const kept = this.outcomes.get(code)?.get(key);
     return kept && kept.keptUntil > now ? kept.outcome : undefined;
   }
 
-  private keep(outcome: RedemptionOutcome, now: number): void {
-    if (outcome.orderId === undefined) return;
-    let byOrder = this.outcomes.get(outcome.couponCode);
-    if (!byOrder) this.outcomes.set(outcome.couponCode, (byOrder = new Map()));
-    byOrder.set(outcome.orderId, { outcome, keptUntil: now + this.options.outcomeTtlMs });
+  private keep(key: string, outcome: RedemptionOutcome, now: number): void {
+    let byKey = this.outcomes.get(outcome.couponCode);
+    if (!byKey) this.outcomes.set(outcome.couponCode, (byKey = new Map()));
+    byKey.set(key, { outcome, keptUntil: now + this.options.outcomeTtlMs });
   }
 }

@@ -2,7 +2,7 @@
  * Every Redis key of the store, in one place. All keys of one coupon share the hash tag {CODE},
  * so each coupon's atomic scripts run on one Redis Cluster slot; all user keys share {users}.
  * Coupon codes are [A-Z0-9_-] only (the service never stores others), and free-form parts
- * (user ids, order ids, periods) always come last, so no two names can collide.
+ * (user ids, outcome keys, periods) always come last, so no two names can collide.
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -37,9 +37,14 @@ export class RedisKeys {
     return `${this.prefix}:{${code}}:windows`;
   }
 
-  /** String with a TTL: the first outcome of an order. */
-  outcome(code: string, orderId: string): string {
-    return `${this.prefix}:{${code}}:order:${orderId}`;
+  /** Integer: the last version given to this code; it outlives the coupon, so versions never repeat. */
+  lastVersion(code: string): string {
+    return `${this.prefix}:{${code}}:version`;
+  }
+
+  /** String with a TTL: the first outcome under an outcome key ("order:<id>" or "job:<id>"). */
+  outcome(code: string, key: string): string {
+    return `${this.prefix}:{${code}}:outcome:${key}`;
   }
 
   /** Sorted set (all scores 0, so ordered by code): every coupon code. */

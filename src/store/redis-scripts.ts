@@ -5,12 +5,12 @@
 
 /**
  * Check these counters against these limits in order and, unless one is full, count one use on
- * all of them; record the outcome for the order in the same step.
+ * all of them; keep the outcome under its key in the same step.
  *
  * KEYS: 1 coupon hash, 2 global used, 3 user totals hash, 4 week hash, 5 day hash,
- *       6 order outcome, 7 newest periods hash, 8 window index set
+ *       6 outcome, 7 newest periods hash, 8 window index set
  * ARGV: 1 expected coupon version, 2 userId, 3-6 limits (global, user total, week, day; -1 for
- *       unlimited), 7 week, 8 day, 9 outcome TTL ms (0: no orderId, record nothing),
+ *       unlimited), 7 week, 8 day, 9 outcome TTL ms (0: no outcome key, keep nothing),
  *       10 outcome context, 11 day hash TTL ms, 12 week hash TTL ms
  * Returns {'first', record} | {'stale'} | {'behind', newestDay, newestWeek} | {'decided', record};
  * a record is "<index of the full counter, 0 for none>|<4 counts after>|<context>".
@@ -106,25 +106,38 @@ return cleared
 `;
 
 /**
- * Create a coupon unless the code is taken. KEYS: 1 coupon hash. ARGV: 1 data JSON, 2 version.
+ * Create a coupon unless the code is taken, with the code's next version.
+ * KEYS: 1 coupon hash, 2 the code's last version. ARGV: 1 data JSON.
  * Returns 1 when created, 0 when taken.
  */
 export const CREATE_COUPON = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'data', ARGV[1], 'v', ARGV[2])
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'v', redis.call('INCR', KEYS[2]))
 return 1
 `;
 
 /**
- * Replace a coupon if it is still at the expected version. KEYS: 1 coupon hash.
- * ARGV: 1 data JSON, 2 expected version. Returns 'saved', 'not-found' or 'conflict'.
+ * Replace a coupon if it is still at the expected version, giving it the code's next version.
+ * KEYS: 1 coupon hash, 2 the code's last version. ARGV: 1 data JSON, 2 expected version.
+ * Returns 'saved', 'not-found' or 'conflict'.
  */
 export const SAVE_COUPON = `
 local version = redis.call('HGET', KEYS[1], 'v')
 if not version then return 'not-found' end
 if version ~= ARGV[2] then return 'conflict' end
-redis.call('HSET', KEYS[1], 'data', ARGV[1], 'v', tostring(tonumber(version) + 1))
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'v', redis.call('INCR', KEYS[2]))
 return 'saved'
+`;
+
+/**
+ * Keep a rejection as the first outcome under its key, unless one is kept there already.
+ * KEYS: 1 outcome. ARGV: 1 record, 2 TTL ms. Returns the record that stands.
+ */
+export const RECORD_OUTCOME = `
+local first = redis.call('GET', KEYS[1])
+if first then return first end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
 `;
 
 /**

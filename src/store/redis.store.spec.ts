@@ -42,6 +42,7 @@ describe('redis store keys', () => {
     const request = { couponCode: 'TAGGED', userId: 'u1', orderId: 'o:1' };
     await store.redeem({
       request,
+      outcomeKey: `order:${request.orderId}`,
       couponVersion: 1,
       limits: c.repeatCounts,
       discountPercentage: 15,
@@ -52,7 +53,7 @@ describe('redis store keys', () => {
     expect(names.filter((name) => !name.startsWith(`${prefix}:{TAGGED}:`))).toEqual([
       keys.couponIndex,
     ]);
-    const ttl = await redis.pttl(keys.outcome('TAGGED', 'o:1'));
+    const ttl = await redis.pttl(keys.outcome('TAGGED', 'order:o:1'));
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
     expect(await redis.pttl(keys.window('TAGGED', 'day', '2026-11-25'))).toBeGreaterThan(
@@ -65,15 +66,16 @@ describe('redis store keys', () => {
     const request = { couponCode: 'REAL', userId: 'u1', orderId: 'ab}:coupon' };
     await store.redeem({
       request,
+      outcomeKey: `order:${request.orderId}`,
       couponVersion: 1,
       limits: coupon('REAL').repeatCounts,
       discountPercentage: 15,
       periods: { day: '2026-11-25', week: '2026-W48' },
       now: 0,
     });
-    // "REAL}:order:ab" would spell the key of REAL's order "ab}:coupon".
-    expect(await store.getCoupon('REAL}:order:ab')).toBeUndefined();
-    expect(await store.deleteCoupon('REAL}:order:ab')).toBe(false);
-    expect(await store.findOutcome('REAL}:order:ab', 'x')).toBeUndefined();
+    // "REAL}:outcome:order:ab" would spell the key of REAL's order "ab}:coupon".
+    expect(await store.getCoupon('REAL}:outcome:order:ab')).toBeUndefined();
+    expect(await store.deleteCoupon('REAL}:outcome:order:ab')).toBe(false);
+    expect(await store.findOutcome('REAL}:outcome:order:ab', 'x')).toBeUndefined();
   });
 });

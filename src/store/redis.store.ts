@@ -50,6 +50,18 @@ function defineScript(redis: Redis, name: string, lua: string, numberOfKeys: num
   return (keys, args) => command.call(redis, ...keys, ...args);
 }
 
+/** Each script with its number of keys. */
+const SCRIPTS = {
+  redeem: [scripts.REDEEM, 8],
+  usage: [scripts.USAGE, 5],
+  clearEndedWindows: [scripts.CLEAR_ENDED_WINDOWS, 2],
+  createCoupon: [scripts.CREATE_COUPON, 2],
+  saveCoupon: [scripts.SAVE_COUPON, 2],
+  deleteCoupon: [scripts.DELETE_COUPON, 5],
+  createUser: [scripts.CREATE_USER, 3],
+  recordOutcome: [scripts.RECORD_OUTCOME, 1],
+} as const;
+
 /** What a counter record keeps beside the counts, to rebuild the outcome on a replay. */
 interface OutcomeContext {
   request: RedemptionRequest;
@@ -65,16 +77,7 @@ interface OutcomeContext {
  */
 export class RedisCouponStore extends CouponStore implements OnApplicationShutdown {
   private readonly keys: RedisKeys;
-  private readonly scripts: Record<
-    | 'redeem'
-    | 'usage'
-    | 'clearEndedWindows'
-    | 'createCoupon'
-    | 'saveCoupon'
-    | 'deleteCoupon'
-    | 'createUser',
-    Script
-  >;
+  private readonly scripts: Record<keyof typeof SCRIPTS, Script>;
 
   constructor(
     private readonly redis: Redis,
@@ -82,31 +85,24 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
   ) {
     super();
     this.keys = new RedisKeys(options.prefix);
-    this.scripts = {
-      redeem: defineScript(redis, 'couponRedeem', scripts.REDEEM, 8),
-      usage: defineScript(redis, 'couponUsage', scripts.USAGE, 5),
-      clearEndedWindows: defineScript(
-        redis,
-        'couponClearEndedWindows',
-        scripts.CLEAR_ENDED_WINDOWS,
-        2,
-      ),
-      createCoupon: defineScript(redis, 'couponCreate', scripts.CREATE_COUPON, 1),
-      saveCoupon: defineScript(redis, 'couponSave', scripts.SAVE_COUPON, 1),
-      deleteCoupon: defineScript(redis, 'couponDelete', scripts.DELETE_COUPON, 5),
-      createUser: defineScript(redis, 'couponCreateUser', scripts.CREATE_USER, 3),
-    };
+    this.scripts = Object.fromEntries(
+      Object.entries(SCRIPTS).map(([name, [lua, numberOfKeys]]) => [
+        name,
+        defineScript(redis, `coupons_${name}`, lua, numberOfKeys),
+      ]),
+    ) as Record<keyof typeof SCRIPTS, Script>;
   }
 
   async createCoupon(coupon: Coupon): Promise<boolean> {
-    const { version, ...data } = coupon;
-    const created = await this.scripts.createCoupon(
-      [this.keys.coupon(coupon.code)],
-      [JSON.stringify(data), version],
-    );
-    if (created !== 1) return false;
+    const { version: _assignedByTheStore, ...data } = coupon;
+    // Listed before it exists, so no crash or racing delete can leave a coupon out of the index;
+    // an entry without a coupon is skipped when listing.
     await this.redis.zadd(this.keys.couponIndex, 0, coupon.code);
-    return true;
+    const created = await this.scripts.createCoupon(
+      [this.keys.coupon(coupon.code), this.keys.lastVersion(coupon.code)],
+      [JSON.stringify(data)],
+    );
+    return created === 1;
   }
 
   async getCoupon(code: string): Promise<Coupon | undefined> {
@@ -124,7 +120,7 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
   async saveCoupon(coupon: Coupon, expectedVersion: number): Promise<SaveResult> {
     const { version: _version, ...data } = coupon;
     return (await this.scripts.saveCoupon(
-      [this.keys.coupon(coupon.code)],
+      [this.keys.coupon(coupon.code), this.keys.lastVersion(coupon.code)],
       [JSON.stringify(data), expectedVersion],
     )) as SaveResult;
   }
@@ -203,28 +199,26 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
     return { globalTotal, userTotal, userWeekly, userDaily };
   }
 
-  async findOutcome(code: string, orderId: string): Promise<RedemptionOutcome | undefined> {
+  async findOutcome(code: string, key: string): Promise<RedemptionOutcome | undefined> {
     if (!COUPON_CODE_PATTERN.test(code)) return undefined;
-    const record = await this.redis.get(this.keys.outcome(code, orderId));
+    const record = await this.redis.get(this.keys.outcome(code, key));
     return record === null ? undefined : decodeRecord(record);
   }
 
-  async recordOutcome(outcome: RedemptionOutcome): Promise<RedemptionOutcome> {
-    if (outcome.orderId === undefined || !COUPON_CODE_PATTERN.test(outcome.couponCode))
-      return outcome;
-    const first = await this.redis.set(
-      this.keys.outcome(outcome.couponCode, outcome.orderId),
-      REJECTION_RECORD + JSON.stringify(outcome),
-      'PX',
-      this.options.outcomeTtlMs,
-      'NX',
-      'GET',
+  async recordOutcome(
+    key: string | undefined,
+    outcome: RedemptionOutcome,
+  ): Promise<RedemptionOutcome> {
+    if (key === undefined || !COUPON_CODE_PATTERN.test(outcome.couponCode)) return outcome;
+    const first = await this.scripts.recordOutcome(
+      [this.keys.outcome(outcome.couponCode, key)],
+      [REJECTION_RECORD + JSON.stringify(outcome), this.options.outcomeTtlMs],
     );
-    return first === null ? outcome : decodeRecord(first);
+    return decodeRecord(first as string);
   }
 
   async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
-    const { request, periods } = attempt;
+    const { request, periods, outcomeKey } = attempt;
     const code = request.couponCode;
     const k = this.keys;
     const context: OutcomeContext = {
@@ -240,7 +234,7 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
         k.userTotals(code),
         k.window(code, 'week', periods.week),
         k.window(code, 'day', periods.day),
-        k.outcome(code, request.orderId ?? ''),
+        k.outcome(code, outcomeKey ?? ''),
         k.newestPeriods(code),
         k.windowIndex(code),
       ],
@@ -250,7 +244,7 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
         ...COUNTER_NAMES.map((name) => attempt.limits[name] ?? -1),
         periods.week,
         periods.day,
-        request.orderId === undefined ? 0 : this.options.outcomeTtlMs,
+        outcomeKey === undefined ? 0 : this.options.outcomeTtlMs,
         JSON.stringify(context),
         DAY_WINDOW_TTL_MS,
         WEEK_WINDOW_TTL_MS,
