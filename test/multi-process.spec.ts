@@ -272,4 +272,41 @@ describe('service processes sharing one Redis', () => {
     },
     TIMEOUT_MS,
   );
+
+  it(
+    'finish the job in hand on SIGTERM, exit 0, and lose or double nothing across the restart',
+    async () => {
+      c = cluster();
+      await seed(c.store);
+      const first = await c.start({ ROLE: 'worker' }, /worker running/);
+      const jobs = 2000;
+      await c.producer.addBulk(
+        Array.from({ length: jobs }, (_, i) => ({
+          name: JobName.Redeem,
+          data: { couponCode: 'RUSH', userId: `user-${i % USERS}`, orderId: `stop-${i}` },
+          opts: { jobId: redemptionJobId('RUSH', `stop-${i}`) },
+        })),
+      );
+      while ((await c.producer.getCompletedCount()) < 50)
+        await new Promise((r) => setTimeout(r, 5));
+      first.kill('SIGTERM');
+      expect(await first.exitCode).toBe(0);
+      const atStop = await c.producer.getJobCounts('completed', 'failed', 'active', 'wait');
+      expect(atStop).toMatchObject({ failed: 0, active: 0 });
+      expect(atStop.completed).toBeLessThan(jobs);
+
+      await c.start({ ROLE: 'worker' }, /worker running/);
+      expect(await allFinished(c.producer, jobs)).toEqual({ completed: jobs, failed: 0 });
+      const outcomes = (await c.producer.getJobs(['completed'], 0, -1)).map(
+        (job) => job.returnvalue,
+      );
+      const accepted = outcomes.filter((outcome) => outcome.status === 'accepted');
+      expect(new Set(outcomes.map((outcome) => outcome.orderId)).size).toBe(jobs);
+      expect(accepted).toHaveLength(500);
+      expect((await c.store.getUsage('RUSH', undefined, { day: '', week: '' })).globalTotal).toBe(
+        500,
+      );
+    },
+    TIMEOUT_MS,
+  );
 });
