@@ -7,9 +7,10 @@ import { ErrorFilter } from './common/error.filter.js';
 import { JobsModule } from './common/jobs.module.js';
 import { QueueEventsRelay } from './common/queue-events-relay.js';
 import { validationPipe } from './common/validation.js';
-import type { AppConfig } from './config/app-config.js';
+import { runsWorkers, servesAdminApi, type AppConfig } from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
 import { CouponsModule } from './coupons/coupons.module.js';
+import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { RedemptionsModule } from './redemptions/redemptions.module.js';
 import { ResetsModule } from './resets/resets.module.js';
 import { StoreModule } from './store/store.module.js';
@@ -25,7 +26,7 @@ class ClockModule {}
  * process hears everything from its own workers and saves the cost of a QueueEvents subscriber.
  */
 function hearsOtherWorkers(config: AppConfig): boolean {
-  return config.role === 'api' || (config.role === 'all' && config.store === 'redis');
+  return !runsWorkers(config) || (servesAdminApi(config) && config.store === 'redis');
 }
 
 @Module({})
@@ -46,10 +47,11 @@ export class AppModule {
             prefix: appConfig.queuePrefix,
           }),
         }),
-        CouponsModule,
-        UsersModule,
+        CouponsModule.forRoot(config),
+        UsersModule.forRoot(config),
         RedemptionsModule.forRoot(config),
         ResetsModule.forRoot(config),
+        MonitoringModule,
       ],
       providers: [
         ...(hearsOtherWorkers(config) ? [QueueEventsRelay] : []),

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger, type INestApplicationContext } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
@@ -54,20 +54,14 @@ if (config.redisUrl) {
   );
 }
 
-const module = AppModule.forRoot(config);
-let app: INestApplicationContext;
-if (config.role === 'worker') {
-  app = await NestFactory.createApplicationContext(module);
-  logger.log(`Coupon Code Service worker running (${config.store} store)`);
-} else {
-  const http = await NestFactory.create(module);
-  await http.listen(config.port);
-  const { port } = http.getHttpServer().address() as AddressInfo;
-  logger.log(
-    `Coupon Code Service (ROLE=${config.role}, ${config.store} store) listening on port ${port}`,
-  );
-  app = http;
-}
+const app = await NestFactory.create(AppModule.forRoot(config));
+await app.listen(config.port);
+const { port } = app.getHttpServer().address() as AddressInfo;
+logger.log(
+  config.role === 'worker'
+    ? `Coupon Code Service worker running (${config.store} store); health and metrics on port ${port}`
+    : `Coupon Code Service (ROLE=${config.role}, ${config.store} store) listening on port ${port}`,
+);
 
 // Close the app (workers finish the job in hand, queues and Redis connections close), then exit 0.
 let stopping = false;

@@ -26,6 +26,7 @@ function cluster() {
     STORE_PREFIX: storePrefix,
     ADMIN_TOKEN: TOKEN,
     JOB_LOCK_MS: '2000',
+    PORT: '0', // any free port; tests that call a process give it its own
   };
   const redis = new Redis(REDIS_URL);
   const store = new RedisCouponStore(redis, { prefix: storePrefix, outcomeTtlMs: 3600_000 });

@@ -14,6 +14,7 @@ export interface ErrorBody {
   error: string;
   /** One message, or one per bad field. */
   message: string | string[];
+  details?: unknown;
 }
 
 /** Every error leaves in one shape; faults are logged and their details kept from the client. */
@@ -42,7 +43,12 @@ export class ErrorFilter implements ExceptionFilter {
         typeof body === 'object' && body !== null && 'message' in body
           ? (body as { message: string | string[] }).message
           : exception.message;
-      return { statusCode, error, message };
+      // A failed health check names what is down.
+      const details =
+        typeof body === 'object' && body !== null && 'details' in body
+          ? { details: body.details }
+          : {};
+      return { statusCode, error, message, ...details };
     }
     // Errors from Express middleware, such as a body that is not JSON, carry their own status.
     return { statusCode, error, message: (exception as Error).message };

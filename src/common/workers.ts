@@ -1,6 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { BeforeApplicationShutdown, Type } from '@nestjs/common';
-import { UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
+import { MetricsTime, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
 import { JobWaiter } from './job-waiter.js';
 
@@ -19,6 +19,8 @@ export function registerProcessor(
     lockDuration: config.jobLockMs,
     stalledInterval: config.jobLockMs,
     maxStalledCount: 1,
+    // BullMQ's own throughput metrics, shown by queue dashboards.
+    metrics: { maxDataPoints: MetricsTime.ONE_WEEK * 2 },
     ...options,
   })(processor);
   return processor;

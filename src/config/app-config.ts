@@ -16,6 +16,12 @@ import { isValidTimeZone } from '../domain/periods.js';
 
 export type Role = 'all' | 'api' | 'worker';
 
+/** Whether this process serves the admin REST API (a worker serves only health and metrics). */
+export const servesAdminApi = (config: AppConfig) => config.role !== 'worker';
+
+/** Whether this process runs the queue workers. */
+export const runsWorkers = (config: AppConfig) => config.role !== 'api';
+
 export interface AppConfig {
   port: number;
   /** Unset: the service runs an embedded throwaway Redis. */

@@ -1,9 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { servesAdminApi, type AppConfig } from '../config/app-config.js';
 import { CouponsController } from './coupons.controller.js';
 import { CouponsService } from './coupons.service.js';
 
-@Module({
-  controllers: [CouponsController],
-  providers: [CouponsService],
-})
-export class CouponsModule {}
+@Module({})
+export class CouponsModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CouponsModule,
+      controllers: servesAdminApi(config) ? [CouponsController] : [],
+      providers: [CouponsService],
+    };
+  }
+}

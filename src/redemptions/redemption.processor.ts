@@ -3,6 +3,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { JobWaiter } from '../common/job-waiter.js';
 import { ReportingWorkerHost } from '../common/workers.js';
 import { validatePlain } from '../common/validation.js';
+import { MetricsService } from '../monitoring/metrics.service.js';
 import { RedeemDto } from './redeem.dto.js';
 import { JobName, REDEMPTION_QUEUE, type RedemptionOutcome } from './redemption.contract.js';
 import { RedemptionService } from './redemption.service.js';
@@ -16,6 +17,7 @@ import { RedemptionService } from './redemption.service.js';
 export class RedemptionProcessor extends ReportingWorkerHost {
   constructor(
     private readonly redemptions: RedemptionService,
+    private readonly metrics: MetricsService,
     waiter: JobWaiter,
   ) {
     super(REDEMPTION_QUEUE, waiter);
@@ -24,8 +26,13 @@ export class RedemptionProcessor extends ReportingWorkerHost {
   async process(job: Job): Promise<RedemptionOutcome> {
     const name = job.name as JobName;
     switch (name) {
-      case JobName.Redeem:
-        return this.redemptions.redeem(this.validData(RedeemDto, job), job.id);
+      case JobName.Redeem: {
+        const data = this.validData(RedeemDto, job);
+        const started = performance.now();
+        const outcome = await this.redemptions.redeem(data, job.id);
+        this.metrics.recordDecision(job, outcome, (performance.now() - started) / 1000);
+        return outcome;
+      }
       default: {
         const unknown: never = name;
         throw new UnrecoverableError(

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { registerProcessor } from '../common/workers.js';
-import type { AppConfig } from '../config/app-config.js';
+import { runsWorkers, servesAdminApi, type AppConfig } from '../config/app-config.js';
 import { REDEMPTION_QUEUE } from './redemption.contract.js';
 import { RedemptionProcessor } from './redemption.processor.js';
 import { RedemptionQueueService } from './redemption-queue.service.js';
@@ -11,14 +11,13 @@ import { RedemptionsController } from './redemptions.controller.js';
 @Module({})
 export class RedemptionsModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const workers =
-      config.role === 'api'
-        ? []
-        : [
-            registerProcessor(RedemptionProcessor, REDEMPTION_QUEUE, config, {
-              concurrency: config.workerConcurrency,
-            }),
-          ];
+    const workers = runsWorkers(config)
+      ? [
+          registerProcessor(RedemptionProcessor, REDEMPTION_QUEUE, config, {
+            concurrency: config.workerConcurrency,
+          }),
+        ]
+      : [];
     return {
       module: RedemptionsModule,
       global: true,
@@ -35,9 +34,9 @@ export class RedemptionsModule {
           },
         }),
       ],
-      controllers: [RedemptionsController],
+      controllers: servesAdminApi(config) ? [RedemptionsController] : [],
       providers: [RedemptionService, RedemptionQueueService, ...workers],
-      exports: [RedemptionService],
+      exports: [RedemptionService, BullModule],
     };
   }
 }

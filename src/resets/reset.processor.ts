@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { JobWaiter } from '../common/job-waiter.js';
 import { ReportingWorkerHost } from '../common/workers.js';
+import { MetricsService } from '../monitoring/metrics.service.js';
 import { RESET_QUEUE, RESET_WINDOWS, ResetJobName, type ResetResult } from './reset.contract.js';
 import { ResetService } from './reset.service.js';
 
@@ -10,6 +11,7 @@ import { ResetService } from './reset.service.js';
 export class ResetProcessor extends ReportingWorkerHost {
   constructor(
     private readonly resets: ResetService,
+    private readonly metrics: MetricsService,
     waiter: JobWaiter,
   ) {
     super(RESET_QUEUE, waiter);
@@ -19,8 +21,11 @@ export class ResetProcessor extends ReportingWorkerHost {
     const name = job.name as ResetJobName;
     switch (name) {
       case ResetJobName.Daily:
-      case ResetJobName.Weekly:
-        return this.resets.reset(RESET_WINDOWS[name]);
+      case ResetJobName.Weekly: {
+        const result = await this.resets.reset(RESET_WINDOWS[name]);
+        this.metrics.recordReset(result.window);
+        return result;
+      }
       default: {
         const unknown: never = name;
         throw new UnrecoverableError(`Unknown job name "${String(unknown)}" on ${RESET_QUEUE}`);

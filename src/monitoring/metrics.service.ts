@@ -1,0 +1,78 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SystemClock } from '../clock/clock.js';
+import type { RedemptionOutcome } from '../domain/outcome.js';
+import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
+import { RESET_QUEUE } from '../resets/reset.contract.js';
+import type { Window } from '../store/coupon-store.js';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+
+/** The service's Prometheus metrics, in a registry of its own (one per app, so tests can run several). */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly redemptions = new Counter({
+    name: 'redemptions_total',
+    help: 'Redemption decisions by status and rejection reason (reason "none" when accepted).',
+    labelNames: ['status', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly processing = new Histogram({
+    name: 'redemption_processing_seconds',
+    help: 'Time the worker spent deciding one redeem job.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  private readonly latency = new Histogram({
+    name: 'redemption_decision_latency_seconds',
+    help: 'Time from a redeem job being added to the queue to its decision.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  private readonly resets = new Counter({
+    name: 'counter_resets_total',
+    help: 'Reset jobs run, by period (daily or weekly).',
+    labelNames: ['period'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(
+    @InjectQueue(REDEMPTION_QUEUE) redemptionQueue: Queue,
+    @InjectQueue(RESET_QUEUE) resetQueue: Queue,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'queue_jobs',
+      help: 'Jobs in each queue by state, read when scraped.',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const queue of [redemptionQueue, resetQueue]) {
+          const counts = await queue.getJobCounts(...JOB_STATES);
+          for (const state of JOB_STATES)
+            this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }
+      },
+    });
+  }
+
+  /** Latency is wall time against BullMQ's own job timestamps, never the injectable business clock. */
+  private readonly wallClock = new SystemClock();
+
+  recordDecision(job: Job, outcome: RedemptionOutcome, processingSeconds: number): void {
+    this.redemptions.inc({ status: outcome.status, reason: outcome.reason ?? 'none' });
+    this.processing.observe(processingSeconds);
+    this.latency.observe(Math.max(0, this.wallClock.now() - job.timestamp) / 1000);
+  }
+
+  recordReset(window: Window): void {
+    this.resets.inc({ period: window });
+  }
+}

@@ -1,0 +1,63 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type { Queue } from 'bullmq';
+import { Public } from '../auth/public.decorator.js';
+import { runsWorkers, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
+import { RedemptionProcessor } from '../redemptions/redemption.processor.js';
+import { MetricsService } from './metrics.service.js';
+
+@Controller()
+export class MonitoringController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly metrics: MetricsService,
+    private readonly moduleRef: ModuleRef,
+    @InjectQueue(REDEMPTION_QUEUE) private readonly queue: Queue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The process is up and answering. */
+  @Public()
+  @Get('health/live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Redis answers, and where this process runs workers, the redemption worker is running. */
+  @Public()
+  @Get('health/ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () =>
+        this.indicators
+          .check('redis')
+          .attempt(async () => {
+            await this.queue.getJobCounts('active'); // any command proves Redis answers
+          })
+          .withTimeout(1000),
+      ...(runsWorkers(this.config) ? [() => this.workerRunning()] : []),
+    ]);
+  }
+
+  private workerRunning() {
+    return this.indicators.check('worker').attempt(() => {
+      const worker = this.moduleRef.get(RedemptionProcessor, { strict: false }).worker;
+      if (!worker.isRunning() || worker.isPaused())
+        throw new Error('the redemption worker is not running');
+    });
+  }
+
+  /** Prometheus text format; needs the admin token like the rest of the API. */
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}
