@@ -5,25 +5,21 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { IS_PUBLIC } from './public.decorator.js';
+import { ADMIN_TOKEN, bearerToken, TokenMatcher } from './token.js';
 
-export const ADMIN_TOKEN = Symbol('AdminToken');
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
-/** Every route but @Public() ones needs `Authorization: Bearer <ADMIN_TOKEN>`; the comparison takes constant time. */
+/** Every route but @Public() ones needs `Authorization: Bearer <ADMIN_TOKEN>`. */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  private readonly expected: Buffer;
+  private readonly token: TokenMatcher;
 
   constructor(
     @Inject(ADMIN_TOKEN) token: string,
     private readonly reflector: Reflector,
   ) {
-    this.expected = digest(token);
+    this.token = new TokenMatcher(token);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -32,9 +28,8 @@ export class AdminTokenGuard implements CanActivate {
       context.getClass(),
     ]);
     if (open) return true;
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const match = /^Bearer (\S+)$/i.exec(header);
-    if (!match || !timingSafeEqual(digest(match[1]!), this.expected)) {
+    const header = context.switchToHttp().getRequest<Request>().headers.authorization;
+    if (!this.token.matches(bearerToken(header))) {
       throw new UnauthorizedException('Send Authorization: Bearer <ADMIN_TOKEN>');
     }
     return true;

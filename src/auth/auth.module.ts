@@ -3,7 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
+import { ADMIN_TOKEN } from './token.js';
 
 @Module({
   providers: [
@@ -19,5 +20,6 @@ import { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard.js';
     },
     { provide: APP_GUARD, useClass: AdminTokenGuard },
   ],
+  exports: [ADMIN_TOKEN],
 })
 export class AuthModule {}

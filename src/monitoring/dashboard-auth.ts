@@ -1,0 +1,24 @@
+import type { NextFunction, Request, Response } from 'express';
+import { basicPassword, bearerToken, TokenMatcher } from '../auth/token.js';
+
+/**
+ * Guards the queue dashboard, which Nest's guards do not reach (it is Express middleware): the
+ * bearer token, or HTTP basic auth with any user name and the token as password, so a browser can
+ * open it.
+ */
+export function dashboardAuth(adminToken: string) {
+  const token = new TokenMatcher(adminToken);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization;
+    if (token.matches(bearerToken(header)) || token.matches(basicPassword(header))) return next();
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Basic realm="Coupon Code Service queues", charset="UTF-8"')
+      .json({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message:
+          'Log in with any user name and the admin token as password, or send a bearer token',
+      });
+  };
+}
