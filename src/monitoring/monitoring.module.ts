@@ -1,37 +1,33 @@
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
-import { BullBoardModule } from '@bull-board/nestjs';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Global, Inject, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import type { Queue } from 'bullmq';
 import { AuthModule } from '../auth/auth.module.js';
 import { ADMIN_TOKEN } from '../auth/token.js';
 import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
 import { RESET_QUEUE } from '../resets/reset.contract.js';
 import { dashboardAuth } from './dashboard-auth.js';
-import { Global, Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { MetricsService } from './metrics.service.js';
 import { MonitoringController } from './monitoring.controller.js';
+import { DASHBOARD_ROUTE, queueDashboard } from './queue-dashboard.js';
 
 @Global()
 @Module({
-  imports: [
-    TerminusModule,
-    BullBoardModule.forRootAsync({
-      imports: [AuthModule],
-      inject: [ADMIN_TOKEN],
-      useFactory: (token: string) => ({
-        route: '/queues',
-        adapter: ExpressAdapter,
-        middleware: dashboardAuth(token),
-        boardOptions: { uiConfig: { boardTitle: 'Coupon queues' } },
-      }),
-    }),
-    BullBoardModule.forFeature(
-      { name: REDEMPTION_QUEUE, adapter: BullMQAdapter },
-      { name: RESET_QUEUE, adapter: BullMQAdapter },
-    ),
-  ],
+  imports: [TerminusModule, AuthModule],
   controllers: [MonitoringController],
   providers: [MetricsService],
   exports: [MetricsService],
 })
-export class MonitoringModule {}
+export class MonitoringModule implements NestModule {
+  constructor(
+    @Inject(ADMIN_TOKEN) private readonly token: string,
+    @Inject(getQueueToken(REDEMPTION_QUEUE)) private readonly redemptions: Queue,
+    @Inject(getQueueToken(RESET_QUEUE)) private readonly resets: Queue,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(dashboardAuth(this.token), queueDashboard([this.redemptions, this.resets]))
+      .forRoutes(DASHBOARD_ROUTE);
+  }
+}

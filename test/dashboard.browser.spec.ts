@@ -1,0 +1,77 @@
+import { chromium, type Browser } from 'playwright-core';
+import request from 'supertest';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startApp, TOKEN, type TestApp } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = fileURLToPath(new URL('./artifacts/queues-dashboard.png', import.meta.url));
+
+describe('queue dashboard in a browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`,
+      );
+    }
+    t = await startApp({}, new Date().toISOString());
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('asks for credentials, and takes the token as bearer or as basic-auth password', async () => {
+    const server = t.app.getHttpServer();
+    const challenge = await request(server).get('/queues').expect(401);
+    expect(challenge.headers['www-authenticate']).toMatch(/^Basic realm=/);
+    await request(server).get('/queues/api/queues').auth('anyone', 'wrong-token').expect(401);
+    await request(server).get('/queues/api/queues').auth('anyone', TOKEN).expect(200);
+    await request(server)
+      .get('/queues/api/queues')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .expect(200);
+  });
+
+  it('shows both queues and a completed redeem job with its return value after a basic-auth login', async () => {
+    await t
+      .post('/coupons', { code: 'BOARD10', discountPercentage: 10, expiresAt: '2099-12-31' })
+      .expect(201);
+    await t.post('/users', { id: 'alice', name: 'Alice', email: 'alice@example.com' }).expect(201);
+    await t
+      .post('/redemptions', { couponCode: 'BOARD10', userId: 'alice', orderId: 'order-42' })
+      .expect(201);
+
+    const context = await browser.newContext({
+      httpCredentials: { username: 'operator', password: TOKEN },
+    });
+    const page = await context.newPage();
+    await page.goto(`${base}/queues`);
+    await page.getByText('coupon-redemptions').first().waitFor();
+    await page.getByText('coupon-counter-resets').first().waitFor();
+
+    await page.goto(`${base}/queues/queue/coupon-redemptions?status=completed`);
+    try {
+      await page.getByText('redeem.BOARD10.order-42').first().waitFor();
+      await page.getByText('returnValue').first().waitFor();
+      await page.getByText('"accepted"').first().waitFor();
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+      await page.getByText('Schedulers').first().click();
+      await page.getByText('daily-reset').first().waitFor();
+      await page.getByText('weekly-reset').first().waitFor();
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
