@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import { setupOpenApi } from './common/openapi.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { EmbeddedRedis } from './redis/embedded-redis.js';
 import { Redis } from 'ioredis';
@@ -55,6 +56,7 @@ if (config.redisUrl) {
 }
 
 const app = await NestFactory.create(AppModule.forRoot(config));
+setupOpenApi(app);
 await app.listen(config.port);
 const { port } = app.getHttpServer().address() as AddressInfo;
 logger.log(

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
+import { setupOpenApi } from '../src/common/openapi.js';
 import { Clock } from '../src/clock/clock.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
@@ -84,6 +85,7 @@ export async function startApp(
     .useValue(clock)
     .compile();
   const app = moduleRef.createNestApplication({ logger: ['error'] });
+  setupOpenApi(app);
   await app.init();
   const producer: RedemptionQueue = new Queue(REDEMPTION_QUEUE, {
     connection: { url: REDIS_URL },

@@ -72,3 +72,62 @@ describe('health and metrics', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
   });
 });
+
+describe('API documentation', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(async () => t.close());
+
+  it('serves an OpenAPI 3 document with every route, its status codes and the error shape', async () => {
+    const { body: spec } = await request(t.app.getHttpServer()).get('/docs/json').expect(200);
+    expect(spec.openapi).toMatch(/^3\./);
+    const operations = Object.entries(
+      spec.paths as Record<string, Record<string, unknown>>,
+    ).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'DELETE /coupons/{code}',
+        'GET /coupons',
+        'GET /coupons/{code}',
+        'GET /coupons/{code}/repeat-counts',
+        'GET /coupons/{code}/usage/{userId}',
+        'GET /coupons/{code}/validate',
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /metrics',
+        'GET /redemptions/{jobId}',
+        'GET /users',
+        'GET /users/{id}',
+        'PATCH /coupons/{code}',
+        'POST /admin/resets/daily',
+        'POST /admin/resets/weekly',
+        'POST /coupons',
+        'POST /redemptions',
+        'POST /users',
+        'PUT /coupons/{code}/repeat-counts',
+      ].sort(),
+    );
+    expect(Object.keys(spec.paths['/redemptions'].post.responses).sort()).toEqual(
+      ['201', '202', '400', '401', '422', '503'].sort(),
+    );
+    expect(
+      spec.paths['/coupons'].post.responses['409'].content['application/json'].schema.$ref,
+    ).toBe('#/components/schemas/ErrorResponse');
+    expect(Object.keys(spec.components.schemas.CreateCouponDto.properties).sort()).toEqual(
+      [
+        'active',
+        'code',
+        'description',
+        'discountPercentage',
+        'expiresAt',
+        'repeatCounts',
+        'startsAt',
+      ].sort(),
+    );
+    await request(t.app.getHttpServer()).get('/docs').expect(200).expect('Content-Type', /html/);
+  });
+});

@@ -1,3 +1,12 @@
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
+import {
+  CouponPage,
+  CouponResponse,
+  RepeatCountsResponse,
+  UsageResponse,
+  ValidateResponse,
+} from './coupon.responses.js';
 import {
   Body,
   Controller,
@@ -15,52 +24,71 @@ import { PaginationQuery } from '../common/pagination.dto.js';
 import { CreateCouponDto, RepeatCountsDto, UpdateCouponDto, ValidateQuery } from './coupon.dto.js';
 import { CouponsService } from './coupons.service.js';
 
+@ApiTags('coupons')
 @Controller('coupons')
 export class CouponsController {
   constructor(private readonly coupons: CouponsService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: CouponResponse })
+  @ApiErrors(400, 409)
   create(@Body() body: CreateCouponDto) {
     return this.coupons.create(body);
   }
 
   @Get()
+  @ApiOkResponse({ type: CouponPage, description: 'By code' })
+  @ApiErrors(400)
   list(@Query() query: PaginationQuery) {
     return this.coupons.list(query.offset, query.limit);
   }
 
   @Get(':code')
+  @ApiOkResponse({ type: CouponResponse })
+  @ApiErrors(404)
   get(@Param('code', CouponCodePipe) code: string) {
     return this.coupons.get(code);
   }
 
   @Patch(':code')
+  @ApiOkResponse({ type: CouponResponse })
+  @ApiErrors(400, 404)
   update(@Param('code', CouponCodePipe) code: string, @Body() body: UpdateCouponDto) {
     return this.coupons.update(code, body);
   }
 
   @Delete(':code')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted with its usage' })
+  @ApiErrors(404)
   remove(@Param('code', CouponCodePipe) code: string) {
     return this.coupons.remove(code);
   }
 
   @Get(':code/repeat-counts')
+  @ApiOkResponse({ type: RepeatCountsResponse })
+  @ApiErrors(404)
   repeatCounts(@Param('code', CouponCodePipe) code: string) {
     return this.coupons.repeatCounts(code);
   }
 
   @Put(':code/repeat-counts')
+  @ApiOkResponse({ type: RepeatCountsResponse, description: 'Only the fields given change' })
+  @ApiErrors(400, 404)
   setRepeatCounts(@Param('code', CouponCodePipe) code: string, @Body() body: RepeatCountsDto) {
     return this.coupons.setRepeatCounts(code, body);
   }
 
   @Get(':code/usage/:userId')
+  @ApiOkResponse({ type: UsageResponse, description: 'Counts of the current day and week' })
+  @ApiErrors(400, 404)
   usage(@Param('code', CouponCodePipe) code: string, @Param('userId', UserIdPipe) userId: string) {
     return this.coupons.usage(code, userId);
   }
 
   @Get(':code/validate')
+  @ApiOkResponse({ type: ValidateResponse, description: 'A dry run; consumes nothing' })
+  @ApiErrors(400)
   validate(@Param('code', CouponCodePipe) code: string, @Query() query: ValidateQuery) {
     return this.coupons.validate(code, query.userId);
   }

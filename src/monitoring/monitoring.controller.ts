@@ -1,3 +1,5 @@
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -10,6 +12,7 @@ import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
 import { RedemptionProcessor } from '../redemptions/redemption.processor.js';
 import { MetricsService } from './metrics.service.js';
 
+@ApiTags('operations')
 @Controller()
 export class MonitoringController {
   constructor(
@@ -56,6 +59,9 @@ export class MonitoringController {
 
   /** Prometheus text format; needs the admin token like the rest of the API. */
   @Get('metrics')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text format' })
+  @ApiErrors()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();

@@ -1,4 +1,19 @@
 import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
+import {
+  FailedJobResponse,
+  PendingJobResponse,
+  RedemptionOutcomeResponse,
+} from './redemption.responses.js';
+import {
   Body,
   Controller,
   Get,
@@ -13,12 +28,23 @@ import type { Response } from 'express';
 import { RedeemDto } from './redeem.dto.js';
 import { RedemptionQueueService } from './redemption-queue.service.js';
 
+@ApiTags('redemptions')
 @Controller('redemptions')
 export class RedemptionsController {
   constructor(private readonly redemptions: RedemptionQueueService) {}
 
   /** 201 accepted, 422 rejected (both with the outcome), 202 with the job id while undecided. */
   @Post()
+  @ApiCreatedResponse({ type: RedemptionOutcomeResponse, description: 'Accepted' })
+  @ApiUnprocessableEntityResponse({
+    type: RedemptionOutcomeResponse,
+    description: 'Rejected, with the reason',
+  })
+  @ApiAcceptedResponse({
+    type: PendingJobResponse,
+    description: 'No decision within REDEMPTION_WAIT_MS',
+  })
+  @ApiErrors(400, 503)
   async redeem(@Body() body: RedeemDto, @Res({ passthrough: true }) res: Response) {
     const { jobId, settlement } = await this.redemptions.submit({ ...body });
     switch (settlement.kind) {
@@ -40,6 +66,15 @@ export class RedemptionsController {
   }
 
   @Get(':jobId')
+  @ApiExtraModels(RedemptionOutcomeResponse, PendingJobResponse, FailedJobResponse)
+  @ApiOkResponse({
+    schema: {
+      oneOf: [RedemptionOutcomeResponse, PendingJobResponse, FailedJobResponse].map((model) => ({
+        $ref: getSchemaPath(model),
+      })),
+    },
+  })
+  @ApiErrors(404)
   async find(@Param('jobId') jobId: string) {
     const status = await this.redemptions.status(jobId);
     switch (status.kind) {

@@ -1,3 +1,7 @@
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
+import { PendingJobResponse } from '../redemptions/redemption.responses.js';
+import { ResetResultResponse } from './reset.responses.js';
 import {
   Controller,
   HttpCode,
@@ -10,18 +14,25 @@ import type { Response } from 'express';
 import type { Window } from '../store/coupon-store.js';
 import { ResetSchedulerService } from './reset-scheduler.service.js';
 
+@ApiTags('resets')
 @Controller('admin/resets')
 export class ResetsController {
   constructor(private readonly resets: ResetSchedulerService) {}
 
   @Post('daily')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ResetResultResponse })
+  @ApiAcceptedResponse({ type: PendingJobResponse, description: 'Not finished within 30 s' })
+  @ApiErrors(503)
   daily(@Res({ passthrough: true }) res: Response) {
     return this.run('daily', res);
   }
 
   @Post('weekly')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: ResetResultResponse })
+  @ApiAcceptedResponse({ type: PendingJobResponse, description: 'Not finished within 30 s' })
+  @ApiErrors(503)
   weekly(@Res({ passthrough: true }) res: Response) {
     return this.run('weekly', res);
   }

@@ -1,24 +1,34 @@
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
+import { UserPage, UserResponse } from './user.responses.js';
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { UserIdPipe } from '../common/id-params.js';
 import { PaginationQuery } from '../common/pagination.dto.js';
 import { CreateUserDto } from './user.dto.js';
 import { UsersService } from './users.service.js';
 
+@ApiTags('users')
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: UserResponse })
+  @ApiErrors(400, 409)
   create(@Body() body: CreateUserDto) {
     return this.users.create(body);
   }
 
   @Get()
+  @ApiOkResponse({ type: UserPage, description: 'By id' })
+  @ApiErrors(400)
   list(@Query() query: PaginationQuery) {
     return this.users.list(query.offset, query.limit);
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: UserResponse })
+  @ApiErrors(400, 404)
   get(@Param('id', UserIdPipe) id: string) {
     return this.users.get(id);
   }
