@@ -11,6 +11,8 @@ import { runsWorkers, servesAdminApi, type AppConfig } from './config/app-config
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
 import { CouponsModule } from './coupons/coupons.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
+import { loggingOptions } from './monitoring/logging.js';
+import { LoggerModule } from 'nestjs-pino';
 import { RedemptionsModule } from './redemptions/redemptions.module.js';
 import { ResetsModule } from './resets/resets.module.js';
 import { StoreModule } from './store/store.module.js';
@@ -36,6 +38,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggingOptions(config)),
         ClockModule,
         StoreModule,
         JobsModule,

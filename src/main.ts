@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { setupOpenApi } from './common/openapi.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
@@ -55,7 +56,8 @@ if (config.redisUrl) {
   );
 }
 
-const app = await NestFactory.create(AppModule.forRoot(config));
+const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+app.useLogger(app.get(PinoLogger));
 setupOpenApi(app);
 await app.listen(config.port);
 const { port } = app.getHttpServer().address() as AddressInfo;

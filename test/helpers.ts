@@ -50,6 +50,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     requireRegisteredUsers: true,
     redemptionWaitMs: 5000,
     idempotencyTtlHours: 168,
+    logLevel: 'silent',
     ...overrides,
   };
 }

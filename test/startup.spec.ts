@@ -25,7 +25,7 @@ describe('starting the service', () => {
       const [, redisUrl] = await service.waitFor(
         /embedded throwaway redis-server at (redis:\/\/\S+)/,
       );
-      const [, token] = await service.waitFor(/admin token is (\S+)/);
+      const [, token] = await service.waitFor(/admin token is ([\w-]+)/);
       await service.waitFor(/listening on port/);
       const url = `http://127.0.0.1:${port}/coupons`;
       expect((await fetch(url)).status).toBe(401);
@@ -43,6 +43,52 @@ describe('starting the service', () => {
       expect((error as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
     } finally {
       service.kill('SIGKILL');
+    }
+  }, 20_000);
+
+  it('logs JSON with request ids and job ids, and never the token', async () => {
+    const port = await freePort();
+    const token = 'a-secret-token-never-logged';
+    const service = run({ PORT: String(port), ADMIN_TOKEN: token, LOG_LEVEL: 'debug' });
+    try {
+      await service.waitFor(/listening on port/);
+      const headers = {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        'X-Request-Id': 'req-42',
+      };
+      const created = await fetch(`http://127.0.0.1:${port}/coupons`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ code: 'LOGS', discountPercentage: 5, expiresAt: '2099-01-01' }),
+      });
+      expect(created.headers.get('x-request-id')).toBe('req-42');
+      await fetch(`http://127.0.0.1:${port}/redemptions`, {
+        method: 'POST',
+        headers: { ...headers, 'X-Request-Id': 'req-43' },
+        body: JSON.stringify({ couponCode: 'LOGS', userId: 'nobody', orderId: 'o-1' }),
+      });
+      await service.waitFor(/"msg":"redeem decided"/);
+      await service.waitFor(/"id":"req-43"/);
+      const lines = service
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(
+        lines.find((line) => (line.req as { id?: string } | undefined)?.id === 'req-42'),
+      ).toMatchObject({
+        req: { method: 'POST', url: '/coupons', headers: { authorization: '[redacted]' } },
+      });
+      expect(lines.find((line) => line.msg === 'redeem decided')).toMatchObject({
+        jobId: 'redeem.LOGS.o-1',
+        status: 'rejected',
+        reason: 'USER_NOT_FOUND',
+      });
+      expect(service.output()).not.toContain(token);
+    } finally {
+      service.kill('SIGTERM');
+      await service.exitCode;
     }
   }, 20_000);
 });

@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import type { BeforeApplicationShutdown, Type } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type Type } from '@nestjs/common';
 import { MetricsTime, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
 import { JobWaiter } from './job-waiter.js';
@@ -32,6 +32,8 @@ export function registerProcessor(
  * job in hand still finds its store and queues open.
  */
 export abstract class ReportingWorkerHost extends WorkerHost implements BeforeApplicationShutdown {
+  protected readonly logger = new Logger('Worker');
+
   constructor(
     private readonly queueName: string,
     private readonly waiter: JobWaiter,

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
         ROLE: 'worker',
         WORKER_CONCURRENCY: '16',
         JOB_LOCK_MS: '5000',
+        LOG_LEVEL: 'debug',
       }),
     ).toEqual({
       port: 8080,
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       role: 'worker',
       workerConcurrency: 16,
       jobLockMs: 5000,
+      logLevel: 'debug',
     });
   });
 
@@ -54,6 +56,10 @@ describe('loadConfig', () => {
     [{ ROLE: 'worker', STORE: 'memory' }, 'ROLE=worker needs STORE=redis'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY must be a whole number from 1 to 256'],
     [{ STORE_PREFIX: 'a b' }, 'STORE_PREFIX must be 1-64 characters'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    ],
     [
       { STORE_PREFIX: '{shop}' },
       'STORE_PREFIX must be 1-64 characters of letters, digits, _ and -',

@@ -41,7 +41,11 @@ export interface AppConfig {
   redemptionWaitMs: number;
   /** How long the first outcome of an order is kept and replayed. */
   idempotencyTtlHours: number;
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Where each default lives. */
 export const DEFAULTS = {
@@ -56,6 +60,7 @@ export const DEFAULTS = {
   requireRegisteredUsers: true,
   redemptionWaitMs: 5000,
   idempotencyTtlHours: 168,
+  logLevel: 'info',
 } as const;
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -141,6 +146,10 @@ class Environment {
 
   @WholeNumber('IDEMPOTENCY_TTL_HOURS', 1, 8760)
   IDEMPOTENCY_TTL_HOURS?: number;
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevel;
 }
 
 const VARIABLES = [
@@ -157,6 +166,7 @@ const VARIABLES = [
   'REQUIRE_REGISTERED_USERS',
   'REDEMPTION_WAIT_MS',
   'IDEMPOTENCY_TTL_HOURS',
+  'LOG_LEVEL',
 ] as const satisfies readonly (keyof Environment)[];
 
 export class ConfigError extends Error {}
@@ -188,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     requireRegisteredUsers: parsed.REQUIRE_REGISTERED_USERS ?? DEFAULTS.requireRegisteredUsers,
     redemptionWaitMs: parsed.REDEMPTION_WAIT_MS ?? DEFAULTS.redemptionWaitMs,
     idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
+    logLevel: parsed.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   if (config.role !== 'all' && config.store === 'memory') {
     throw new ConfigError(

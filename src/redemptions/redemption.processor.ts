@@ -31,6 +31,13 @@ export class RedemptionProcessor extends ReportingWorkerHost {
         const started = performance.now();
         const outcome = await this.redemptions.redeem(data, job.id);
         this.metrics.recordDecision(job, outcome, (performance.now() - started) / 1000);
+        this.logger.debug({
+          msg: 'redeem decided',
+          jobId: job.id,
+          couponCode: outcome.couponCode,
+          status: outcome.status,
+          reason: outcome.reason,
+        });
         return outcome;
       }
       default: {
