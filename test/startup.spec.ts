@@ -46,7 +46,7 @@ describe('starting the service', () => {
     }
   }, 20_000);
 
-  it('logs JSON with request ids and job ids, and never the token', async () => {
+  it('logs JSON with request ids and job ids, never the token, and exits 0 on SIGINT', async () => {
     const port = await freePort();
     const token = 'a-secret-token-never-logged';
     const service = run({ PORT: String(port), ADMIN_TOKEN: token, LOG_LEVEL: 'debug' });
@@ -86,9 +86,11 @@ describe('starting the service', () => {
         reason: 'USER_NOT_FOUND',
       });
       expect(service.output()).not.toContain(token);
+
+      service.kill('SIGINT');
+      expect(await service.exitCode).toBe(0);
     } finally {
-      service.kill('SIGTERM');
-      await service.exitCode;
+      service.kill('SIGKILL');
     }
   }, 20_000);
 });
