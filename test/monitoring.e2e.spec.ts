@@ -128,6 +128,13 @@ describe('API documentation', () => {
         'startsAt',
       ].sort(),
     );
+    // Open routes ask for no token; the others for the bearer token.
+    expect(spec.paths['/health/ready'].get.security).toBeUndefined();
+    expect(
+      spec.paths['/health/ready'].get.responses['503'].content['application/json'].schema.$ref,
+    ).toBe('#/components/schemas/ErrorResponse');
+    expect(spec.paths['/coupons'].post.security).toEqual([{ bearer: [] }]);
+    expect(spec.security).toBeUndefined();
     await request(t.app.getHttpServer()).get('/docs').expect(200).expect('Content-Type', /html/);
   });
 });

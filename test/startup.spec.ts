@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { Queue } from 'bullmq';
+import { REDEMPTION_QUEUE } from '../src/redemptions/redemption.contract.js';
 import { freePort, run } from './processes.js';
 
 describe('starting the service', () => {
@@ -51,6 +53,9 @@ describe('starting the service', () => {
     const token = 'a-secret-token-never-logged';
     const service = run({ PORT: String(port), ADMIN_TOKEN: token, LOG_LEVEL: 'debug' });
     try {
+      const [, redisUrl] = await service.waitFor(
+        /embedded throwaway redis-server at (redis:\/\/[\d.:]+)/,
+      );
       await service.waitFor(/listening on port/);
       const headers = {
         Authorization: `Bearer ${token}`,
@@ -69,6 +74,11 @@ describe('starting the service', () => {
         body: JSON.stringify({ couponCode: 'LOGS', userId: 'nobody', orderId: 'o-1' }),
       });
       await service.waitFor(/"msg":"redeem decided"/);
+      // A job with bad data, published straight to the queue, fails with its job id in the log.
+      const queue = new Queue(REDEMPTION_QUEUE, { connection: { url: redisUrl! }, prefix: 'bull' });
+      await queue.add('redeem', { couponCode: 7, userId: 'x' } as never, { jobId: 'bad-data-1' });
+      await queue.close();
+      await service.waitFor(/"msg":"job failed"/);
       await service.waitFor(/"id":"req-43"/);
       const lines = service
         .output()
@@ -79,6 +89,12 @@ describe('starting the service', () => {
         lines.find((line) => (line.req as { id?: string } | undefined)?.id === 'req-42'),
       ).toMatchObject({
         req: { method: 'POST', url: '/coupons', headers: { authorization: '[redacted]' } },
+      });
+      expect(lines.find((line) => line.msg === 'job failed')).toMatchObject({
+        level: 40,
+        queue: 'coupon-redemptions',
+        jobId: 'bad-data-1',
+        error: expect.stringContaining('couponCode must be a string'),
       });
       expect(lines.find((line) => line.msg === 'redeem decided')).toMatchObject({
         jobId: 'redeem.LOGS.o-1',

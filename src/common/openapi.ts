@@ -1,5 +1,11 @@
 import { applyDecorators, type INestApplication } from '@nestjs/common';
-import { ApiProperty, ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiProperty,
+  ApiResponse,
+  DocumentBuilder,
+  SwaggerModule,
+} from '@nestjs/swagger';
 
 /** The one error shape every route answers with. */
 export class ErrorResponse {
@@ -11,6 +17,12 @@ export class ErrorResponse {
     description: 'One message, or one per bad field',
   })
   message!: string | string[];
+
+  @ApiProperty({
+    required: false,
+    description: 'A failed readiness check: each check with its status',
+  })
+  details?: Record<string, unknown>;
 }
 
 const ERROR_MEANINGS: Record<number, string> = {
@@ -21,9 +33,10 @@ const ERROR_MEANINGS: Record<number, string> = {
   503: 'A job failed or a dependency is down',
 };
 
-/** Documents the error answers a route can give, all in the ErrorResponse shape. */
+/** Documents that a route needs the bearer token, and the error answers it can give. */
 export const ApiErrors = (...statuses: number[]) =>
   applyDecorators(
+    ApiBearerAuth(),
     ...[401, ...statuses].map((status) =>
       ApiResponse({ status, type: ErrorResponse, description: ERROR_MEANINGS[status] }),
     ),
@@ -38,7 +51,6 @@ export function setupOpenApi(app: INestApplication): void {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' })
-    .addSecurityRequirements('bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

@@ -51,8 +51,17 @@ export abstract class ReportingWorkerHost extends WorkerHost implements BeforeAp
     if (!job) return;
     const final =
       error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (final)
+    this.logger.warn({
+      msg: final ? 'job failed' : 'job attempt failed, will retry',
+      queue: this.queueName,
+      jobId: job.id,
+      jobName: job.name,
+      attemptsMade: job.attemptsMade,
+      error: error.message,
+    });
+    if (final) {
       this.waiter.settle(this.queueName, job.id!, { kind: 'failed', error: error.message });
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,5 +1,10 @@
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/openapi.js';
+import {
+  ApiOkResponse,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors, ErrorResponse } from '../common/openapi.js';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -36,6 +41,10 @@ export class MonitoringController {
   @Public()
   @Get('health/ready')
   @HealthCheck()
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponse,
+    description: 'Something is down; `details` says what',
+  })
   ready() {
     return this.health.check([
       () =>
