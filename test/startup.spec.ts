@@ -44,7 +44,9 @@ describe('starting the service', () => {
       const [error] = await once(probe, 'error');
       expect((error as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
     } finally {
-      service.kill('SIGKILL');
+      // If a check failed first: a graceful stop, so the embedded redis-server goes too.
+      service.kill('SIGTERM');
+      await service.exitCode;
     }
   }, 20_000);
 
@@ -106,7 +108,9 @@ describe('starting the service', () => {
       service.kill('SIGINT');
       expect(await service.exitCode).toBe(0);
     } finally {
-      service.kill('SIGKILL');
+      // If a check failed first: a graceful stop, so the embedded redis-server goes too.
+      service.kill('SIGTERM');
+      await service.exitCode;
     }
   }, 20_000);
 });
