@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { setupOpenApi } from './common/openapi.js';
+import { configureHttp } from './common/http.js';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config.js';
 import { EmbeddedRedis } from './redis/embedded-redis.js';
 import { Redis } from 'ioredis';
@@ -56,9 +57,12 @@ if (config.redisUrl) {
   );
 }
 
-const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  bufferLogs: true,
+  bodyParser: false,
+});
 app.useLogger(app.get(PinoLogger));
-setupOpenApi(app);
+configureHttp(app);
 await app.listen(config.port);
 const { port } = app.getHttpServer().address() as AddressInfo;
 logger.log(

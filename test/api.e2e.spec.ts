@@ -531,6 +531,18 @@ describe('REST API', () => {
       await t.get('/coupons').expect(200, { items: [], total: 0 });
     });
 
+    it('refuses a body over 64 KiB with 413 and stores nothing', async () => {
+      const big = { ...COUPON, description: 'x'.repeat(65 * 1024) };
+      const response = await t.post('/coupons', big).expect(413);
+      expect(response.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+      // Just under the limit it is read, and refused for what it says.
+      const under = { ...COUPON, description: 'x'.repeat(60 * 1024) };
+      expect((await t.post('/coupons', under).expect(400)).body.message).toEqual([
+        'description must be shorter than or equal to 500 characters',
+      ]);
+      await t.get('/coupons').expect(200, { items: [], total: 0 });
+    });
+
     it('refuses a lone surrogate in a redemption instead of failing on it', async () => {
       await t.post('/coupons', COUPON).expect(201);
       await register('alice');

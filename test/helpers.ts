@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
-import { setupOpenApi } from '../src/common/openapi.js';
+import { configureHttp } from '../src/common/http.js';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Clock } from '../src/clock/clock.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
@@ -85,8 +86,11 @@ export async function startApp(
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
-  setupOpenApi(app);
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    logger: ['error'],
+    bodyParser: false,
+  });
+  configureHttp(app);
   await app.init();
   const producer: RedemptionQueue = new Queue(REDEMPTION_QUEUE, {
     connection: { url: REDIS_URL },

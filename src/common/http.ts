@@ -1,0 +1,11 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { setupOpenApi } from './openapi.js';
+
+/** Largest JSON body accepted; larger ones get 413 before anything reads them. */
+export const MAX_BODY = '64kb';
+
+/** What the HTTP side needs beyond the modules; the app must be created with `bodyParser: false`. */
+export function configureHttp(app: NestExpressApplication): void {
+  app.useBodyParser('json', { limit: MAX_BODY });
+  setupOpenApi(app);
+}
