@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { JobName, redemptionJobId } from '../src/redemptions/redemption.contract.js';
-import { jobsFinished, startApp, type TestApp } from './helpers.js';
+import { jobsFinished, startApp, VIEWER_TOKEN, type TestApp } from './helpers.js';
 
 const COUPON = { code: 'save10', discountPercentage: 10, expiresAt: '2026-12-31' };
 
@@ -103,6 +103,41 @@ describe('REST API', () => {
         statusCode: 401,
         error: 'Unauthorized',
         message: 'Send Authorization: Bearer <ADMIN_TOKEN>',
+      });
+    });
+  });
+
+  describe('roles', () => {
+    const as = (token: string) => (test: request.Test) =>
+      test.set('Authorization', `Bearer ${token}`);
+    const viewer = as(VIEWER_TOKEN);
+
+    it('lets the viewer token read and nothing else, and changes nothing', async () => {
+      await t.post('/coupons', COUPON).expect(201);
+      const server = t.app.getHttpServer();
+      await viewer(request(server).get('/coupons/SAVE10')).expect(200);
+      await viewer(request(server).get('/users')).expect(200);
+      for (const call of [
+        request(server)
+          .post('/coupons')
+          .send({ ...COUPON, code: 'OTHER' }),
+        request(server).patch('/coupons/SAVE10').send({ active: false }),
+        request(server).put('/coupons/SAVE10/repeat-counts').send({ userTotal: 1 }),
+        request(server).delete('/coupons/SAVE10'),
+        request(server).post('/redemptions').send({ couponCode: 'SAVE10', userId: 'alice' }),
+        request(server).post('/admin/resets/daily'),
+      ]) {
+        const response = await viewer(call).expect(403);
+        expect(response.body).toEqual({
+          statusCode: 403,
+          error: 'Forbidden',
+          message: 'The viewer token may only read (GET)',
+        });
+      }
+      expect((await t.get('/coupons').expect(200)).body.total).toBe(1);
+      expect((await t.get('/coupons/SAVE10').expect(200)).body).toMatchObject({
+        active: true,
+        repeatCounts: { userTotal: null },
       });
     });
   });

@@ -19,6 +19,7 @@ import {
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TOKEN = 'test-admin-token-0123456789';
+export const VIEWER_TOKEN = 'test-viewer-token-0123456789';
 
 /** A clock the test moves by hand. */
 export class ManualClock extends Clock {
@@ -48,6 +49,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     jobLockMs: 30_000,
     couponTz: 'UTC',
     adminToken: TOKEN,
+    viewerToken: VIEWER_TOKEN,
     requireRegisteredUsers: true,
     redemptionWaitMs: 5000,
     idempotencyTtlHours: 168,

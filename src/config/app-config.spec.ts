@@ -6,6 +6,7 @@ describe('loadConfig', () => {
       ...DEFAULTS,
       redisUrl: undefined,
       adminToken: undefined,
+      viewerToken: undefined,
     });
   });
 
@@ -17,6 +18,7 @@ describe('loadConfig', () => {
         QUEUE_PREFIX: '{coupons}',
         COUPON_TZ: 'America/New_York',
         ADMIN_TOKEN: 'a-long-enough-token',
+        VIEWER_TOKEN: 'a-read-only-token-1',
         REQUIRE_REGISTERED_USERS: 'false',
         REDEMPTION_WAIT_MS: '250',
         IDEMPOTENCY_TTL_HOURS: '24',
@@ -33,6 +35,7 @@ describe('loadConfig', () => {
       queuePrefix: '{coupons}',
       couponTz: 'America/New_York',
       adminToken: 'a-long-enough-token',
+      viewerToken: 'a-read-only-token-1',
       requireRegisteredUsers: false,
       redemptionWaitMs: 250,
       idempotencyTtlHours: 24,
@@ -67,6 +70,11 @@ describe('loadConfig', () => {
     [{ COUPON_TZ: 'Mars/Olympus' }, 'COUPON_TZ must be an IANA time zone'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN must be at least 16 characters'],
     [{ ADMIN_TOKEN: 'long enough but spaced' }, 'ADMIN_TOKEN must not contain spaces'],
+    [{ VIEWER_TOKEN: 'short' }, 'VIEWER_TOKEN must be at least 16 characters'],
+    [
+      { ADMIN_TOKEN: 'same-token-0123456789', VIEWER_TOKEN: 'same-token-0123456789' },
+      'VIEWER_TOKEN must differ from ADMIN_TOKEN',
+    ],
     [{ REQUIRE_REGISTERED_USERS: 'yes' }, 'REQUIRE_REGISTERED_USERS must be true or false'],
     [{ REDEMPTION_WAIT_MS: '-5' }, 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000'],
     [{ IDEMPOTENCY_TTL_HOURS: '0' }, 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760'],

@@ -37,6 +37,8 @@ export interface AppConfig {
   couponTz: string;
   /** Unset: a random token is made at start and logged once. */
   adminToken: string | undefined;
+  /** Optional read-only token: GET requests only. */
+  viewerToken: string | undefined;
   requireRegisteredUsers: boolean;
   redemptionWaitMs: number;
   /** How long the first outcome of an order is kept and replayed. */
@@ -77,6 +79,16 @@ function WholeNumber(name: string, min: number, max: number): PropertyDecorator 
     Max(max, { message })(target, property);
     Min(min, { message })(target, property);
     IsInt({ message })(target, property);
+  };
+}
+
+/** A bearer token: at least 16 characters, no spaces. */
+function Token(name: string): PropertyDecorator {
+  return (target, property) => {
+    IsOptional()(target, property);
+    Matches(/^\S+$/, { message: `${name} must not contain spaces` })(target, property);
+    MinLength(16, { message: `${name} must be at least 16 characters` })(target, property);
+    IsString()(target, property);
   };
 }
 
@@ -130,11 +142,11 @@ class Environment {
   })
   COUPON_TZ?: string;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
-  @Matches(/^\S+$/, { message: 'ADMIN_TOKEN must not contain spaces' })
+  @Token('ADMIN_TOKEN')
   ADMIN_TOKEN?: string;
+
+  @Token('VIEWER_TOKEN')
+  VIEWER_TOKEN?: string;
 
   @IsOptional()
   @Transform(toBoolean)
@@ -163,6 +175,7 @@ const VARIABLES = [
   'JOB_LOCK_MS',
   'COUPON_TZ',
   'ADMIN_TOKEN',
+  'VIEWER_TOKEN',
   'REQUIRE_REGISTERED_USERS',
   'REDEMPTION_WAIT_MS',
   'IDEMPOTENCY_TTL_HOURS',
@@ -195,11 +208,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     jobLockMs: parsed.JOB_LOCK_MS ?? DEFAULTS.jobLockMs,
     couponTz: parsed.COUPON_TZ ?? DEFAULTS.couponTz,
     adminToken: parsed.ADMIN_TOKEN,
+    viewerToken: parsed.VIEWER_TOKEN,
     requireRegisteredUsers: parsed.REQUIRE_REGISTERED_USERS ?? DEFAULTS.requireRegisteredUsers,
     redemptionWaitMs: parsed.REDEMPTION_WAIT_MS ?? DEFAULTS.redemptionWaitMs,
     idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
     logLevel: parsed.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
+  if (config.viewerToken !== undefined && config.viewerToken === config.adminToken) {
+    throw new ConfigError('VIEWER_TOKEN must differ from ADMIN_TOKEN');
+  }
   if (config.role !== 'all' && config.store === 'memory') {
     throw new ConfigError(
       `ROLE=${config.role} needs STORE=redis: the memory store lives inside one process, so API and workers cannot share it`,
