@@ -62,7 +62,7 @@ const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(c
   bodyParser: false,
 });
 app.useLogger(app.get(PinoLogger));
-configureHttp(app);
+configureHttp(app, config);
 await app.listen(config.port);
 const { port } = app.getHttpServer().address() as AddressInfo;
 logger.log(

@@ -107,6 +107,32 @@ describe('REST API', () => {
     });
   });
 
+  it('sends security headers and no CORS headers', async () => {
+    const response = await t.get('/coupons').set('Origin', 'https://elsewhere.example').expect(200);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toBeDefined();
+    expect(response.headers['x-powered-by']).toBeUndefined();
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers browsers from the configured origins only', async () => {
+    const cors = await startApp({ corsOrigins: ['https://admin.example.com'] });
+    try {
+      const allowed = await cors
+        .get('/coupons')
+        .set('Origin', 'https://admin.example.com')
+        .expect(200);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://admin.example.com');
+      const other = await cors
+        .get('/coupons')
+        .set('Origin', 'https://elsewhere.example')
+        .expect(200);
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await cors.close();
+    }
+  });
+
   describe('roles', () => {
     const as = (token: string) => (test: request.Test) =>
       test.set('Authorization', `Bearer ${token}`);

@@ -74,4 +74,13 @@ describe('queue dashboard in a browser', () => {
       await context.close();
     }
   }, 60_000);
+
+  it('renders the API documentation under the security headers', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${base}/docs`);
+    expect(response?.headers()['content-security-policy']).toBeDefined();
+    await page.getByText('Coupon Code Service').first().waitFor();
+    await page.getByText('/coupons/{code}/repeat-counts').first().waitFor();
+    await page.close();
+  }, 30_000);
 });

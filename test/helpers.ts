@@ -54,6 +54,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     redemptionWaitMs: 5000,
     idempotencyTtlHours: 168,
     logLevel: 'silent',
+    corsOrigins: [],
     ...overrides,
   };
 }
@@ -92,7 +93,7 @@ export async function startApp(
     logger: ['error'],
     bodyParser: false,
   });
-  configureHttp(app);
+  configureHttp(app, config);
   await app.init();
   const producer: RedemptionQueue = new Queue(REDEMPTION_QUEUE, {
     connection: { url: REDIS_URL },

@@ -7,6 +7,7 @@ describe('loadConfig', () => {
       redisUrl: undefined,
       adminToken: undefined,
       viewerToken: undefined,
+      corsOrigins: [],
     });
   });
 
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
         WORKER_CONCURRENCY: '16',
         JOB_LOCK_MS: '5000',
         LOG_LEVEL: 'debug',
+        CORS_ORIGINS: 'https://admin.example.com,http://localhost:3000',
       }),
     ).toEqual({
       port: 8080,
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
       workerConcurrency: 16,
       jobLockMs: 5000,
       logLevel: 'debug',
+      corsOrigins: ['https://admin.example.com', 'http://localhost:3000'],
     });
   });
 

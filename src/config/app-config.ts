@@ -44,6 +44,8 @@ export interface AppConfig {
   /** How long the first outcome of an order is kept and replayed. */
   idempotencyTtlHours: number;
   logLevel: LogLevel;
+  /** Origins allowed to call the API from a browser; empty: CORS off. */
+  corsOrigins: string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -160,6 +162,12 @@ class Environment {
   IDEMPOTENCY_TTL_HOURS?: number;
 
   @IsOptional()
+  @Matches(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
+  })
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
 }
@@ -180,6 +188,7 @@ const VARIABLES = [
   'REDEMPTION_WAIT_MS',
   'IDEMPOTENCY_TTL_HOURS',
   'LOG_LEVEL',
+  'CORS_ORIGINS',
 ] as const satisfies readonly (keyof Environment)[];
 
 export class ConfigError extends Error {}
@@ -213,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     redemptionWaitMs: parsed.REDEMPTION_WAIT_MS ?? DEFAULTS.redemptionWaitMs,
     idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
     logLevel: parsed.LOG_LEVEL ?? DEFAULTS.logLevel,
+    corsOrigins: parsed.CORS_ORIGINS?.split(',') ?? [],
   };
   if (config.viewerToken !== undefined && config.viewerToken === config.adminToken) {
     throw new ConfigError('VIEWER_TOKEN must differ from ADMIN_TOKEN');
