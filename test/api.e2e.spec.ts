@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { JobName, redemptionJobId } from '../src/redemptions/redemption.contract.js';
-import { jobsFinished, startApp, VIEWER_TOKEN, type TestApp } from './helpers.js';
+import { jobsFinished, startApp, TOKEN, VIEWER_TOKEN, type TestApp } from './helpers.js';
 
 const COUPON = { code: 'save10', discountPercentage: 10, expiresAt: '2026-12-31' };
 
@@ -131,6 +131,57 @@ describe('REST API', () => {
     } finally {
       await cors.close();
     }
+  });
+
+  describe('rate limits', () => {
+    it('answers 429 with Retry-After past RATE_LIMIT_PER_MINUTE', async () => {
+      const limited = await startApp({ rateLimitPerMinute: 5 });
+      try {
+        for (let i = 0; i < 5; i++) await limited.get('/coupons').expect(200);
+        const response = await limited.get('/coupons').expect(429);
+        expect(response.body).toEqual({
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: 'Too many requests; slow down',
+        });
+        expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(Number(response.headers['retry-after'])).toBeLessThanOrEqual(60);
+      } finally {
+        await limited.close();
+      }
+    });
+
+    it('locks out an address after AUTH_FAILURES_PER_MINUTE failed authentications, on the API and the dashboard', async () => {
+      const limited = await startApp({ authFailuresPerMinute: 3 });
+      try {
+        const server = limited.app.getHttpServer();
+        for (let i = 0; i < 2; i++) {
+          await request(server)
+            .get('/coupons')
+            .set('Authorization', 'Bearer wrong-token-wrong-token')
+            .expect(401);
+        }
+        await request(server)
+          .get('/queues/api/queues')
+          .auth('guess', 'wrong-token-wrong-token')
+          .expect(401);
+        // Locked out now, even with the right token, until the minute is over.
+        const locked = await limited.get('/coupons').expect(429);
+        expect(locked.body.message).toBe(
+          'Too many failed authentications; wait before trying again',
+        );
+        expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        const dashboard = await request(server)
+          .get('/queues/api/queues')
+          .auth('ops', TOKEN)
+          .expect(429);
+        expect(Number(dashboard.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        // Open routes stay open.
+        await request(server).get('/health/live').expect(200);
+      } finally {
+        await limited.close();
+      }
+    });
   });
 
   describe('roles', () => {

@@ -55,6 +55,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     idempotencyTtlHours: 168,
     logLevel: 'silent',
     corsOrigins: [],
+    rateLimitPerMinute: 0, // the fuzzing sends thousands of requests; rate-limit tests set their own
+    authFailuresPerMinute: 20,
     ...overrides,
   };
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
+import { RateLimits } from './rate-limits.js';
 import { ADMIN_TOKEN } from './token.js';
 
 @Module({
@@ -18,8 +19,9 @@ import { ADMIN_TOKEN } from './token.js';
         return token;
       },
     },
+    RateLimits,
     { provide: APP_GUARD, useClass: AdminTokenGuard },
   ],
-  exports: [ADMIN_TOKEN],
+  exports: [ADMIN_TOKEN, RateLimits],
 })
 export class AuthModule {}

@@ -30,6 +30,8 @@ describe('loadConfig', () => {
         JOB_LOCK_MS: '5000',
         LOG_LEVEL: 'debug',
         CORS_ORIGINS: 'https://admin.example.com,http://localhost:3000',
+        RATE_LIMIT_PER_MINUTE: '0',
+        AUTH_FAILURES_PER_MINUTE: '5',
       }),
     ).toEqual({
       port: 8080,
@@ -48,6 +50,8 @@ describe('loadConfig', () => {
       jobLockMs: 5000,
       logLevel: 'debug',
       corsOrigins: ['https://admin.example.com', 'http://localhost:3000'],
+      rateLimitPerMinute: 0,
+      authFailuresPerMinute: 5,
     });
   });
 

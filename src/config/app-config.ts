@@ -46,6 +46,10 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Origins allowed to call the API from a browser; empty: CORS off. */
   corsOrigins: string[];
+  /** Requests per minute per client address; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Failed authentications per minute per client address before 429. */
+  authFailuresPerMinute: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -65,6 +69,8 @@ export const DEFAULTS = {
   redemptionWaitMs: 5000,
   idempotencyTtlHours: 168,
   logLevel: 'info',
+  rateLimitPerMinute: 6000,
+  authFailuresPerMinute: 20,
 } as const;
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -161,6 +167,12 @@ class Environment {
   @WholeNumber('IDEMPOTENCY_TTL_HOURS', 1, 8760)
   IDEMPOTENCY_TTL_HOURS?: number;
 
+  @WholeNumber('RATE_LIMIT_PER_MINUTE', 0, 1_000_000)
+  RATE_LIMIT_PER_MINUTE?: number;
+
+  @WholeNumber('AUTH_FAILURES_PER_MINUTE', 1, 10_000)
+  AUTH_FAILURES_PER_MINUTE?: number;
+
   @IsOptional()
   @Matches(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, {
     message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
@@ -189,6 +201,8 @@ const VARIABLES = [
   'IDEMPOTENCY_TTL_HOURS',
   'LOG_LEVEL',
   'CORS_ORIGINS',
+  'RATE_LIMIT_PER_MINUTE',
+  'AUTH_FAILURES_PER_MINUTE',
 ] as const satisfies readonly (keyof Environment)[];
 
 export class ConfigError extends Error {}
@@ -223,6 +237,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
     logLevel: parsed.LOG_LEVEL ?? DEFAULTS.logLevel,
     corsOrigins: parsed.CORS_ORIGINS?.split(',') ?? [],
+    rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.rateLimitPerMinute,
+    authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE ?? DEFAULTS.authFailuresPerMinute,
   };
   if (config.viewerToken !== undefined && config.viewerToken === config.adminToken) {
     throw new ConfigError('VIEWER_TOKEN must differ from ADMIN_TOKEN');

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { RateLimits, TooManyRequests } from '../auth/rate-limits.js';
 import { basicPassword, bearerToken, TokenMatcher } from '../auth/token.js';
 
 /**
@@ -6,11 +7,21 @@ import { basicPassword, bearerToken, TokenMatcher } from '../auth/token.js';
  * bearer token, or HTTP basic auth with any user name and the token as password, so a browser can
  * open it.
  */
-export function dashboardAuth(adminToken: string) {
+export function dashboardAuth(adminToken: string, limits: RateLimits) {
   const token = new TokenMatcher(adminToken);
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const client = req.ip ?? 'unknown';
+    try {
+      await limits.checkAuthFailures(client);
+    } catch (limited) {
+      const { retryAfterSeconds, message } = limited as TooManyRequests;
+      res.status(429).set('Retry-After', String(retryAfterSeconds));
+      res.json({ statusCode: 429, error: 'Too Many Requests', message });
+      return;
+    }
     const header = req.headers.authorization;
     if (token.matches(bearerToken(header)) || token.matches(basicPassword(header))) return next();
+    await limits.authFailed(client);
     res
       .status(401)
       .set('WWW-Authenticate', 'Basic realm="Coupon Code Service queues", charset="UTF-8"')

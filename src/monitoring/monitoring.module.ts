@@ -3,6 +3,7 @@ import { Global, Inject, Module, type MiddlewareConsumer, type NestModule } from
 import { TerminusModule } from '@nestjs/terminus';
 import type { Queue } from 'bullmq';
 import { AuthModule } from '../auth/auth.module.js';
+import { RateLimits } from '../auth/rate-limits.js';
 import { ADMIN_TOKEN } from '../auth/token.js';
 import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
 import { RESET_QUEUE } from '../resets/reset.contract.js';
@@ -21,13 +22,17 @@ import { DASHBOARD_ROUTE, queueDashboard } from './queue-dashboard.js';
 export class MonitoringModule implements NestModule {
   constructor(
     @Inject(ADMIN_TOKEN) private readonly token: string,
+    private readonly limits: RateLimits,
     @Inject(getQueueToken(REDEMPTION_QUEUE)) private readonly redemptions: Queue,
     @Inject(getQueueToken(RESET_QUEUE)) private readonly resets: Queue,
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(dashboardAuth(this.token), queueDashboard([this.redemptions, this.resets]))
+      .apply(
+        dashboardAuth(this.token, this.limits),
+        queueDashboard([this.redemptions, this.resets]),
+      )
       .forRoutes(DASHBOARD_ROUTE);
   }
 }
