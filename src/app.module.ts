@@ -46,7 +46,9 @@ export class AppModule {
         BullModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (appConfig: AppConfig) => ({
-            connection: { url: appConfig.redisUrl },
+            // Producers fail fast while Redis is away (the API answers 503); workers get a
+            // connection of their own that waits for Redis instead (registerProcessor).
+            connection: { url: appConfig.redisUrl, enableOfflineQueue: false },
             prefix: appConfig.queuePrefix,
           }),
         }),

@@ -98,7 +98,7 @@ export async function startApp(
   configureHttp(app, config);
   await app.init();
   const producer: RedemptionQueue = new Queue(REDEMPTION_QUEUE, {
-    connection: { url: REDIS_URL },
+    connection: { url: config.redisUrl },
     prefix: config.queuePrefix,
   });
   const server = app.getHttpServer();
@@ -117,14 +117,14 @@ export async function startApp(
       await app.close();
       await producer.obliterate({ force: true });
       await producer.close();
-      await deleteKeys(`${config.queuePrefix}:*`);
-      await deleteKeys(`${config.storePrefix}:*`);
+      await deleteKeys(`${config.queuePrefix}:*`, config.redisUrl);
+      await deleteKeys(`${config.storePrefix}:*`, config.redisUrl);
     },
   };
 }
 
-export async function deleteKeys(pattern: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+export async function deleteKeys(pattern: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url!);
   try {
     for await (const keys of redis.scanStream({ match: pattern, count: 1000 })) {
       if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));

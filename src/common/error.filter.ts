@@ -33,6 +33,14 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): ErrorBody {
+    if (isRedisUnavailable(exception)) {
+      this.logger.warn(`Redis unavailable: ${(exception as Error).message}`);
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message: 'Redis is unavailable; try again shortly',
+      };
+    }
     const statusCode = statusOf(exception);
     const error = STATUS_CODES[statusCode] ?? 'Error';
     if (statusCode >= 500 && !(exception instanceof HttpException)) {
@@ -57,6 +65,18 @@ export class ErrorFilter implements ExceptionFilter {
     // Errors from Express middleware, such as a body that is not JSON, carry their own status.
     return { statusCode, error, message: (exception as Error).message };
   }
+}
+
+/** Errors ioredis raises while it has no connection (fail-fast clients: no offline queue). */
+function isRedisUnavailable(exception: unknown): boolean {
+  if (!(exception instanceof Error)) return false;
+  const code = (exception as NodeJS.ErrnoException).code;
+  return (
+    exception.name === 'MaxRetriesPerRequestError' ||
+    /enableOfflineQueue|Connection is closed|Stream isn't writeable/i.test(exception.message) ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET'
+  );
 }
 
 function statusOf(exception: unknown): number {

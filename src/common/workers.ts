@@ -16,6 +16,7 @@ export function registerProcessor(
   options: Partial<WorkerOptions> = {},
 ): Type<WorkerHost> {
   Processor(queue, {
+    connection: { url: config.redisUrl },
     lockDuration: config.jobLockMs,
     stalledInterval: config.jobLockMs,
     maxStalledCount: 1,
