@@ -65,6 +65,12 @@ export abstract class ReportingWorkerHost extends WorkerHost implements BeforeAp
     }
   }
 
+  /** Connection losses and lost locks (a job taken back after a stall); BullMQ carries on. */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.warn({ msg: 'worker error', queue: this.queueName, error: error.message });
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     await this.worker.close();
   }
