@@ -17,16 +17,33 @@ interface Waiting {
 export class JobWaiter implements OnApplicationShutdown {
   private readonly waiting = new Map<string, Waiting[]>();
 
-  /** Settles as 'pending' once `timeoutMs` passes without the job finishing. */
-  wait<T>(queue: string, jobId: string, timeoutMs: number): Promise<Settlement<T>> {
+  /**
+   * Runs `publish`, which adds the job, and settles with the job's end, or 'pending' once
+   * `timeoutMs` passes. The wait starts before publishing, so no end is missed; if publishing
+   * throws, the wait is dropped and the error passed on.
+   */
+  async publishAndWait<T>(
+    queue: string,
+    jobId: string,
+    timeoutMs: number,
+    publish: () => Promise<void>,
+  ): Promise<Settlement<T>> {
     const key = `${queue}/${jobId}`;
-    return new Promise((resolve) => {
-      const entry: Waiting = {
+    let entry!: Waiting;
+    const settled = new Promise<Settlement<T>>((resolve) => {
+      entry = {
         settle: resolve as (settlement: Settlement<unknown>) => void,
         timer: setTimeout(() => this.settleOne(key, entry, { kind: 'pending' }), timeoutMs),
       };
       this.waiting.set(key, [...(this.waiting.get(key) ?? []), entry]);
     });
+    try {
+      await publish();
+    } catch (error) {
+      this.settleOne(key, entry, { kind: 'pending' });
+      throw error;
+    }
+    return settled;
   }
 
   settle<T>(queue: string, jobId: string, settlement: Settlement<T>): void {

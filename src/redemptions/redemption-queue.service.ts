@@ -30,22 +30,24 @@ export class RedemptionQueueService {
       data.orderId === undefined
         ? `redeem.${randomUUID()}`
         : redemptionJobId(data.couponCode, data.orderId);
-    const decision = this.waiter.wait<RedemptionOutcome>(
+    const settlement = await this.waiter.publishAndWait<RedemptionOutcome>(
       REDEMPTION_QUEUE,
       jobId,
       this.config.redemptionWaitMs,
+      async () => {
+        await this.queue.add(JobName.Redeem, data, { jobId });
+        // A retried request with the same order finds the job it added before, perhaps long finished.
+        let earlier = await this.status(jobId);
+        if (earlier.kind === 'failed') {
+          // A failed job is no decision: it must not stand for the order. Publish this request anew.
+          await this.queue.remove(jobId);
+          await this.queue.add(JobName.Redeem, data, { jobId });
+          earlier = await this.status(jobId);
+        }
+        if (earlier.kind === 'completed') this.waiter.settle(REDEMPTION_QUEUE, jobId, earlier);
+      },
     );
-    await this.queue.add(JobName.Redeem, data, { jobId });
-    // A retried request with the same order finds the job it added before, perhaps long finished.
-    let earlier = await this.status(jobId);
-    if (earlier.kind === 'failed') {
-      // A failed job is no decision: it must not stand for the order. Publish this request anew.
-      await this.queue.remove(jobId);
-      await this.queue.add(JobName.Redeem, data, { jobId });
-      earlier = await this.status(jobId);
-    }
-    if (earlier.kind === 'completed') this.waiter.settle(REDEMPTION_QUEUE, jobId, earlier);
-    return { jobId, settlement: await decision };
+    return { jobId, settlement };
   }
 
   status(jobId: string): Promise<JobStatus<RedemptionOutcome>> {

@@ -54,8 +54,14 @@ export class ResetSchedulerService implements OnApplicationBootstrap {
   async runNow(window: Window): Promise<{ jobId: string; settlement: Settlement<ResetResult> }> {
     const name = window === 'daily' ? ResetJobName.Daily : ResetJobName.Weekly;
     const jobId = `manual-${name}-${randomUUID()}`;
-    const done = this.waiter.wait<ResetResult>(RESET_QUEUE, jobId, MANUAL_RESET_WAIT_MS);
-    await this.queue.add(name, {}, { ...JOB_OPTIONS, jobId });
-    return { jobId, settlement: await done };
+    const settlement = await this.waiter.publishAndWait<ResetResult>(
+      RESET_QUEUE,
+      jobId,
+      MANUAL_RESET_WAIT_MS,
+      async () => {
+        await this.queue.add(name, {}, { ...JOB_OPTIONS, jobId });
+      },
+    );
+    return { jobId, settlement };
   }
 }
