@@ -1,17 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { JobName, redemptionJobId } from '../src/redemptions/redemption.contract.js';
 import { startApp, type TestApp } from './helpers.js';
+import { EmbeddedRedis } from '../src/redis/embedded-redis.js';
 import { freePort } from './processes.js';
 
 /** A private redis-server for this test alone, keeping its data (append-only file) across restarts. */
 class PrivateRedis {
-  private child: ChildProcess | undefined;
+  private server: EmbeddedRedis | undefined;
   private constructor(
     readonly port: number,
     private readonly dir: string,
@@ -28,54 +26,18 @@ class PrivateRedis {
   }
 
   async up(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      [
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(this.port),
-        '--dir',
-        this.dir,
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-      ],
-      { stdio: 'ignore' },
-    );
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const probe = new Redis(this.url, {
-        lazyConnect: true,
-        retryStrategy: () => null,
-        maxRetriesPerRequest: 0,
-      });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        await probe.ping();
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      } finally {
-        probe.disconnect();
-      }
-    }
-    throw new Error(`redis-server did not answer on port ${this.port}`);
+    this.server = await EmbeddedRedis.start({
+      port: this.port,
+      extraArgs: ['--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always'],
+    });
   }
 
   async down(): Promise<void> {
-    const child = this.child!;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
+    await this.server?.stop();
   }
 
   async remove(): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null)
-      await this.down();
+    await this.down();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

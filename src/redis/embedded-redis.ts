@@ -13,14 +13,29 @@ export class EmbeddedRedis {
     readonly url: string,
   ) {}
 
-  static async start(binary = 'redis-server'): Promise<EmbeddedRedis> {
-    const port = await freePort();
+  /**
+   * `port` defaults to a free one; `extraArgs` follow the defaults and so override them (tests use
+   * them to keep an append-only file across a restart).
+   */
+  static async start(
+    { port, extraArgs = [] }: { port?: number; extraArgs?: string[] } = {},
+    binary = 'redis-server',
+  ): Promise<EmbeddedRedis> {
+    port ??= await freePort();
     const child = spawn(
       binary,
-      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...extraArgs,
+      ],
+      { stdio: 'ignore' },
     );
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -71,7 +86,7 @@ export class EmbeddedRedis {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
