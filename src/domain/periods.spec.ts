@@ -39,6 +39,18 @@ describe('periodsAt', () => {
   ])('%s in %s is day %s, week %s', (instant, zone, day, week) => {
     expect(periodsAt(at(instant), zone)).toEqual({ day, week });
   });
+
+  it('does not reuse the day it looked up last for an instant just outside it, on either side', () => {
+    const zone = 'Europe/Berlin';
+    expect(periodsAt(at('2026-03-29T12:00:00Z'), zone).day).toBe('2026-03-29');
+    expect(periodsAt(at('2026-03-28T22:59:59.999Z'), zone).day).toBe('2026-03-28');
+    expect(periodsAt(at('2026-03-29T12:00:00Z'), zone).day).toBe('2026-03-29');
+    expect(periodsAt(at('2026-03-29T22:00:00.000Z'), zone)).toEqual({
+      day: '2026-03-30',
+      week: '2026-W14',
+    });
+    expect(periodsAt(at('2026-03-29T21:59:59.999Z'), zone).week).toBe('2026-W13');
+  });
 });
 
 describe('coupon dates', () => {

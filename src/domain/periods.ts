@@ -14,12 +14,23 @@ export function isValidTimeZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);
 }
 
+/** Per zone, the last day looked up: every redemption asks, and a day holds for hours. */
+const lastDayByZone = new Map<string, { from: number; to: number; periods: Periods }>();
+
 export function periodsAt(instant: number, zone: string): Periods {
+  const last = lastDayByZone.get(zone);
+  if (last && instant >= last.from && instant <= last.to) return last.periods;
   const local = DateTime.fromMillis(instant, { zone });
-  return {
+  const periods = Object.freeze({
     day: local.toISODate()!,
     week: `${local.weekYear}-W${String(local.weekNumber).padStart(2, '0')}`,
-  };
+  });
+  lastDayByZone.set(zone, {
+    from: local.startOf('day').toMillis(),
+    to: local.endOf('day').toMillis(),
+    periods,
+  });
+  return periods;
 }
 
 /** True for a real calendar date (YYYY-MM-DD) or a date-time with an explicit offset. */

@@ -26,3 +26,25 @@ export class RedeemDto implements RedeemJobData {
   @IsString()
   orderId?: string;
 }
+
+const REDEEM_FIELDS = new Set(['couponCode', 'userId', 'orderId']);
+// Strings without surrogates: their length is their length in characters, none is a lone one.
+const isPlainText = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  value.length >= 1 &&
+  value.length <= 128 &&
+  !/[\uD800-\uDFFF]/.test(value);
+
+/**
+ * The worker's fast path past class-validator, which costs more than the rest of a decision: data
+ * it returns would pass RedeemDto's checks. Undefined means "check it the full way", which also
+ * names what is wrong.
+ */
+export function wellFormedRedeemData(data: unknown): RedeemJobData | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const { couponCode, userId, orderId } = data as Record<string, unknown>;
+  if (!Object.keys(data).every((key) => REDEEM_FIELDS.has(key))) return undefined;
+  if (!isPlainText(couponCode) || !isPlainText(userId)) return undefined;
+  if (orderId !== undefined && !isPlainText(orderId)) return undefined;
+  return orderId === undefined ? { couponCode, userId } : { couponCode, userId, orderId };
+}

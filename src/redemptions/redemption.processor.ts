@@ -4,7 +4,7 @@ import { JobWaiter } from '../common/job-waiter.js';
 import { ReportingWorkerHost } from '../common/workers.js';
 import { validatePlain } from '../common/validation.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
-import { RedeemDto } from './redeem.dto.js';
+import { RedeemDto, wellFormedRedeemData } from './redeem.dto.js';
 import { JobName, REDEMPTION_QUEUE, type RedemptionOutcome } from './redemption.contract.js';
 import { RedemptionService } from './redemption.service.js';
 
@@ -27,7 +27,7 @@ export class RedemptionProcessor extends ReportingWorkerHost {
     const name = job.name as JobName;
     switch (name) {
       case JobName.Redeem: {
-        const data = this.validData(RedeemDto, job);
+        const data = wellFormedRedeemData(job.data) ?? this.validData(RedeemDto, job);
         const started = performance.now();
         const outcome = await this.redemptions.redeem(data, job.id);
         this.metrics.recordDecision(job, outcome, (performance.now() - started) / 1000);

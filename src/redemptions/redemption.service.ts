@@ -17,10 +17,28 @@ import type { RedeemJobData } from './redemption.contract.js';
 
 /** How often a redemption is re-read when an admin changes the coupon under it. */
 const MAX_STALE_RETRIES = 5;
+/** Bounds on what is kept in memory between jobs: the oldest entries make room. */
+const MAX_CACHED_COUPONS = 10_000;
+const MAX_KNOWN_USERS = 100_000;
 
-/** Decides `redeem` requests: the domain's rules over the store's atomic commit. */
+/** A Map that forgets its oldest entry when full. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
+/**
+ * Decides `redeem` requests: the domain's rules over the store's atomic commit. Coupons are read
+ * from a cache first: the commit checks the coupon version, so a stale copy costs a re-read, never
+ * a wrong count, and a copy that would refuse the request is re-read before it does.
+ */
 @Injectable()
 export class RedemptionService {
+  private readonly coupons = new Map<string, Coupon>();
+  /** Users are never deleted, so a registered user stays registered. */
+  private readonly knownUsers = new Map<string, true>();
+
   constructor(
     private readonly store: CouponStore,
     private readonly clock: Clock,
@@ -39,7 +57,7 @@ export class RedemptionService {
     };
     const key = outcomeKey(request.orderId, jobId);
     for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
-      const outcome = await this.tryRedeem(request, key);
+      const outcome = await this.tryRedeem(request, key, attempt === 0);
       if (outcome !== STALE_COUPON) return outcome;
     }
     throw new Error(`coupon ${request.couponCode} kept changing during redemption; will retry`);
@@ -48,15 +66,18 @@ export class RedemptionService {
   private async tryRedeem(
     request: RedemptionRequest,
     key: string | undefined,
+    mayUseCache: boolean,
   ): Promise<RedemptionOutcome | typeof STALE_COUPON> {
     const now = this.clock.now();
+    const cached = mayUseCache ? this.coupons.get(request.couponCode) : undefined;
     const [coupon, userKnown] = await Promise.all([
-      this.store.getCoupon(request.couponCode),
+      cached ?? this.readCoupon(request.couponCode),
       this.isUserKnown(request.userId),
     ]);
     const periods = periodsAt(now, this.config.couponTz);
     const ineligible = eligibility(coupon, userKnown, now);
     if (ineligible) {
+      if (cached) return STALE_COUPON;
       const remaining = coupon
         ? await this.remaining(coupon, request.userId, periods)
         : NOTHING_REMAINING;
@@ -82,7 +103,17 @@ export class RedemptionService {
     return remainingUses(coupon.repeatCounts, used);
   }
 
+  private async readCoupon(code: string): Promise<Coupon | undefined> {
+    const coupon = await this.store.getCoupon(code);
+    if (coupon) remember(this.coupons, code, coupon, MAX_CACHED_COUPONS);
+    else this.coupons.delete(code);
+    return coupon;
+  }
+
   async isUserKnown(userId: string): Promise<boolean> {
-    return !this.config.requireRegisteredUsers || (await this.store.getUser(userId)) !== undefined;
+    if (!this.config.requireRegisteredUsers || this.knownUsers.has(userId)) return true;
+    const known = (await this.store.getUser(userId)) !== undefined;
+    if (known) remember(this.knownUsers, userId, true, MAX_KNOWN_USERS);
+    return known;
   }
 }
