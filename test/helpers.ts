@@ -53,6 +53,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     requireRegisteredUsers: true,
     redemptionWaitMs: 5000,
     idempotencyTtlHours: 168,
+    redemptionLogTtlDays: 7,
     logLevel: 'silent',
     corsOrigins: [],
     rateLimitPerMinute: 0, // the fuzzing sends thousands of requests; rate-limit tests set their own

@@ -93,6 +93,7 @@ describe('API documentation', () => {
         'DELETE /coupons/{code}',
         'GET /coupons',
         'GET /coupons/{code}',
+        'GET /coupons/{code}/redemptions',
         'GET /coupons/{code}/repeat-counts',
         'GET /coupons/{code}/usage/{userId}',
         'GET /coupons/{code}/validate',
@@ -107,12 +108,16 @@ describe('API documentation', () => {
         'POST /admin/resets/weekly',
         'POST /coupons',
         'POST /redemptions',
+        'POST /redemptions/rollback',
         'POST /users',
         'PUT /coupons/{code}/repeat-counts',
       ].sort(),
     );
     expect(Object.keys(spec.paths['/redemptions'].post.responses).sort()).toEqual(
       ['201', '202', '400', '401', '422', '503'].sort(),
+    );
+    expect(Object.keys(spec.paths['/redemptions/rollback'].post.responses).sort()).toEqual(
+      ['200', '202', '400', '401', '404', '503'].sort(),
     );
     expect(
       spec.paths['/coupons'].post.responses['409'].content['application/json'].schema.$ref,

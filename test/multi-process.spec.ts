@@ -29,7 +29,11 @@ function cluster() {
     PORT: '0', // any free port; tests that call a process give it its own
   };
   const redis = new Redis(REDIS_URL);
-  const store = new RedisCouponStore(redis, { prefix: storePrefix, outcomeTtlMs: 3600_000 });
+  const store = new RedisCouponStore(redis, {
+    prefix: storePrefix,
+    outcomeTtlMs: 3600_000,
+    logTtlMs: 0,
+  });
   const producer: RedemptionQueue = new Queue(REDEMPTION_QUEUE, {
     connection: { url: REDIS_URL },
     prefix: queuePrefix,

@@ -3,6 +3,8 @@ import addFormatsModule from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { validatePlain } from '../src/common/validation.js';
 import { RedeemDto } from '../src/redemptions/redeem.dto.js';
+import { RollbackDto } from '../src/redemptions/rollback.dto.js';
+import { RedemptionService } from '../src/redemptions/redemption.service.js';
 import { JobName } from '../src/redemptions/redemption.contract.js';
 import { jobsFinished, startApp, type TestApp } from './helpers.js';
 
@@ -12,6 +14,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ allErrors: true }));
 const validJobData = ajv.compile(schema('redeem-job-data.schema.json'));
 const validOutcome = ajv.compile(schema('redemption-outcome.schema.json'));
+const validRollbackData = ajv.compile(schema('rollback-job-data.schema.json'));
+const validRollbackOutcome = ajv.compile(schema('rollback-outcome.schema.json'));
 
 describe('the JSON Schema files of the queue contract', () => {
   it.each([
@@ -27,6 +31,16 @@ describe('the JSON Schema files of the queue contract', () => {
   ])('agree with the worker on job data %j', (data, valid) => {
     expect(validJobData(data)).toBe(valid);
     expect(validatePlain(RedeemDto, data).problems === undefined).toBe(valid);
+  });
+
+  it.each([
+    [{ couponCode: 'SAVE10', userId: 'alice', orderId: 'order-1' }, true],
+    [{ couponCode: 'SAVE10', userId: 'alice' }, false],
+    [{ couponCode: 'SAVE10', userId: 'alice', orderId: '' }, false],
+    [{ couponCode: 'SAVE10', userId: 'alice', orderId: 'o', extra: true }, false],
+  ])('agree with the worker on rollback job data %j', (data, valid) => {
+    expect(validRollbackData(data)).toBe(valid);
+    expect(validatePlain(RollbackDto, data).problems === undefined).toBe(valid);
   });
 
   describe('describe the outcomes the worker returns', () => {
@@ -70,6 +84,26 @@ describe('the JSON Schema files of the queue contract', () => {
       }
       expect(validOutcome({ ...outcomes[0], reason: 'COUPON_EXPIRED' })).toBe(false);
       expect(validOutcome({ ...outcomes[1], discountPercentage: 10 })).toBe(false);
+    });
+
+    it('rolled back, already rolled back, and not found', async () => {
+      await t.post('/users', { id: 'u2', name: 'U', email: 'u2@example.com' }).expect(201);
+      const service = t.app.get(RedemptionService);
+      const order = { couponCode: 'SCHEMA', userId: 'u2', orderId: 'r1' };
+      expect((await service.redeem(order)).status).toBe('accepted');
+      const outcomes = [
+        await service.rollback(order),
+        await service.rollback(order),
+        await service.rollback({ ...order, orderId: 'never' }),
+      ];
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'rolled-back',
+        'already-rolled-back',
+        'rejected',
+      ]);
+      for (const outcome of outcomes) expect(validRollbackOutcome(outcome)).toBe(true);
+      expect(validRollbackOutcome({ ...outcomes[1], restored: outcomes[0]!.restored })).toBe(false);
+      expect(validRollbackOutcome({ ...outcomes[2], reason: undefined })).toBe(false);
     });
   });
 });

@@ -66,7 +66,7 @@ describe('redemption worker on a real queue', () => {
     expect(mostInFlight).toBe(1);
     const counts = await t.get('/coupons/FLASH100/repeat-counts').expect(200);
     expect(counts.body).toMatchObject({ globalUsed: 100, globalRemaining: 0 });
-  });
+  }, 30_000);
 
   it('fails a bad payload at once without retries, naming each bad field, and carries on', async () => {
     await createCoupon('SAVE10', {});

@@ -1,10 +1,18 @@
 import { UNLIMITED, type Coupon, type RepeatCounts, type User } from '../src/domain/coupon.js';
 import { NOTHING_REMAINING, outcomeKey, rejectedOutcome } from '../src/domain/outcome.js';
 import type { Periods } from '../src/domain/periods.js';
-import { STALE_COUPON, type CouponStore, type RedeemAttempt } from '../src/store/coupon-store.js';
+import {
+  STALE_COUPON,
+  type CouponStore,
+  type LogEntry,
+  type LogQuery,
+  type RedeemAttempt,
+  type RollbackAttempt,
+} from '../src/store/coupon-store.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const OUTCOME_TTL_MS = 168 * 3600_000;
+const LOG_TTL_MS = 7 * 24 * 3600_000;
 const TODAY: Periods = { day: '2026-11-25', week: '2026-W48' };
 const TOMORROW: Periods = { day: '2026-11-26', week: '2026-W48' };
 const NEXT_MONDAY: Periods = { day: '2026-11-30', week: '2026-W49' };
@@ -40,13 +48,13 @@ export interface ContractOptions {
 
 export function describeCouponStore(
   name: string,
-  makeStore: (options: { outcomeTtlMs: number }) => Promise<CouponStore>,
+  makeStore: (options: { outcomeTtlMs: number; logTtlMs: number }) => Promise<CouponStore>,
   { cleanup, outcomesExpireByCallerClock }: ContractOptions,
 ) {
   describe(`${name} store contract`, () => {
     let store: CouponStore;
     beforeEach(async () => {
-      store = await makeStore({ outcomeTtlMs: OUTCOME_TTL_MS });
+      store = await makeStore({ outcomeTtlMs: OUTCOME_TTL_MS, logTtlMs: LOG_TTL_MS });
     });
     afterAll(async () => cleanup?.());
 
@@ -306,6 +314,201 @@ export function describeCouponStore(
           expect((await store.getUsage('AAA', `u${u}`, TODAY)).userDaily).toBeLessThanOrEqual(2);
         }
         expect((await store.getUsage('AAA', undefined, TODAY)).globalTotal).toBe(25);
+      });
+    });
+
+    const rollback = (
+      c: Coupon,
+      userId: string,
+      orderId: string,
+      periods = TODAY,
+    ): RollbackAttempt => ({
+      request: { couponCode: c.code, userId, orderId },
+      outcomeKey: outcomeKey(orderId, undefined)!,
+      periods,
+      now: NOW,
+    });
+    const ALL_RESTORED = { globalTotal: true, userTotal: true, userWeekly: true, userDaily: true };
+    const NONE_USED = { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 };
+
+    describe('rollback', () => {
+      it('gives back every count of an accepted redemption in its own day and week', async () => {
+        const c = coupon('AAA', { globalTotal: 10, userDaily: 1 });
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        await store.redeem(attempt(c, 'u2', 'o2'));
+        expect(await store.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+          status: 'rolled-back',
+          restored: ALL_RESTORED,
+        });
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({ ...NONE_USED, globalTotal: 1 });
+        expect(await store.redeem(attempt(c, 'u1', 'o3'))).toMatchObject({ status: 'accepted' });
+      });
+
+      it('leaves a daily count from an ended day alone, and a weekly one from an ended week', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        await store.redeem(attempt(c, 'u1', 'o2'));
+        expect(await store.rollback(rollback(c, 'u1', 'o1', TOMORROW))).toEqual({
+          status: 'rolled-back',
+          restored: { ...ALL_RESTORED, userDaily: false },
+        });
+        expect(await store.getUsage('AAA', 'u1', TOMORROW)).toEqual({
+          globalTotal: 1,
+          userTotal: 1,
+          userWeekly: 1,
+          userDaily: 0,
+        });
+        expect(await store.rollback(rollback(c, 'u1', 'o2', NEXT_MONDAY))).toEqual({
+          status: 'rolled-back',
+          restored: { ...ALL_RESTORED, userDaily: false, userWeekly: false },
+        });
+        expect(await store.getUsage('AAA', 'u1', NEXT_MONDAY)).toEqual(NONE_USED);
+      });
+
+      it('rolls back once: a second rollback changes nothing and says so', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        await store.redeem(attempt(c, 'u1', 'o2'));
+        await store.rollback(rollback(c, 'u1', 'o1'));
+        expect(await store.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+          status: 'already-rolled-back',
+        });
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({
+          globalTotal: 1,
+          userTotal: 1,
+          userWeekly: 1,
+          userDaily: 1,
+        });
+      });
+
+      it('finds no redemption for an unknown order, a rejected one, or another user', async () => {
+        const c = coupon('AAA', { globalTotal: 1 });
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        await store.redeem(attempt(c, 'u2', 'o2'));
+        for (const [userId, orderId] of [
+          ['u1', 'never'],
+          ['u2', 'o2'],
+          ['u2', 'o1'],
+        ] as const) {
+          expect(await store.rollback(rollback(c, userId, orderId))).toEqual({
+            status: 'not-found',
+          });
+        }
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({ globalTotal: 1 });
+      });
+
+      it('decides an order afresh after its rollback', async () => {
+        const c = coupon('AAA', { userTotal: 1 });
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        await store.rollback(rollback(c, 'u1', 'o1'));
+        expect(await store.redeem(attempt(c, 'u1', 'o1'))).toMatchObject({
+          status: 'accepted',
+          remaining: { userTotal: 0 },
+        });
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({ userTotal: 1 });
+        expect(await store.redeem(attempt(c, 'u1', 'o2'))).toMatchObject({
+          reason: 'USER_TOTAL_LIMIT_REACHED',
+        });
+        expect(await store.rollback(rollback(c, 'u1', 'o1'))).toMatchObject({
+          status: 'rolled-back',
+        });
+      });
+
+      it('gives nothing back to a coupon created again under the same code', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        await store.deleteCoupon('AAA');
+        await store.createCoupon(c);
+        const again = (await store.getCoupon('AAA'))!;
+        await store.redeem(attempt(again, 'u1', 'o2'));
+        expect(await store.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+          status: 'rolled-back',
+          restored: { globalTotal: false, userTotal: false, userWeekly: false, userDaily: false },
+        });
+        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({
+          globalTotal: 1,
+          userDaily: 1,
+        });
+      });
+    });
+
+    describe('redemption log', () => {
+      const list = (code: string, query: Partial<LogQuery> = {}) =>
+        store.listRedemptions(code, { limit: 20, ...query }, NOW);
+      const summary = (entries: LogEntry[]) =>
+        entries.map((e) => [e.userId, e.orderId, e.status, e.reason].filter(Boolean).join(' '));
+
+      it('logs every decision and rollback, newest first, but not replays', async () => {
+        const c = coupon('AAA', { globalTotal: 1 });
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        await store.redeem(attempt(c, 'u1', 'o1'));
+        await store.redeem(attempt(c, 'u2', 'o2'));
+        const refused = { couponCode: 'AAA', userId: 'u3', orderId: 'o3' };
+        await store.recordOutcome(
+          'order:o3',
+          rejectedOutcome(refused, 'USER_NOT_FOUND', NOTHING_REMAINING, NOW),
+          NOW,
+        );
+        await store.recordOutcome(
+          undefined,
+          rejectedOutcome(
+            { couponCode: 'AAA', userId: 'u4' },
+            'COUPON_INACTIVE',
+            NOTHING_REMAINING,
+            NOW,
+          ),
+          NOW,
+        );
+        await store.rollback(rollback(c, 'u1', 'o1'));
+        const page = await list('AAA');
+        expect(summary(page.items)).toEqual([
+          'u1 o1 rolled-back',
+          'u4 rejected COUPON_INACTIVE',
+          'u3 o3 rejected USER_NOT_FOUND',
+          'u2 o2 rejected GLOBAL_LIMIT_REACHED',
+          'u1 o1 accepted',
+        ]);
+        expect(page.items[0]).toMatchObject({ couponCode: 'AAA', at: new Date(NOW).toISOString() });
+        expect(page.nextCursor).toBeNull();
+        expect((await list('BBB')).items).toEqual([]);
+      });
+
+      it('pages through the log and filters by status and user', async () => {
+        const c = coupon('AAA', { userTotal: 4 });
+        await store.createCoupon(c);
+        for (let i = 0; i < 25; i++) await store.redeem(attempt(c, `u${i % 5}`, `o${i}`));
+        const seen: LogEntry[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await list('AAA', { limit: 10, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(10);
+          seen.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        expect(seen.map((e) => e.orderId)).toEqual(
+          Array.from({ length: 25 }, (_, i) => `o${24 - i}`),
+        );
+        const u1 = await list('AAA', { userId: 'u1' });
+        expect(u1.items.map((e) => e.orderId)).toEqual(['o21', 'o16', 'o11', 'o6', 'o1']);
+        const rejected = await list('AAA', { status: 'rejected', limit: 3 });
+        expect(summary(rejected.items)).toEqual([
+          'u4 o24 rejected USER_TOTAL_LIMIT_REACHED',
+          'u3 o23 rejected USER_TOTAL_LIMIT_REACHED',
+          'u2 o22 rejected USER_TOTAL_LIMIT_REACHED',
+        ]);
+        const more = await list('AAA', { status: 'rejected', cursor: rejected.nextCursor! });
+        expect(summary(more.items)).toEqual([
+          'u1 o21 rejected USER_TOTAL_LIMIT_REACHED',
+          'u0 o20 rejected USER_TOTAL_LIMIT_REACHED',
+        ]);
+        expect((await list('AAA', { status: 'accepted' })).items).toHaveLength(20);
       });
     });
 

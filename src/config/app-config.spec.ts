@@ -23,6 +23,7 @@ describe('loadConfig', () => {
         REQUIRE_REGISTERED_USERS: 'false',
         REDEMPTION_WAIT_MS: '250',
         IDEMPOTENCY_TTL_HOURS: '24',
+        REDEMPTION_LOG_TTL_DAYS: '0',
         STORE: 'redis',
         STORE_PREFIX: 'shop',
         ROLE: 'worker',
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
       requireRegisteredUsers: false,
       redemptionWaitMs: 250,
       idempotencyTtlHours: 24,
+      redemptionLogTtlDays: 0,
       store: 'redis',
       storePrefix: 'shop',
       role: 'worker',
@@ -57,6 +59,10 @@ describe('loadConfig', () => {
 
   it.each([
     [{ PORT: 'abc' }, 'PORT must be a whole number from 0 to 65535'],
+    [
+      { REDEMPTION_LOG_TTL_DAYS: '366' },
+      'REDEMPTION_LOG_TTL_DAYS must be a whole number from 0 to 365',
+    ],
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
     [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX must be 1-64 characters'],

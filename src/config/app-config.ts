@@ -43,6 +43,8 @@ export interface AppConfig {
   redemptionWaitMs: number;
   /** How long the first outcome of an order is kept and replayed. */
   idempotencyTtlHours: number;
+  /** How long the redemption log keeps a decision; 0 keeps no log. */
+  redemptionLogTtlDays: number;
   logLevel: LogLevel;
   /** Origins allowed to call the API from a browser; empty: CORS off. */
   corsOrigins: string[];
@@ -68,6 +70,7 @@ export const DEFAULTS = {
   requireRegisteredUsers: true,
   redemptionWaitMs: 5000,
   idempotencyTtlHours: 168,
+  redemptionLogTtlDays: 7,
   logLevel: 'info',
   rateLimitPerMinute: 6000,
   authFailuresPerMinute: 20,
@@ -167,6 +170,9 @@ class Environment {
   @WholeNumber('IDEMPOTENCY_TTL_HOURS', 1, 8760)
   IDEMPOTENCY_TTL_HOURS?: number;
 
+  @WholeNumber('REDEMPTION_LOG_TTL_DAYS', 0, 365)
+  REDEMPTION_LOG_TTL_DAYS?: number;
+
   @WholeNumber('RATE_LIMIT_PER_MINUTE', 0, 1_000_000)
   RATE_LIMIT_PER_MINUTE?: number;
 
@@ -199,6 +205,7 @@ const VARIABLES = [
   'REQUIRE_REGISTERED_USERS',
   'REDEMPTION_WAIT_MS',
   'IDEMPOTENCY_TTL_HOURS',
+  'REDEMPTION_LOG_TTL_DAYS',
   'LOG_LEVEL',
   'CORS_ORIGINS',
   'RATE_LIMIT_PER_MINUTE',
@@ -235,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     requireRegisteredUsers: parsed.REQUIRE_REGISTERED_USERS ?? DEFAULTS.requireRegisteredUsers,
     redemptionWaitMs: parsed.REDEMPTION_WAIT_MS ?? DEFAULTS.redemptionWaitMs,
     idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
+    redemptionLogTtlDays: parsed.REDEMPTION_LOG_TTL_DAYS ?? DEFAULTS.redemptionLogTtlDays,
     logLevel: parsed.LOG_LEVEL ?? DEFAULTS.logLevel,
     corsOrigins: parsed.CORS_ORIGINS?.split(',') ?? [],
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.rateLimitPerMinute,

@@ -23,6 +23,7 @@ import { CouponCodePipe, UserIdPipe } from '../common/id-params.js';
 import { PaginationQuery } from '../common/pagination.dto.js';
 import { CreateCouponDto, RepeatCountsDto, UpdateCouponDto, ValidateQuery } from './coupon.dto.js';
 import { CouponsService } from './coupons.service.js';
+import { LogPageResponse, RedemptionLogQuery } from './redemption-log.dto.js';
 
 @ApiTags('coupons')
 @Controller('coupons')
@@ -84,6 +85,18 @@ export class CouponsController {
   @ApiErrors(400, 404)
   usage(@Param('code', CouponCodePipe) code: string, @Param('userId', UserIdPipe) userId: string) {
     return this.coupons.usage(code, userId);
+  }
+
+  @Get(':code/redemptions')
+  @ApiOkResponse({
+    type: LogPageResponse,
+    description:
+      'The redemption log, newest first: decisions and rollbacks, kept REDEMPTION_LOG_TTL_DAYS. ' +
+      'It outlives the coupon. A page may hold fewer than `limit` entries and still have a nextCursor.',
+  })
+  @ApiErrors(400)
+  redemptions(@Param('code', CouponCodePipe) code: string, @Query() query: RedemptionLogQuery) {
+    return this.coupons.redemptionLog(code, query);
   }
 
   @Get(':code/validate')

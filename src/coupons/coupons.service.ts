@@ -21,7 +21,7 @@ import { NOTHING_REMAINING } from '../domain/outcome.js';
 import { decide, type RejectionReason } from '../domain/decide.js';
 import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.js';
 import { RedemptionService } from '../redemptions/redemption.service.js';
-import { CouponStore, type Page } from '../store/coupon-store.js';
+import { CouponStore, type LogPage, type LogQuery, type Page } from '../store/coupon-store.js';
 import type { CreateCouponDto, RepeatCountsDto, UpdateCouponDto } from './coupon.dto.js';
 
 export interface CouponView {
@@ -161,6 +161,10 @@ export class CouponsService {
    * user only the coupon-level rules and the global limit apply, and the per-user remaining
    * counts are those of a user with no uses.
    */
+  redemptionLog(code: string, query: LogQuery): Promise<LogPage> {
+    return this.store.listRedemptions(code, query, this.clock.now());
+  }
+
   async validate(
     code: string,
     userId: string | undefined,

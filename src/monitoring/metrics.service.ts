@@ -4,7 +4,7 @@ import type { Job, Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SystemClock } from '../clock/clock.js';
 import type { RedemptionOutcome } from '../domain/outcome.js';
-import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
+import { REDEMPTION_QUEUE, type RollbackOutcome } from '../redemptions/redemption.contract.js';
 import { RESET_QUEUE } from '../resets/reset.contract.js';
 import type { Window } from '../store/coupon-store.js';
 
@@ -33,6 +33,13 @@ export class MetricsService {
     name: 'redemption_decision_latency_seconds',
     help: 'Time from a redeem job being added to the queue to its decision.',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  private readonly rollbacks = new Counter({
+    name: 'redemption_rollbacks_total',
+    help: 'Rollbacks by status (rolled-back, already-rolled-back, rejected).',
+    labelNames: ['status'] as const,
     registers: [this.registry],
   });
 
@@ -70,6 +77,10 @@ export class MetricsService {
     this.redemptions.inc({ status: outcome.status, reason: outcome.reason ?? 'none' });
     this.processing.observe(processingSeconds);
     this.latency.observe(Math.max(0, this.wallClock.now() - job.timestamp) / 1000);
+  }
+
+  recordRollback(outcome: RollbackOutcome): void {
+    this.rollbacks.inc({ status: outcome.status });
   }
 
   recordReset(window: Window): void {

@@ -9,11 +9,14 @@ import {
   JobName,
   REDEMPTION_QUEUE,
   redemptionJobId,
+  rollbackJobId,
   type RedeemJobData,
   type RedemptionOutcome,
+  type RollbackJobData,
+  type RollbackOutcome,
 } from './redemption.contract.js';
 
-/** The REST side of the queue: publish a `redeem` job, wait a while for its decision, look one up. */
+/** The REST side of the queue: publish a `redeem` or `rollback` job, wait a while for its end, look one up. */
 @Injectable()
 export class RedemptionQueueService {
   constructor(
@@ -45,6 +48,22 @@ export class RedemptionQueueService {
           earlier = await this.status(jobId);
         }
         if (earlier.kind === 'completed') this.waiter.settle(REDEMPTION_QUEUE, jobId, earlier);
+      },
+    );
+    return { jobId, settlement };
+  }
+
+  /** Settles with the rollback's outcome, or 'pending' when none came in REDEMPTION_WAIT_MS. */
+  async submitRollback(
+    data: RollbackJobData,
+  ): Promise<{ jobId: string; settlement: Settlement<RollbackOutcome> }> {
+    const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
+    const settlement = await this.waiter.publishAndWait<RollbackOutcome>(
+      REDEMPTION_QUEUE,
+      jobId,
+      this.config.redemptionWaitMs,
+      async () => {
+        await this.queue.add(JobName.Rollback, data, { jobId });
       },
     );
     return { jobId, settlement };

@@ -1,11 +1,20 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, type Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { JobWaiter } from '../common/job-waiter.js';
 import { ReportingWorkerHost } from '../common/workers.js';
 import { validatePlain } from '../common/validation.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import { RedeemDto, wellFormedRedeemData } from './redeem.dto.js';
-import { JobName, REDEMPTION_QUEUE, type RedemptionOutcome } from './redemption.contract.js';
+import {
+  JobName,
+  REDEMPTION_QUEUE,
+  redemptionJobId,
+  type RedemptionOutcome,
+  type RollbackOutcome,
+} from './redemption.contract.js';
+import { RollbackDto } from './rollback.dto.js';
 import { RedemptionService } from './redemption.service.js';
 
 /**
@@ -18,12 +27,13 @@ export class RedemptionProcessor extends ReportingWorkerHost {
   constructor(
     private readonly redemptions: RedemptionService,
     private readonly metrics: MetricsService,
+    @InjectQueue(REDEMPTION_QUEUE) private readonly queue: Queue,
     waiter: JobWaiter,
   ) {
     super(REDEMPTION_QUEUE, waiter);
   }
 
-  async process(job: Job): Promise<RedemptionOutcome> {
+  async process(job: Job): Promise<RedemptionOutcome | RollbackOutcome> {
     const name = job.name as JobName;
     switch (name) {
       case JobName.Redeem: {
@@ -40,6 +50,15 @@ export class RedemptionProcessor extends ReportingWorkerHost {
         });
         return outcome;
       }
+      case JobName.Rollback: {
+        const outcome = await this.redemptions.rollback(this.validData(RollbackDto, job));
+        if (outcome.status === 'rolled-back') {
+          await this.forgetRedeemJob(redemptionJobId(outcome.couponCode, outcome.orderId));
+        }
+        this.metrics.recordRollback(outcome);
+        this.logger.debug({ msg: 'rollback decided', jobId: job.id, status: outcome.status });
+        return outcome;
+      }
       default: {
         const unknown: never = name;
         throw new UnrecoverableError(
@@ -47,6 +66,20 @@ export class RedemptionProcessor extends ReportingWorkerHost {
         );
       }
     }
+  }
+
+  /**
+   * Removes the finished `redeem` job of a rolled-back order, so that the order, published again
+   * under its deterministic job id, is a new job decided afresh instead of the old job's answer.
+   * A job still finishing (its decision is in, its completion not yet) is locked: wait briefly.
+   */
+  private async forgetRedeemJob(jobId: string): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const state = await this.queue.getJobState(jobId);
+      if (state === 'unknown' || (await this.queue.remove(jobId)) === 1) return;
+      await sleep(25);
+    }
+    this.logger.warn({ msg: 'could not remove the redeem job of a rolled-back order', jobId });
   }
 
   private validData<T extends object>(cls: new () => T, job: Job): T {

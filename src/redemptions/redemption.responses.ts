@@ -1,7 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { RemainingResponse } from '../coupons/coupon.responses.js';
 import { REJECTION_REASONS } from '../domain/decide.js';
-import type { RedemptionOutcome } from './redemption.contract.js';
+import type {
+  RedemptionOutcome,
+  RestoredCounters,
+  RollbackOutcome,
+} from './redemption.contract.js';
 
 /** The decision on one redemption; also the `redeem` job's return value. */
 export class RedemptionOutcomeResponse implements RedemptionOutcome {
@@ -26,4 +30,33 @@ export class FailedJobResponse {
   @ApiProperty() jobId!: string;
   @ApiProperty({ enum: ['failed'] }) status!: 'failed';
   @ApiProperty() error!: string;
+}
+
+export class RestoredCountersResponse implements RestoredCounters {
+  @ApiProperty() globalTotal!: boolean;
+  @ApiProperty() userTotal!: boolean;
+  @ApiProperty({ description: "Only while the redemption's ISO week is current" })
+  userWeekly!: boolean;
+  @ApiProperty({ description: "Only while the redemption's day is current" })
+  userDaily!: boolean;
+}
+
+/** The result of a rollback; also the `rollback` job's return value. */
+export class RollbackOutcomeResponse implements RollbackOutcome {
+  @ApiProperty({
+    enum: ['rolled-back', 'already-rolled-back', 'rejected'],
+    description: 'already-rolled-back: an earlier rollback gave the use back; nothing changed',
+  })
+  status!: RollbackOutcome['status'];
+  @ApiProperty({ required: false, enum: ['REDEMPTION_NOT_FOUND'], description: 'When rejected' })
+  reason?: 'REDEMPTION_NOT_FOUND';
+  @ApiProperty({ example: 'SAVE10' }) couponCode!: string;
+  @ApiProperty({ example: 'alice' }) userId!: string;
+  @ApiProperty({ example: 'order-1001' }) orderId!: string;
+  @ApiProperty({
+    required: false,
+    description: 'When rolled back: the counters given the use back',
+  })
+  restored?: RestoredCountersResponse;
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) processedAt!: string;
 }

@@ -13,7 +13,7 @@ import {
 } from '../domain/outcome.js';
 import { periodsAt, type Periods } from '../domain/periods.js';
 import { CouponStore, STALE_COUPON } from '../store/coupon-store.js';
-import type { RedeemJobData } from './redemption.contract.js';
+import type { RedeemJobData, RollbackJobData, RollbackOutcome } from './redemption.contract.js';
 
 /** How often a redemption is re-read when an admin changes the coupon under it. */
 const MAX_STALE_RETRIES = 5;
@@ -101,6 +101,27 @@ export class RedemptionService {
   private async remaining(coupon: Coupon, userId: string, periods: Periods) {
     const used = await this.store.getUsage(coupon.code, userId, periods);
     return remainingUses(coupon.repeatCounts, used);
+  }
+
+  /** Gives back the use of an order's accepted redemption (see CouponStore.rollback). */
+  async rollback(data: RollbackJobData): Promise<RollbackOutcome> {
+    const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
+    const now = this.clock.now();
+    const result = await this.store.rollback({
+      request,
+      outcomeKey: outcomeKey(request.orderId, undefined)!,
+      periods: periodsAt(now, this.config.couponTz),
+      now,
+    });
+    const processedAt = new Date(now).toISOString();
+    switch (result.status) {
+      case 'rolled-back':
+        return { status: 'rolled-back', ...request, restored: result.restored, processedAt };
+      case 'already-rolled-back':
+        return { status: 'already-rolled-back', ...request, processedAt };
+      case 'not-found':
+        return { status: 'rejected', reason: 'REDEMPTION_NOT_FOUND', ...request, processedAt };
+    }
   }
 
   private async readCoupon(code: string): Promise<Coupon | undefined> {

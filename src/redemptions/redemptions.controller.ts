@@ -2,6 +2,7 @@ import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
   ApiExtraModels,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
@@ -12,11 +13,13 @@ import {
   FailedJobResponse,
   PendingJobResponse,
   RedemptionOutcomeResponse,
+  RollbackOutcomeResponse,
 } from './redemption.responses.js';
 import {
   Body,
   Controller,
   Get,
+  HttpCode,
   HttpStatus,
   NotFoundException,
   Param,
@@ -26,6 +29,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { RedeemDto } from './redeem.dto.js';
+import { RollbackDto } from './rollback.dto.js';
 import { RedemptionQueueService } from './redemption-queue.service.js';
 
 @ApiTags('redemptions')
@@ -65,11 +69,51 @@ export class RedemptionsController {
     }
   }
 
+  /**
+   * 200 rolled back (or already, saying so), 404 with the outcome when this user has no accepted
+   * redemption of the order, 202 with the job id while undecided.
+   */
+  @Post('rollback')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: RollbackOutcomeResponse, description: 'Rolled back, or already' })
+  @ApiNotFoundResponse({
+    type: RollbackOutcomeResponse,
+    description: 'Rejected: REDEMPTION_NOT_FOUND',
+  })
+  @ApiAcceptedResponse({
+    type: PendingJobResponse,
+    description: 'No outcome within REDEMPTION_WAIT_MS',
+  })
+  @ApiErrors(400, 503)
+  async rollback(@Body() body: RollbackDto, @Res({ passthrough: true }) res: Response) {
+    const { jobId, settlement } = await this.redemptions.submitRollback({ ...body });
+    switch (settlement.kind) {
+      case 'completed':
+        if (settlement.value.status === 'rejected') res.status(HttpStatus.NOT_FOUND);
+        return settlement.value;
+      case 'failed':
+        throw new ServiceUnavailableException(`Rollback job ${jobId} failed: ${settlement.error}`);
+      case 'pending':
+        res.status(HttpStatus.ACCEPTED);
+        return { jobId, status: 'pending' };
+    }
+  }
+
   @Get(':jobId')
-  @ApiExtraModels(RedemptionOutcomeResponse, PendingJobResponse, FailedJobResponse)
+  @ApiExtraModels(
+    RedemptionOutcomeResponse,
+    RollbackOutcomeResponse,
+    PendingJobResponse,
+    FailedJobResponse,
+  )
   @ApiOkResponse({
     schema: {
-      oneOf: [RedemptionOutcomeResponse, PendingJobResponse, FailedJobResponse].map((model) => ({
+      oneOf: [
+        RedemptionOutcomeResponse,
+        RollbackOutcomeResponse,
+        PendingJobResponse,
+        FailedJobResponse,
+      ].map((model) => ({
         $ref: getSchemaPath(model),
       })),
     },

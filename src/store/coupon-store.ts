@@ -1,4 +1,4 @@
-import type { Coupon, RepeatCounts, UsageCounts, User } from '../domain/coupon.js';
+import type { Coupon, CounterName, RepeatCounts, UsageCounts, User } from '../domain/coupon.js';
 import type { RedemptionOutcome, RedemptionRequest } from '../domain/outcome.js';
 import type { Periods } from '../domain/periods.js';
 
@@ -18,6 +18,50 @@ export interface RedeemAttempt {
   discountPercentage: number;
   periods: Periods;
   now: number;
+}
+
+/** Gives back the use of an order's accepted redemption (see CouponStore.rollback). */
+export interface RollbackAttempt {
+  request: Required<RedemptionRequest>;
+  /** outcomeKey(orderId): where the redemption's outcome is kept. */
+  outcomeKey: string;
+  /** The current day and week: window counts are given back only in the period they were counted in. */
+  periods: Periods;
+  now: number;
+}
+
+export type RollbackResult =
+  | { status: 'rolled-back'; restored: Record<CounterName, boolean> }
+  | { status: 'already-rolled-back' }
+  | { status: 'not-found' };
+
+/** One decision in the redemption log. */
+export interface LogEntry {
+  /** Orders the log: later entries have greater ids. Opaque to callers, used as a page cursor. */
+  id: string;
+  at: string;
+  couponCode: string;
+  userId: string;
+  orderId?: string;
+  status: LogStatus;
+  reason?: string;
+}
+
+export const LOG_STATUSES = ['accepted', 'rejected', 'rolled-back'] as const;
+export type LogStatus = (typeof LOG_STATUSES)[number];
+
+export interface LogQuery {
+  status?: LogStatus;
+  userId?: string;
+  limit: number;
+  /** The id of the last entry of the previous page: this page starts after it. */
+  cursor?: string;
+}
+
+export interface LogPage {
+  items: LogEntry[];
+  /** Where the next page starts; null when there are no older entries. */
+  nextCursor: string | null;
 }
 
 /** Returned by `redeem` when the coupon changed (or went) since the caller read it: read and try again. */
@@ -84,6 +128,20 @@ export abstract class CouponStore {
    * outcome is kept under the key in the same step.
    */
   abstract redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON>;
+
+  /**
+   * In one atomic step: if the outcome kept under the attempt's key is this user's accepted
+   * redemption, give its use back (global and user totals always; the weekly and daily counts only
+   * while its week and day are current), mark it rolled back, so that a later redeem of the order
+   * is decided afresh, and log it. A second rollback changes nothing.
+   */
+  abstract rollback(attempt: RollbackAttempt): Promise<RollbackResult>;
+
+  /**
+   * The coupon's redemption log, newest first: every decision (not replays of a first outcome)
+   * and every rollback, kept for the log TTL the store was made with (0: nothing is logged).
+   */
+  abstract listRedemptions(code: string, query: LogQuery, now: number): Promise<LogPage>;
 
   /**
    * Frees the per-user counters of the given window that belong to periods before `current` (they

@@ -1,6 +1,6 @@
 import { describeCouponStore } from '../../test/store-contract.js';
 import { MemoryCouponStore } from './memory.store.js';
 
-describeCouponStore('memory', async ({ outcomeTtlMs }) => new MemoryCouponStore({ outcomeTtlMs }), {
+describeCouponStore('memory', async (options) => new MemoryCouponStore(options), {
   outcomesExpireByCallerClock: true,
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Coupon, UsageCounts, User } from '../domain/coupon.js';
+import type { Coupon, CounterName, UsageCounts, User } from '../domain/coupon.js';
 import { firstFullCounter } from '../domain/decide.js';
 import { counterOutcome, type RedemptionOutcome } from '../domain/outcome.js';
 import type { Periods } from '../domain/periods.js';
@@ -7,8 +7,14 @@ import {
   CouponStore,
   STALE_COUPON,
   type CreateUserResult,
+  type LogEntry,
+  type LogPage,
+  type LogQuery,
+  type LogStatus,
   type Page,
   type RedeemAttempt,
+  type RollbackAttempt,
+  type RollbackResult,
   type SaveResult,
   type Window,
 } from './coupon-store.js';
@@ -20,12 +26,21 @@ import {
  * counts are set aside until a reset frees them (or the next period replaces them).
  */
 class WindowCounts {
-  private period = '';
+  /** The newest period counted in: the one the current counts belong to. */
+  period = '';
   private counts = new Map<string, number>();
   private ended = new Map<string, number>();
 
   get(userId: string, period: string): number {
     return period > this.period ? 0 : (this.counts.get(userId) ?? 0);
+  }
+
+  /** Takes back one use counted in `period`, if that period is the newest and not behind `current`. */
+  decrement(userId: string, period: string, current: string): boolean {
+    const count = this.counts.get(userId) ?? 0;
+    if (period !== this.period || period < current || count === 0) return false;
+    this.counts.set(userId, count - 1);
+    return true;
   }
 
   increment(userId: string, period: string): void {
@@ -76,16 +91,40 @@ class CouponUsage {
     this.weekly.increment(userId, periods.week);
     this.daily.increment(userId, periods.day);
   }
+
+  /** Gives back a use counted in `counted`; window counts only while that period is `current`. */
+  giveBack(userId: string, counted: Periods, current: Periods): Record<CounterName, boolean> {
+    const userTotal = this.userTotals.get(userId) ?? 0;
+    const restored = {
+      globalTotal: this.globalTotal > 0,
+      userTotal: userTotal > 0,
+      userWeekly: this.weekly.decrement(userId, counted.week, current.week),
+      userDaily: this.daily.decrement(userId, counted.day, current.day),
+    };
+    if (restored.globalTotal) this.globalTotal -= 1;
+    if (restored.userTotal) this.userTotals.set(userId, userTotal - 1);
+    return restored;
+  }
 }
 
 interface KeptOutcome {
   outcome: RedemptionOutcome;
   keptUntil: number;
+  /** Where an accepted redemption counted, so a rollback knows what to give back, and to which coupon. */
+  counted?: { usage: CouponUsage; periods: Periods };
+  rolledBack?: boolean;
+}
+
+interface LogRecord {
+  entry: LogEntry;
+  atMs: number;
 }
 
 export interface MemoryStoreOptions {
   /** How long the first outcome of an order is kept (IDEMPOTENCY_TTL_HOURS). */
   outcomeTtlMs: number;
+  /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
+  logTtlMs: number;
 }
 
 function page<T>(
@@ -112,6 +151,9 @@ export class MemoryCouponStore extends CouponStore {
   private readonly versions = new Map<string, number>();
   /** First outcomes by coupon code, then outcome key; they outlive the coupon, so a re-created code never counts an old order again. */
   private readonly outcomes = new Map<string, Map<string, KeptOutcome>>();
+  /** Redemption logs by coupon code, oldest entry first. */
+  private readonly logs = new Map<string, LogRecord[]>();
+  private lastLogId = 0;
 
   constructor(private readonly options: MemoryStoreOptions) {
     super();
@@ -195,10 +237,10 @@ export class MemoryCouponStore extends CouponStore {
     outcome: RedemptionOutcome,
     now: number,
   ): Promise<RedemptionOutcome> {
-    if (key === undefined) return outcome;
-    const first = this.keptOutcome(outcome.couponCode, key, now);
+    const first = key === undefined ? undefined : this.keptOutcome(outcome.couponCode, key, now);
     if (first) return first;
-    this.keep(key, outcome, now);
+    if (key !== undefined) this.keep(key, outcome, now);
+    this.log(outcome.couponCode, outcome, outcome.status, now);
     return outcome;
   }
 
@@ -217,8 +259,48 @@ export class MemoryCouponStore extends CouponStore {
     const used = usage.read(request.userId, periods);
     const { limits, discountPercentage } = attempt;
     const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
-    if (key !== undefined) this.keep(key, outcome, now);
+    const counted = full
+      ? undefined
+      : { usage, periods: { day: usage.daily.period, week: usage.weekly.period } };
+    if (key !== undefined) this.keep(key, outcome, now, counted);
+    this.log(request.couponCode, outcome, outcome.status, now);
     return outcome;
+  }
+
+  async rollback(attempt: RollbackAttempt): Promise<RollbackResult> {
+    const { request, now } = attempt;
+    const kept = this.outcomes.get(request.couponCode)?.get(attempt.outcomeKey);
+    if (!kept || kept.keptUntil <= now || kept.outcome.status !== 'accepted') {
+      return { status: 'not-found' };
+    }
+    if (kept.outcome.userId !== request.userId) return { status: 'not-found' };
+    if (kept.rolledBack) return { status: 'already-rolled-back' };
+    // A coupon deleted (and perhaps created again) since has no use of this order to give back.
+    const { usage, periods } = kept.counted!;
+    const restored =
+      this.usage.get(request.couponCode) === usage
+        ? usage.giveBack(request.userId, periods, attempt.periods)
+        : { globalTotal: false, userTotal: false, userWeekly: false, userDaily: false };
+    kept.rolledBack = true;
+    this.log(request.couponCode, request, 'rolled-back', now);
+    return { status: 'rolled-back', restored };
+  }
+
+  async listRedemptions(code: string, query: LogQuery, now: number): Promise<LogPage> {
+    const records = this.logs.get(code) ?? [];
+    const items: LogEntry[] = [];
+    for (let i = records.length - 1; i >= 0 && items.length < query.limit; i--) {
+      const { entry, atMs } = records[i]!;
+      if (atMs <= now - this.options.logTtlMs) break;
+      if (query.cursor !== undefined && entry.id >= query.cursor) continue;
+      if (query.status !== undefined && entry.status !== query.status) continue;
+      if (query.userId !== undefined && entry.userId !== query.userId) continue;
+      items.push({ ...entry });
+    }
+    return {
+      items,
+      nextCursor: items.length === query.limit ? items[items.length - 1]!.id : null,
+    };
   }
 
   async clearEndedWindows(window: Window, current: string): Promise<number> {
@@ -230,6 +312,7 @@ export class MemoryCouponStore extends CouponStore {
   }
 
   async pruneOutcomes(now: number): Promise<number> {
+    for (const [code, records] of this.logs) this.pruneLog(code, records, now);
     let pruned = 0;
     for (const [code, byKey] of this.outcomes) {
       for (const [key, kept] of byKey) {
@@ -242,14 +325,53 @@ export class MemoryCouponStore extends CouponStore {
     return pruned;
   }
 
+  /** The first outcome under `key`; a rolled-back redemption is no longer one. */
   private keptOutcome(code: string, key: string, now: number): RedemptionOutcome | undefined {
     const kept = this.outcomes.get(code)?.get(key);
-    return kept && kept.keptUntil > now ? kept.outcome : undefined;
+    return kept && kept.keptUntil > now && !kept.rolledBack ? kept.outcome : undefined;
   }
 
-  private keep(key: string, outcome: RedemptionOutcome, now: number): void {
+  private keep(
+    key: string,
+    outcome: RedemptionOutcome,
+    now: number,
+    counted?: KeptOutcome['counted'],
+  ): void {
     let byKey = this.outcomes.get(outcome.couponCode);
     if (!byKey) this.outcomes.set(outcome.couponCode, (byKey = new Map()));
-    byKey.set(key, { outcome, keptUntil: now + this.options.outcomeTtlMs });
+    byKey.set(key, { outcome, keptUntil: now + this.options.outcomeTtlMs, counted });
+  }
+
+  private log(
+    code: string,
+    what: { userId: string; orderId?: string; reason?: string },
+    status: LogStatus,
+    now: number,
+  ): void {
+    if (this.options.logTtlMs === 0) return;
+    let records = this.logs.get(code);
+    if (!records) this.logs.set(code, (records = []));
+    const entry: LogEntry = {
+      id: String(++this.lastLogId).padStart(16, '0'),
+      at: new Date(now).toISOString(),
+      couponCode: code,
+      userId: what.userId,
+      ...(what.orderId !== undefined && { orderId: what.orderId }),
+      status,
+      ...(status === 'rejected' && { reason: what.reason }),
+    };
+    records.push({ entry, atMs: now });
+    this.pruneLog(code, records, now);
+  }
+
+  /** Drops entries past the log TTL; returns how many. */
+  private pruneLog(code: string, records: LogRecord[], now: number): number {
+    let expired = 0;
+    while (expired < records.length && records[expired]!.atMs <= now - this.options.logTtlMs) {
+      expired++;
+    }
+    if (expired > 0) records.splice(0, expired);
+    if (records.length === 0) this.logs.delete(code);
+    return expired;
   }
 }

@@ -47,6 +47,11 @@ export class RedisKeys {
     return `${this.prefix}:{${code}}:outcome:${key}`;
   }
 
+  /** Stream: the coupon's redemption log (decisions and rollbacks), trimmed to the log TTL. */
+  log(code: string): string {
+    return `${this.prefix}:{${code}}:log`;
+  }
+
   /** Sorted set (all scores 0, so ordered by code): every coupon code. */
   get couponIndex(): string {
     return `${this.prefix}:coupon-index`;

@@ -9,12 +9,12 @@ const prefixes: string[] = [];
 
 describeCouponStore(
   'redis',
-  async ({ outcomeTtlMs }) => {
+  async (options) => {
     const redis = new Redis(REDIS_URL);
     const prefix = uniquePrefix();
     clients.push(redis);
     prefixes.push(prefix);
-    return new RedisCouponStore(redis, { prefix, outcomeTtlMs });
+    return new RedisCouponStore(redis, { prefix, ...options });
   },
   {
     outcomesExpireByCallerClock: false,
@@ -28,7 +28,11 @@ describeCouponStore(
 describe('redis store keys', () => {
   const redis = new Redis(REDIS_URL);
   const prefix = uniquePrefix();
-  const store = new RedisCouponStore(redis, { prefix, outcomeTtlMs: 3_600_000 });
+  const store = new RedisCouponStore(redis, {
+    prefix,
+    outcomeTtlMs: 3_600_000,
+    logTtlMs: 3_600_000,
+  });
   const keys = new RedisKeys(prefix);
   afterAll(async () => {
     await deleteKeys(`${prefix}:*`);

@@ -18,8 +18,14 @@ import {
   CouponStore,
   STALE_COUPON,
   type CreateUserResult,
+  type LogEntry,
+  type LogPage,
+  type LogQuery,
+  type LogStatus,
   type Page,
   type RedeemAttempt,
+  type RollbackAttempt,
+  type RollbackResult,
   type SaveResult,
   type Window,
 } from './coupon-store.js';
@@ -31,6 +37,8 @@ export interface RedisStoreOptions {
   prefix: string;
   /** How long the first outcome of an order is kept (IDEMPOTENCY_TTL_HOURS). */
   outcomeTtlMs: number;
+  /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
+  logTtlMs: number;
 }
 
 const HOUR = 3600_000;
@@ -38,6 +46,8 @@ const HOUR = 3600_000;
 const DAY_WINDOW_TTL_MS = 48 * HOUR;
 const WEEK_WINDOW_TTL_MS = 9 * 24 * HOUR;
 const REJECTION_RECORD = 'R|';
+/** At most this many log entries are read for one page, however rare the filter. */
+const MAX_LOG_SCAN = 5000;
 
 type Script = (keys: string[], args: (string | number)[]) => Promise<unknown>;
 
@@ -52,14 +62,16 @@ function defineScript(redis: Redis, name: string, lua: string, numberOfKeys: num
 
 /** Each script with its number of keys. */
 const SCRIPTS = {
-  redeem: [scripts.REDEEM, 8],
+  redeem: [scripts.REDEEM, 9],
+  rollback: [scripts.ROLLBACK, 8],
+  logPage: [scripts.LOG_PAGE, 1],
   usage: [scripts.USAGE, 5],
   clearEndedWindows: [scripts.CLEAR_ENDED_WINDOWS, 2],
   createCoupon: [scripts.CREATE_COUPON, 2],
   saveCoupon: [scripts.SAVE_COUPON, 2],
   deleteCoupon: [scripts.DELETE_COUPON, 5],
   createUser: [scripts.CREATE_USER, 3],
-  recordOutcome: [scripts.RECORD_OUTCOME, 1],
+  recordOutcome: [scripts.RECORD_OUTCOME, 2],
 } as const;
 
 /** What a counter record keeps beside the counts, to rebuild the outcome on a replay. */
@@ -209,10 +221,19 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
     key: string | undefined,
     outcome: RedemptionOutcome,
   ): Promise<RedemptionOutcome> {
-    if (key === undefined || !COUPON_CODE_PATTERN.test(outcome.couponCode)) return outcome;
+    const code = outcome.couponCode;
+    if (!COUPON_CODE_PATTERN.test(code)) return outcome;
     const first = await this.scripts.recordOutcome(
-      [this.keys.outcome(outcome.couponCode, key)],
-      [REJECTION_RECORD + JSON.stringify(outcome), this.options.outcomeTtlMs],
+      [this.keys.outcome(code, key ?? ''), this.keys.log(code)],
+      [
+        REJECTION_RECORD + JSON.stringify(outcome),
+        key === undefined ? 0 : this.options.outcomeTtlMs,
+        this.options.logTtlMs,
+        outcome.processedAt,
+        outcome.userId,
+        outcome.orderId ?? '',
+        outcome.reason!,
+      ],
     );
     return decodeRecord(first as string);
   }
@@ -237,6 +258,7 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
         k.outcome(code, outcomeKey ?? ''),
         k.newestPeriods(code),
         k.windowIndex(code),
+        k.log(code),
       ],
       [
         attempt.couponVersion,
@@ -248,6 +270,9 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
         JSON.stringify(context),
         DAY_WINDOW_TTL_MS,
         WEEK_WINDOW_TTL_MS,
+        this.options.logTtlMs,
+        new Date(attempt.now).toISOString(),
+        request.orderId ?? '',
       ],
     )) as string[];
     switch (reply[0]) {
@@ -258,6 +283,84 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
       default:
         return decodeRecord(reply[1]!);
     }
+  }
+
+  async rollback(attempt: RollbackAttempt): Promise<RollbackResult> {
+    const { request, periods } = attempt;
+    const code = request.couponCode;
+    if (!COUPON_CODE_PATTERN.test(code)) return { status: 'not-found' };
+    const k = this.keys;
+    const reply = (await this.scripts.rollback(
+      [
+        k.outcome(code, attempt.outcomeKey),
+        k.coupon(code),
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.window(code, 'week', periods.week),
+        k.window(code, 'day', periods.day),
+        k.newestPeriods(code),
+        k.log(code),
+      ],
+      [
+        request.userId,
+        periods.week,
+        periods.day,
+        this.options.logTtlMs,
+        new Date(attempt.now).toISOString(),
+        request.orderId,
+      ],
+    )) as (string | number)[];
+    switch (reply[0]) {
+      case 'not-found':
+        return { status: 'not-found' };
+      case 'already':
+        return { status: 'already-rolled-back' };
+      case 'behind':
+        return this.rollback({ ...attempt, periods: { day: `${reply[1]}`, week: `${reply[2]}` } });
+      default: {
+        const [globalTotal, userTotal, userWeekly, userDaily] = reply.slice(1).map((n) => n === 1);
+        return {
+          status: 'rolled-back',
+          restored: {
+            globalTotal: globalTotal!,
+            userTotal: userTotal!,
+            userWeekly: userWeekly!,
+            userDaily: userDaily!,
+          },
+        };
+      }
+    }
+  }
+
+  async listRedemptions(code: string, query: LogQuery): Promise<LogPage> {
+    if (!COUPON_CODE_PATTERN.test(code)) return { items: [], nextCursor: null };
+    const [next, ...flat] = (await this.scripts.logPage(
+      [this.keys.log(code)],
+      [
+        query.limit,
+        query.cursor ?? '',
+        query.status ?? '',
+        query.userId ?? '',
+        this.options.logTtlMs,
+        MAX_LOG_SCAN,
+      ],
+    )) as [string, ...(string | string[])[]];
+    const items: LogEntry[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const values = flat[i + 1] as string[];
+      const fields: Record<string, string> = {};
+      for (let f = 0; f < values.length; f += 2) fields[values[f]!] = values[f + 1]!;
+      items.push({
+        id: flat[i] as string,
+        at: fields.at!,
+        couponCode: code,
+        userId: fields.u!,
+        ...(fields.o !== undefined && { orderId: fields.o }),
+        status: fields.s as LogStatus,
+        ...(fields.r !== undefined && { reason: fields.r }),
+      });
+    }
+    return { items, nextCursor: next === '' ? null : next };
   }
 
   async clearEndedWindows(window: Window, current: string): Promise<number> {
@@ -290,11 +393,15 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
   }
 }
 
+/** A kept outcome: "R|<outcome JSON>", or a counter record (see the REDEEM script). */
 function decodeRecord(record: string): RedemptionOutcome {
   if (record.startsWith(REJECTION_RECORD))
     return JSON.parse(record.slice(REJECTION_RECORD.length)) as RedemptionOutcome;
-  const [full, used] = record.split('|', 2) as [string, string];
-  const context = JSON.parse(record.slice(full.length + used.length + 2)) as OutcomeContext;
+  const head = record.split('|', 5);
+  const [full, used] = head as [string, string];
+  const context = JSON.parse(
+    record.slice(head.reduce((length, part) => length + part.length + 1, 0)),
+  ) as OutcomeContext;
   const [globalTotal, userTotal, userWeekly, userDaily] = used.split(',').map(Number) as [
     number,
     number,

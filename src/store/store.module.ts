@@ -16,7 +16,8 @@ const logger = new Logger('Store');
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig): CouponStore => {
         const outcomeTtlMs = config.idempotencyTtlHours * 3600_000;
-        if (config.store === 'memory') return new MemoryCouponStore({ outcomeTtlMs });
+        const logTtlMs = config.redemptionLogTtlDays * 24 * 3600_000;
+        if (config.store === 'memory') return new MemoryCouponStore({ outcomeTtlMs, logTtlMs });
         // Fail fast while Redis is away: the API answers 503, a worker's job is retried later.
         const redis = new Redis(config.redisUrl!, {
           connectionName: 'coupon-store',
@@ -27,7 +28,11 @@ const logger = new Logger('Store');
         redis.on('error', (error: Error) =>
           logger.warn(`Redis store connection: ${error.message}`),
         );
-        return new RedisCouponStore(redis, { prefix: config.storePrefix, outcomeTtlMs });
+        return new RedisCouponStore(redis, {
+          prefix: config.storePrefix,
+          outcomeTtlMs,
+          logTtlMs,
+        });
       },
     },
   ],
