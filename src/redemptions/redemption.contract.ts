@@ -11,6 +11,7 @@ export const REDEMPTION_QUEUE = 'coupon-redemptions';
 
 export enum JobName {
   Redeem = 'redeem',
+  Rollback = 'rollback',
 }
 
 export interface RedeemJobData {
@@ -19,12 +20,47 @@ export interface RedeemJobData {
   orderId?: string;
 }
 
+/** Gives back the use an accepted redemption of this order counted (order cancelled, payment failed). */
+export interface RollbackJobData {
+  couponCode: string;
+  userId: string;
+  orderId: string;
+}
+
+/** Which counters a rollback gave the use back to. */
+export interface RestoredCounters {
+  globalTotal: boolean;
+  userTotal: boolean;
+  /** Only while the redemption's ISO week is still the current one. */
+  userWeekly: boolean;
+  /** Only while the redemption's day is still the current one. */
+  userDaily: boolean;
+}
+
+/**
+ * The `rollback` job's return value. `rolled-back`: the use is given back now;
+ * `already-rolled-back`: an earlier rollback gave it back and nothing changed;
+ * `rejected` with REDEMPTION_NOT_FOUND: this user has no accepted redemption of this order.
+ */
+export interface RollbackOutcome {
+  status: 'rolled-back' | 'already-rolled-back' | 'rejected';
+  reason?: 'REDEMPTION_NOT_FOUND';
+  couponCode: string;
+  userId: string;
+  orderId: string;
+  /** Set when status is `rolled-back`. */
+  restored?: RestoredCounters;
+  processedAt: string;
+}
+
 export interface JobData {
   [JobName.Redeem]: RedeemJobData;
+  [JobName.Rollback]: RollbackJobData;
 }
 
 export interface JobResult {
   [JobName.Redeem]: RedemptionOutcome;
+  [JobName.Rollback]: RollbackOutcome;
 }
 
 // BullMQ job ids may not contain ':'; '.' separates the parts, so it is escaped inside them too.
@@ -36,4 +72,12 @@ const escapeIdPart = (part: string) => encodeURIComponent(part).replaceAll('.', 
  */
 export function redemptionJobId(couponCode: string, orderId: string): string {
   return `redeem.${escapeIdPart(couponCode.toUpperCase())}.${escapeIdPart(orderId)}`;
+}
+
+/**
+ * The job id of a `rollback` job. It is unique per call: a rollback is idempotent in the store, and
+ * a fixed id would answer a later rollback (after the order was redeemed again) with the old result.
+ */
+export function rollbackJobId(couponCode: string, orderId: string, unique: string): string {
+  return `rollback.${escapeIdPart(couponCode.toUpperCase())}.${escapeIdPart(orderId)}.${escapeIdPart(unique)}`;
 }
