@@ -10,6 +10,7 @@ import {
   type RollbackOutcome,
 } from '../src/client/index.js';
 import type { AppConfig } from '../src/config/app-config.js';
+import { EmbeddedRedis, freePort } from '../src/redis/embedded-redis.js';
 import {
   deleteKeys,
   jobsFinished,
@@ -194,6 +195,27 @@ describe('CouponClient waiting limits', () => {
       await client.close();
     }
   }, 10_000);
+
+  it('times out instead of hanging while Redis cannot be reached', async () => {
+    const port = await freePort();
+    const client = new CouponClient({
+      connection: { url: `redis://127.0.0.1:${port}`, retryStrategy: () => 100 },
+      timeoutMs: 300,
+    });
+    const started = Date.now();
+    // BullMQ's QueueEvents.close() waits for a connection it never had, so Redis comes up at the end.
+    let redis: EmbeddedRedis | undefined;
+    try {
+      await expect(
+        client.redeem({ couponCode: 'SAVE10', userId: 'u1', orderId: 'offline' }),
+      ).rejects.toBeInstanceOf(CouponClientTimeoutError);
+      expect(Date.now() - started).toBeLessThan(3000);
+      redis = await EmbeddedRedis.start({ port });
+    } finally {
+      await client.close();
+      await redis?.stop();
+    }
+  }, 15_000);
 
   it('rejects with CouponJobFailedError when the job fails for good', async () => {
     const worker = new Worker(

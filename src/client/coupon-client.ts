@@ -149,9 +149,6 @@ export class CouponClient {
     publish: () => Promise<End | undefined>,
   ): Promise<T> {
     if (this.closed) throw new Error('CouponClient is closed');
-    // Events published before the subscriber's connection is up are never delivered to it.
-    this.ready ??= this.events.waitUntilReady().then(() => undefined);
-    await this.ready;
     return new Promise<T>((resolve, reject) => {
       let done = false;
       const settle: Settle = (end) => {
@@ -167,17 +164,27 @@ export class CouponClient {
           reject(new CouponClientTimeoutError(jobId, this.timeoutMs));
         else reject(end.error);
       };
+      // The timer starts before anything touches Redis, so an unreachable Redis times out too.
       const timer = setTimeout(() => {
-        // A last look: the subscriber's stream read can start a moment after it reports ready.
-        this.end(jobId).then(
-          (end) => settle(end ?? { kind: 'timeout' }),
-          () => settle({ kind: 'timeout' }),
-        );
+        // A last look, as the subscriber's stream read can start a moment after it reports
+        // ready; capped, so that it cannot hang while Redis is away.
+        let capTimer: NodeJS.Timeout | undefined;
+        const cap = new Promise<undefined>((resolveCap) => {
+          capTimer = setTimeout(() => resolveCap(undefined), Math.min(1000, this.timeoutMs));
+        });
+        Promise.race([this.end(jobId), cap])
+          .then(
+            (end) => settle(end ?? { kind: 'timeout' }),
+            () => settle({ kind: 'timeout' }),
+          )
+          .finally(() => clearTimeout(capTimer));
       }, this.timeoutMs);
       const settles = this.waiting.get(jobId) ?? new Set<Settle>();
       settles.add(settle);
       this.waiting.set(jobId, settles);
-      publish().then(
+      // Events published before the subscriber's connection is up are never delivered to it.
+      this.ready ??= this.events.waitUntilReady().then(() => undefined);
+      this.ready.then(publish).then(
         (end) => {
           if (end) settle(end);
         },
