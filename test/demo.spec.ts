@@ -1,4 +1,10 @@
-import { DEMO_LIMITS, formatReport, runDemo, type DemoReport } from '../src/demo/run-demo.js';
+import {
+  DEMO_LIMITS,
+  formatReport,
+  GUEST_EVERY,
+  runDemo,
+  type DemoReport,
+} from '../src/demo/run-demo.js';
 import { REDIS_URL, uniquePrefix } from './helpers.js';
 
 describe('the demo (200 redemptions by 10 users, in-process service)', () => {
@@ -19,8 +25,14 @@ describe('the demo (200 redemptions by 10 users, in-process service)', () => {
     const sum = Object.values(report.outcomes).reduce((total, n) => total + n, 0);
     expect(sum).toBe(200);
     expect(report.outcomes.accepted).toBe(report.accepted);
-    // 10 users with 20 draws each on average: the daily limit refuses some, nothing else does.
-    expect(Object.keys(report.outcomes).sort()).toEqual(['USER_DAILY_LIMIT_REACHED', 'accepted']);
+    // 10 users with 20 draws each on average: the daily limit refuses some, and the guests'
+    // orders are refused; the global limit is never reached.
+    expect(Object.keys(report.outcomes).sort()).toEqual([
+      'USER_DAILY_LIMIT_REACHED',
+      'USER_NOT_FOUND',
+      'accepted',
+    ]);
+    expect(report.outcomes.USER_NOT_FOUND).toBe(200 / GUEST_EVERY);
     expect(report.accepted).toBeLessThanOrEqual(10 * DEMO_LIMITS.userDaily);
     expect(report.final.usersTotalUsed).toBe(report.final.globalUsed);
     expect(report.final.globalRemaining).toBe(DEMO_LIMITS.globalTotal - report.final.globalUsed);

@@ -36,7 +36,9 @@ export interface DemoOptions {
   timeoutMs?: number;
 }
 
-export const DEMO_LIMITS = { globalTotal: 600, userTotal: 15, userWeekly: 12, userDaily: 10 };
+export const DEMO_LIMITS = { globalTotal: 450, userTotal: 15, userWeekly: 12, userDaily: 10 };
+/** Every GUEST_EVERY-th order comes from a user who never registered. */
+export const GUEST_EVERY = 50;
 
 export interface DemoReport {
   couponCode: string;
@@ -197,7 +199,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
 
     const orders = Array.from({ length: redemptions }, (_, i) => ({
       couponCode,
-      userId: userIds[Math.floor(Math.random() * userIds.length)],
+      userId:
+        (i + 1) % GUEST_EVERY === 0
+          ? `demo-${run}-guest`
+          : userIds[Math.floor(Math.random() * userIds.length)]!,
       orderId: `order-${run}-${i + 1}`,
     }));
     const outcomes = await inPool(orders, inFlight, (order) =>
