@@ -70,10 +70,14 @@ export class RedemptionService {
   ): Promise<RedemptionOutcome | typeof STALE_COUPON> {
     const now = this.clock.now();
     const cached = mayUseCache ? this.coupons.get(request.couponCode) : undefined;
-    const [coupon, userKnown] = await Promise.all([
-      cached ?? this.readCoupon(request.couponCode),
-      this.isUserKnown(request.userId),
-    ]);
+    // The common case needs no read at all; the store's commit checks the coupon version.
+    const [coupon, userKnown] =
+      cached && this.knownUsers.has(request.userId)
+        ? [cached, true]
+        : await Promise.all([
+            cached ?? this.readCoupon(request.couponCode),
+            this.isUserKnown(request.userId),
+          ]);
     const periods = periodsAt(now, this.config.couponTz);
     const ineligible = eligibility(coupon, userKnown, now);
     if (ineligible) {

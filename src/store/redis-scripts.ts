@@ -42,8 +42,8 @@ local LIMIT_REASONS = {'GLOBAL_LIMIT_REACHED', 'USER_TOTAL_LIMIT_REACHED', 'USER
  *       unlimited), 7 week, 8 day, 9 outcome TTL ms (0: no outcome key, keep nothing),
  *       10 outcome context, 11 day hash TTL ms, 12 week hash TTL ms, 13 log TTL ms,
  *       14 time (ISO), 15 orderId ('' for none)
- * Returns {'first', record} | {'stale'} | {'behind', newestDay, newestWeek} | {'decided', record};
- * a record is "<index of the full counter, 0 for none>|<4 counts after>|<the coupon's birth
+ * Returns {'first', record} | {'stale'} | {'behind', newestDay, newestWeek} |
+ * {'decided', index of the full counter (0 for none), the 4 counts after}; a record is "<index of the full counter, 0 for none>|<4 counts after>|<the coupon's birth
  * version>|<week>|<day>|<context>": what a rollback needs to give the use back.
  */
 export const REDEEM = `${LOG_FUNCTION}${LIMIT_REASONS}
@@ -73,6 +73,9 @@ for i = 1, 4 do
     break
   end
 end
+-- Logged before any write: a script that fails half-way keeps what it wrote.
+log(KEYS[9], ARGV[13], ARGV[14], ARGV[2], ARGV[15], full == 0 and 'accepted' or 'rejected',
+  LIMIT_REASONS[full] or false)
 if full == 0 then
   used[1] = redis.call('INCR', KEYS[2])
   used[2] = redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
@@ -84,12 +87,12 @@ if full == 0 then
   redis.call('PEXPIRE', KEYS[4], ARGV[12])
   redis.call('PEXPIRE', KEYS[5], ARGV[11])
 end
-local record = full .. '|' .. table.concat(used, ',') .. '|' .. (coupon[2] or '') .. '|' ..
-  ARGV[7] .. '|' .. ARGV[8] .. '|' .. ARGV[10]
-if ARGV[9] ~= '0' then redis.call('SET', KEYS[6], record, 'PX', ARGV[9]) end
-log(KEYS[9], ARGV[13], ARGV[14], ARGV[2], ARGV[15], full == 0 and 'accepted' or 'rejected',
-  LIMIT_REASONS[full] or false)
-return {'decided', record}
+if ARGV[9] ~= '0' then
+  local record = full .. '|' .. table.concat(used, ',') .. '|' .. (coupon[2] or '') .. '|' ..
+    ARGV[7] .. '|' .. ARGV[8] .. '|' .. ARGV[10]
+  redis.call('SET', KEYS[6], record, 'PX', ARGV[9])
+end
+return {'decided', full, table.concat(used, ',')}
 `;
 
 /**
@@ -118,6 +121,7 @@ local function takeBack(hash, userId)
   if redis.call('HINCRBY', hash, userId, -1) == 0 then redis.call('HDEL', hash, userId) end
   return 1
 end
+log(KEYS[8], ARGV[4], ARGV[5], ARGV[1], ARGV[6], 'rolled-back', false)
 local restored = {0, 0, 0, 0}
 -- Only the coupon the use was counted on: not one deleted and created again since.
 if redis.call('HGET', KEYS[2], 'born') == born then
@@ -130,7 +134,6 @@ if redis.call('HGET', KEYS[2], 'born') == born then
   if day == ARGV[3] then restored[4] = takeBack(KEYS[6], ARGV[1]) end
 end
 redis.call('SET', KEYS[1], 'B|' .. record, 'KEEPTTL')
-log(KEYS[8], ARGV[4], ARGV[5], ARGV[1], ARGV[6], 'rolled-back', false)
 return {'rolled-back', restored[1], restored[2], restored[3], restored[4]}
 `;
 
@@ -256,9 +259,9 @@ export const RECORD_OUTCOME = `${LOG_FUNCTION}
 if ARGV[2] ~= '0' then
   local first = firstOutcome(KEYS[1])
   if first then return first end
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 end
 log(KEYS[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], 'rejected', ARGV[7])
+if ARGV[2] ~= '0' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return ARGV[1]
 `;
 

@@ -274,14 +274,16 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
         new Date(attempt.now).toISOString(),
         request.orderId ?? '',
       ],
-    )) as string[];
+    )) as [string, string | number, string];
     switch (reply[0]) {
       case 'stale':
         return STALE_COUPON;
       case 'behind':
-        return this.redeem({ ...attempt, periods: { day: reply[1]!, week: reply[2]! } });
+        return this.redeem({ ...attempt, periods: { day: `${reply[1]}`, week: reply[2] } });
+      case 'first':
+        return decodeRecord(`${reply[1]}`);
       default:
-        return decodeRecord(reply[1]!);
+        return countedOutcome(`${reply[1]}`, reply[2], context);
     }
   }
 
@@ -402,6 +404,11 @@ function decodeRecord(record: string): RedemptionOutcome {
   const context = JSON.parse(
     record.slice(head.reduce((length, part) => length + part.length + 1, 0)),
   ) as OutcomeContext;
+  return countedOutcome(full, used, context);
+}
+
+/** The outcome of a counter check: `full` as the script gives it, `used` as "global,total,week,day". */
+function countedOutcome(full: string, used: string, context: OutcomeContext): RedemptionOutcome {
   const [globalTotal, userTotal, userWeekly, userDaily] = used.split(',').map(Number) as [
     number,
     number,
