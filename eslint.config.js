@@ -9,7 +9,14 @@ const unusedVars = [
 ];
 
 export default defineConfig(
-  globalIgnores(['dist/', 'coverage/', 'node_modules/', '.ci/*.json']),
+  globalIgnores([
+    'dist/',
+    'dist-bench/',
+    'bench/profiles/',
+    'coverage/',
+    'node_modules/',
+    '.ci/*.json',
+  ]),
   {
     files: ['**/*.js'],
     extends: [js.configs.recommended],

@@ -1,0 +1,174 @@
+/** What the bench orchestrator (run.ts) and its child processes share. */
+import type { JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { AppConfig } from '../src/config/app-config.js';
+import type { Coupon, RepeatCounts } from '../src/domain/coupon.js';
+import {
+  JobName,
+  redemptionJobId,
+  type RedeemJobData,
+} from '../src/redemptions/redemption.contract.js';
+
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TOKEN = 'bench-admin-token-0123456789';
+/** Registered users every contender's jobs come from. */
+export const USERS = 1000;
+/** Users that send half of all requests, so per-user caps are hit long before the global one. */
+export const HOT_USERS = 50;
+
+/**
+ * The service's job options for the REST API's jobs (src/redemptions/redemptions.module.ts, with
+ * IDEMPOTENCY_TTL_HOURS 168): every contender, the bare worker too, gets exactly these.
+ */
+export const JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 200 },
+  removeOnComplete: { age: 24 * 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export const userId = (n: number) => `u${n}`;
+
+/** Even jobs go round-robin over all users, odd ones round-robin over the hot users. */
+export const userOfJob = (i: number) => (i % 2 === 0 ? (i / 2) % USERS : ((i - 1) / 2) % HOT_USERS);
+
+/**
+ * Limits for n jobs: userTotal binds for the hot users (USER_TOTAL_LIMIT_REACHED early), then the
+ * global cap (0.4 n) binds (GLOBAL_LIMIT_REACHED). Daily and weekly limits are counted but set
+ * above userTotal, so a run that crosses midnight decides the same.
+ */
+export function limitsFor(n: number): RepeatCounts {
+  const perUser = Math.max(1, Math.floor(n / (2 * USERS)));
+  return {
+    globalTotal: Math.floor(0.4 * n),
+    userTotal: perUser,
+    userDaily: perUser + 2,
+    userWeekly: perUser + 4,
+  };
+}
+
+/** The exact number of accepted redemptions n jobs must give under limitsFor(n). */
+export function expectedAccepted(n: number): number {
+  const limits = limitsFor(n);
+  const perUserCap = Math.min(limits.userTotal!, limits.userDaily!, limits.userWeekly!);
+  const requests = new Map<number, number>();
+  for (let i = 0; i < n; i++) requests.set(userOfJob(i), (requests.get(userOfJob(i)) ?? 0) + 1);
+  let sum = 0;
+  for (const count of requests.values()) sum += Math.min(perUserCap, count);
+  return Math.min(limits.globalTotal!, sum);
+}
+
+export interface BulkJob {
+  name: string;
+  data: RedeemJobData;
+  opts: JobsOptions;
+}
+
+/** Jobs from..to-1 of a run, with distinct orderIds and the contract's deterministic job ids. */
+export function jobs(code: string, tag: string, from: number, to: number): BulkJob[] {
+  const out: BulkJob[] = [];
+  for (let i = from; i < to; i++) {
+    const orderId = `${tag}-${i}`;
+    out.push({
+      name: JobName.Redeem,
+      data: { couponCode: code, userId: userId(userOfJob(i)), orderId },
+      opts: { ...JOB_OPTIONS, jobId: redemptionJobId(code, orderId) },
+    });
+  }
+  return out;
+}
+
+/** A coupon valid for a year from now, as the store port takes it (the store sets the version). */
+export function coupon(code: string, repeatCounts: RepeatCounts, now = Date.now()): Coupon {
+  return {
+    code,
+    discountPercentage: 10,
+    startsAt: null,
+    expiresAt: now + 365 * 24 * 3600_000,
+    active: true,
+    description: 'bench',
+    repeatCounts,
+    createdAt: now,
+    updatedAt: now,
+    version: 0,
+  };
+}
+
+export function appConfig(overrides: Partial<AppConfig>): AppConfig {
+  return {
+    port: 0,
+    redisUrl: REDIS_URL,
+    queuePrefix: 'bench-unset',
+    store: 'memory',
+    storePrefix: 'bench-unset',
+    role: 'worker',
+    workerConcurrency: 1,
+    jobLockMs: 30_000,
+    couponTz: 'UTC',
+    adminToken: TOKEN,
+    viewerToken: undefined,
+    requireRegisteredUsers: true,
+    redemptionWaitMs: 5000,
+    idempotencyTtlHours: 168,
+    redemptionLogTtlDays: 7,
+    logLevel: 'silent',
+    corsOrigins: [],
+    rateLimitPerMinute: 0,
+    authFailuresPerMinute: 1000,
+    ...overrides,
+  };
+}
+
+/** Deletes every key matching `pattern` (SCAN + UNLINK); returns how many. */
+export async function deleteKeys(pattern: string, url = REDIS_URL): Promise<number> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    for await (const keys of redis.scanStream({ match: pattern, count: 2000 })) {
+      const batch = keys as string[];
+      if (batch.length > 0) deleted += await redis.unlink(...batch);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+/** Messages between run.ts and its children. */
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'result'; result: Record<string, unknown> }
+  | { type: 'error'; message: string };
+
+export function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve, reject) =>
+    process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
+/** Resolves with the next message from the parent of the given type. */
+export function nextMessage(type: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      if (message.type !== type) return;
+      process.off('message', onMessage);
+      resolve(message);
+    };
+    process.on('message', onMessage);
+  });
+}
+
+/** Runs a child's main, reporting any error to the parent, then exits. */
+export function childMain(main: () => Promise<void>): void {
+  // The parent going away ends the child too.
+  process.on('disconnect', () => process.exit(2));
+  main().then(
+    () => process.exit(0),
+    async (error: unknown) => {
+      await send({ type: 'error', message: (error as Error).stack ?? String(error) }).catch(
+        () => undefined,
+      );
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,866 @@
+/**
+ * `npm run bench`: throughput, latency, HTTP and memory of the coupon service against one Redis
+ * (127.0.0.1:6379), in one run that builds what it needs (tsc -p tsconfig.bench.json).
+ *
+ * How to read it. Every figure is the median of its repeats, with the spread (min–max) beside it;
+ * contenders alternate, so a slow spell of the machine hits all of them alike. Sections:
+ *   (a) bare BullMQ Worker, no-op processor, concurrency 1 (and 16 for reference): jobs/s draining
+ *       N pre-enqueued jobs (paused queue, resumed at t=0, clock stops at the N-th finished job).
+ *   (b)/(c) the service's worker (AppModule, ROLE=worker) with STORE=memory / STORE=redis, same
+ *       jobs, same job options, drained the same way; at concurrency 1 and at the best of a
+ *       one-shot sweep (4, 8, 16, 32), which is then measured afresh BENCH_REPEATS times (the sweep
+ *       run itself is not counted: picking the best of noisy samples would flatter it). "× (a)"
+ *       is the ratio of medians to the bare worker at concurrency 1. "caps" is ✓ when the accepted
+ *       decisions (job return values) and the store's global usage both equal the number the
+ *       limits allow (computed from the job list), and no job failed; any ✗ fails the run.
+ *   (d) enqueue-to-decision latency (job.finishedOn - job.timestamp, read from Redis after the
+ *       run) at 1,000 redemptions/s for 10 s, produced by this process on an absolute schedule.
+ *   (e) autocannon, 10 connections: GET /bench/bare (a bench-only route in the same app, same
+ *       pipeline and guard), GET /coupons/:code/validate and POST /redemptions (distinct orders).
+ *   (f) bytes per (coupon, user) usage record with 1,000,000 records, and the daily reset time.
+ * Ratios are of medians; their min–max is the widest the samples allow (min/max, max/min).
+ * Targets are printed beside the figures (PASS/MISS); a MISS does not fail the run, a cap does.
+ *
+ * Each worker, the HTTP app and the memory probe run in child processes of their own (forked,
+ * reporting over IPC): this process enqueues, produces and runs autocannon meanwhile, and must
+ * not take CPU or event-loop time from the process measured; each contender also starts from a
+ * fresh heap and JIT, so one contender's garbage or warm caches never count for the next.
+ *
+ * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f, BENCH_RECORDS
+ * (1000000), BENCH_HTTP_SECONDS (5), BENCH_PROFILE=1 (one extra redis-store concurrency-1 drain
+ * under --cpu-prof into bench/profiles/). Results also go to bench/results.json. All keys live
+ * under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C.
+ */
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { REDEMPTION_QUEUE } from '../src/redemptions/redemption.contract.js';
+import {
+  deleteKeys,
+  expectedAccepted,
+  jobs,
+  limitsFor,
+  REDIS_URL,
+  TOKEN,
+  USERS,
+  userId,
+  type ChildMessage,
+} from './common.js';
+import type { WorkerSpec } from './worker-child.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const N = Number(process.env.BENCH_JOBS ?? 20_000);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f').split(',').map((s) => s.trim()));
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const SWEEP = [4, 8, 16, 32];
+/** The sweep only picks each store's best concurrency, which is then measured with N jobs. */
+const SWEEP_JOBS = Math.max(1000, Math.round(N / 4));
+const BARE_REFERENCE_CONCURRENCY = 16;
+const LATENCY_RATE = 1000;
+const LATENCY_SECONDS = 10;
+const BASE = `bench-${randomBytes(4).toString('hex')}`;
+
+if (!(N >= 1000) || !(REPEATS >= 1)) throw new Error('BENCH_JOBS >= 1000 and BENCH_REPEATS >= 1');
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+const children = new Set<ChildProcess>();
+
+class Child {
+  private readonly proc: ChildProcess;
+  private readonly inbox: ChildMessage[] = [];
+  private waiter?: () => void;
+  private exited = false;
+
+  constructor(script: string, spec: object, execArgv: string[] = []) {
+    this.proc = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(spec)], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.add(this.proc);
+    this.proc.on('message', (message: ChildMessage) => {
+      this.inbox.push(message);
+      this.waiter?.();
+    });
+    this.proc.on('exit', () => {
+      this.exited = true;
+      children.delete(this.proc);
+      this.waiter?.();
+    });
+  }
+
+  /** The next message of this type; rejects on a child error, an early exit or the timeout. */
+  async next(type: 'ready' | 'result', timeoutMs: number): Promise<ChildMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const message = this.inbox.shift();
+      if (message?.type === 'error') throw new Error(`child failed: ${message.message}`);
+      if (message?.type === type) return message;
+      if (message) continue;
+      if (this.exited) throw new Error(`child exited before sending "${type}"`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no "${type}" from child within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+  }
+
+  async result<T>(timeoutMs: number): Promise<T> {
+    const message = await this.next('result', timeoutMs);
+    return (message as { result: T }).result;
+  }
+
+  send(message: object): void {
+    this.proc.send(message);
+  }
+
+  /** Waits up to 15 s for the child to exit by itself, then kills it. */
+  async end(): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!this.exited && Date.now() < deadline) await sleep(20);
+    if (!this.exited) this.proc.kill('SIGKILL');
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and the table
+
+interface Row {
+  section: string;
+  contender: string;
+  metric: string;
+  samples: number[];
+  unit: string;
+  target?: { label: string; pass: boolean };
+  caps?: boolean;
+  note?: string;
+  /** For ratios: the widest spread the samples allow (min over max, max over min). */
+  spread?: [number, number];
+}
+
+const rows: Row[] = [];
+const raw: Record<string, unknown[]> = {};
+const capFailures: string[] = [];
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
+  if (Math.abs(x) >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+function printTable(): string {
+  const header = [
+    'sec',
+    'contender',
+    'metric',
+    'median',
+    'min–max',
+    'n',
+    'target',
+    'result',
+    'caps',
+  ];
+  const lines = rows.map((row) => [
+    row.section,
+    row.contender,
+    `${row.metric} (${row.unit})`,
+    fmt(median(row.samples)),
+    row.spread
+      ? `${fmt(row.spread[0])}–${fmt(row.spread[1])}`
+      : row.samples.length > 1
+        ? `${fmt(Math.min(...row.samples))}–${fmt(Math.max(...row.samples))}`
+        : '',
+    row.spread ? '' : String(row.samples.length),
+    row.target?.label ?? '',
+    row.target ? (row.target.pass ? 'PASS' : 'MISS') : '',
+    row.caps === undefined ? '' : row.caps ? '✓' : '✗',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const render = (cells: string[]) =>
+    cells.map((cell, i) => (i >= 3 && i <= 5 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])));
+  const out = [
+    render(header).join('  '),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...lines.map((l) => render(l).join('  ')),
+  ];
+  const notes = rows.filter((row) => row.note).map((row) => `  ${row.contender}: ${row.note}`);
+  return [...out, ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n');
+}
+
+const ratioRow = (
+  section: string,
+  contender: string,
+  a: number[],
+  b: number[],
+  target: number,
+  metric = '× (a) c=1',
+): Row => {
+  const ratio = median(b) / median(a);
+  return {
+    section,
+    contender,
+    metric,
+    samples: [ratio],
+    unit: 'ratio',
+    spread: [Math.min(...b) / Math.max(...a), Math.max(...b) / Math.min(...a)],
+    target: { label: `>= ${target}`, pass: ratio >= target },
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// (a)(b)(c) drains
+
+type Kind = 'bare' | 'memory' | 'redis';
+let trialSeq = 0;
+
+interface DrainResult {
+  ms: number;
+  jobsPerSecond: number;
+  finished: number;
+  accepted: number;
+  globalUsed?: number;
+  reasons: Record<string, number>;
+  failedAttempts: number;
+  failedFinal: number;
+  capsExact?: boolean;
+}
+
+function label(kind: Kind, concurrency: number) {
+  return kind === 'bare' ? `bare BullMQ c=${concurrency}` : `service ${kind} c=${concurrency}`;
+}
+
+async function drain(
+  kind: Kind,
+  concurrency: number,
+  { profile = false, n = N }: { profile?: boolean; n?: number } = {},
+): Promise<DrainResult> {
+  const id = ++trialSeq;
+  const queuePrefix = `${BASE}-q${id}`;
+  const storePrefix = `${BASE}-s${id}`;
+  const code = 'BENCH-DRAIN';
+  const queue = new Queue(REDEMPTION_QUEUE, {
+    connection: { url: REDIS_URL },
+    prefix: queuePrefix,
+  });
+  try {
+    await queue.pause();
+    const spec: WorkerSpec = {
+      kind: kind === 'bare' ? 'bare' : 'service',
+      store: kind === 'redis' ? 'redis' : 'memory',
+      concurrency,
+      mode: 'drain',
+      queuePrefix,
+      storePrefix,
+      code,
+      n,
+      timeoutMs: 240_000,
+    };
+    const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}bench/profiles`] : [];
+    const child = new Child('./worker-child.js', spec, execArgv);
+    try {
+      for (let from = 0; from < n; from += 1000)
+        await queue.addBulk(jobs(code, `o${id}`, from, Math.min(n, from + 1000)));
+      await child.next('ready', 60_000);
+      child.send({ type: 'go' });
+      const result = await child.result<Omit<DrainResult, 'jobsPerSecond'>>(300_000);
+      await child.end();
+      const drained: DrainResult = { ...result, jobsPerSecond: n / (result.ms / 1000) };
+      if (kind !== 'bare') {
+        const expected = expectedAccepted(n);
+        drained.capsExact =
+          result.finished === n &&
+          result.failedFinal === 0 &&
+          result.accepted === expected &&
+          result.globalUsed === expected;
+        if (!drained.capsExact)
+          capFailures.push(
+            `${label(kind, concurrency)}: accepted ${result.accepted}, store global usage ` +
+              `${result.globalUsed}, expected ${expected}, failed ${result.failedFinal}`,
+          );
+      } else if (result.finished !== n || result.failedFinal > 0) {
+        throw new Error(`bare worker finished ${result.finished} of ${n}`);
+      }
+      (raw[`drain ${label(kind, concurrency)}${n === N ? '' : ` n=${n}`}`] ??= []).push(drained);
+      process.stdout.write(
+        `  ${label(kind, concurrency).padEnd(24)} ${fmt(drained.jobsPerSecond).padStart(7)} jobs/s` +
+          `  (${n === N ? '' : `${n} jobs, `}${fmt(result.ms)} ms${kind === 'bare' ? '' : `, accepted ${result.accepted}`}` +
+          `${drained.capsExact === false ? ' CAP WRONG' : ''})\n`,
+      );
+      return drained;
+    } finally {
+      await child.end();
+    }
+  } finally {
+    await queue.close();
+    await deleteKeys(`${queuePrefix}:*`);
+    await deleteKeys(`${storePrefix}:*`);
+  }
+}
+
+const best: Record<'memory' | 'redis', number> = { memory: 8, redis: 8 };
+
+async function throughput(): Promise<void> {
+  const kinds: Kind[] = [
+    ...(ONLY.has('a') ? (['bare'] as const) : []),
+    ...(ONLY.has('b') ? (['memory'] as const) : []),
+    ...(ONLY.has('c') ? (['redis'] as const) : []),
+  ];
+  if (kinds.length === 0) return;
+  console.log(`\n(a)(b)(c) draining ${N.toLocaleString('en-US')} pre-enqueued jobs per run`);
+  console.log(`  limits ${JSON.stringify(limitsFor(N))}: ${expectedAccepted(N)} accepted expected`);
+  const samples = new Map<string, DrainResult[]>();
+  const record = (key: string, result: DrainResult) =>
+    samples.set(key, [...(samples.get(key) ?? []), result]);
+  const stores = kinds.filter((k): k is 'memory' | 'redis' => k !== 'bare');
+
+  // Concurrency 1 (and the bare worker at 16), alternating.
+  for (let r = 0; r < REPEATS; r++) {
+    for (const kind of kinds) record(`${kind}-1`, await drain(kind, 1));
+    if (kinds.includes('bare'))
+      record(`bare-${BARE_REFERENCE_CONCURRENCY}`, await drain('bare', BARE_REFERENCE_CONCURRENCY));
+  }
+  // The sweep, once, then the best of each store afresh.
+  if (stores.length) {
+    console.log(
+      `  sweep (once each, ${SWEEP_JOBS} jobs, only picks the best): ${SWEEP.join(', ')}`,
+    );
+    const sweep = new Map<string, number>();
+    for (const concurrency of SWEEP)
+      for (const store of stores)
+        sweep.set(
+          `${store}-${concurrency}`,
+          (await drain(store, concurrency, { n: SWEEP_JOBS })).jobsPerSecond,
+        );
+    for (const store of stores) {
+      best[store] = SWEEP.reduce((a, b) =>
+        sweep.get(`${store}-${b}`)! > sweep.get(`${store}-${a}`)! ? b : a,
+      );
+    }
+    console.log(`  best: ${stores.map((s) => `${s} c=${best[s]}`).join(', ')}; measuring afresh`);
+    raw.sweep = [Object.fromEntries(sweep)];
+    for (let r = 0; r < REPEATS; r++)
+      for (const store of stores) record(`${store}-best`, await drain(store, best[store]));
+  }
+
+  const jps = (key: string) => samples.get(key)?.map((s) => s.jobsPerSecond) ?? [];
+  const caps = (key: string) => samples.get(key)!.every((s) => s.capsExact);
+  const bare1 = jps('bare-1');
+  if (kinds.includes('bare')) {
+    rows.push({
+      section: 'a',
+      contender: label('bare', 1),
+      metric: 'drain',
+      samples: bare1,
+      unit: 'jobs/s',
+    });
+    rows.push({
+      section: 'a',
+      contender: label('bare', BARE_REFERENCE_CONCURRENCY),
+      metric: 'drain',
+      samples: jps(`bare-${BARE_REFERENCE_CONCURRENCY}`),
+      unit: 'jobs/s',
+      note: 'reference only: the bare worker at a high concurrency',
+    });
+  }
+  const targets = { memory: { one: 0.9, best: 2.0 }, redis: { one: 0.8, best: 1.8 } };
+  for (const store of stores) {
+    const section = store === 'memory' ? 'b' : 'c';
+    for (const [key, concurrency, target] of [
+      [`${store}-1`, 1, targets[store].one],
+      [`${store}-best`, best[store], targets[store].best],
+    ] as const) {
+      rows.push({
+        section,
+        contender: label(store, concurrency),
+        metric: 'drain',
+        samples: jps(key),
+        unit: 'jobs/s',
+        caps: caps(key),
+      });
+      if (bare1.length)
+        rows.push(ratioRow(section, label(store, concurrency), bare1, jps(key), target));
+    }
+  }
+
+  if (PROFILE && stores.includes('redis')) {
+    mkdirSync(`${ROOT}bench/profiles`, { recursive: true });
+    console.log('  BENCH_PROFILE=1: one more redis c=1 drain under --cpu-prof (not counted)');
+    await drain('redis', 1, { profile: true });
+    console.log(`  profile written to ${ROOT}bench/profiles/`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) latency at a fixed offered rate
+
+interface LatencyResult {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  offeredPerSecond: number;
+  maxProducerLagMs: number;
+  capsExact: boolean;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+async function latencyRun(store: 'memory' | 'redis', concurrency: number): Promise<LatencyResult> {
+  const id = ++trialSeq;
+  const queuePrefix = `${BASE}-q${id}`;
+  const storePrefix = `${BASE}-s${id}`;
+  const code = 'BENCH-LATENCY';
+  const n = LATENCY_RATE * LATENCY_SECONDS;
+  const perTick = 10;
+  const tickMs = (1000 * perTick) / LATENCY_RATE;
+  const queue = new Queue(REDEMPTION_QUEUE, {
+    connection: { url: REDIS_URL },
+    prefix: queuePrefix,
+  });
+  const redis = new Redis(REDIS_URL);
+  const spec: WorkerSpec = {
+    kind: 'service',
+    store,
+    concurrency,
+    mode: 'serve',
+    queuePrefix,
+    storePrefix,
+    code,
+    n,
+    timeoutMs: 120_000,
+  };
+  const child = new Child('./worker-child.js', spec);
+  try {
+    await queue.waitUntilReady();
+    await child.next('ready', 60_000);
+    await sleep(200);
+    const adds: Promise<unknown>[] = [];
+    const start = performance.now();
+    let maxLag = 0;
+    for (let tick = 0; tick * perTick < n; tick++) {
+      const due = start + tick * tickMs;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      maxLag = Math.max(maxLag, performance.now() - due);
+      adds.push(queue.addBulk(jobs(code, `l${id}`, tick * perTick, (tick + 1) * perTick)));
+    }
+    await Promise.all(adds);
+    const offeredSeconds = (performance.now() - start) / 1000;
+    const result = await child.result<DrainResult>(120_000);
+    await child.end();
+
+    const ids = jobs(code, `l${id}`, 0, n).map((job) => job.opts.jobId!);
+    const pipeline = redis.pipeline();
+    for (const jobId of ids) pipeline.hmget(queue.toKey(jobId), 'timestamp', 'finishedOn');
+    const replies = (await pipeline.exec())!;
+    const latencies = replies
+      .map(([, fields]) => (fields as string[]).map(Number))
+      .map(([timestamp, finishedOn]) => finishedOn - timestamp)
+      .sort((a, b) => a - b);
+    if (latencies.some((x) => !Number.isFinite(x))) throw new Error('a job has no finishedOn');
+    const expected = expectedAccepted(n);
+    const capsExact =
+      result.finished === n &&
+      result.failedFinal === 0 &&
+      result.accepted === expected &&
+      result.globalUsed === expected;
+    if (!capsExact)
+      capFailures.push(
+        `latency ${store} c=${concurrency}: accepted ${result.accepted}, store ${result.globalUsed}, expected ${expected}`,
+      );
+    const out: LatencyResult = {
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      max: latencies[latencies.length - 1],
+      offeredPerSecond: n / offeredSeconds,
+      maxProducerLagMs: maxLag,
+      capsExact,
+    };
+    (raw[`latency ${store} c=${concurrency}`] ??= []).push(out);
+    console.log(
+      `  service ${store} c=${concurrency}`.padEnd(26) +
+        ` p50 ${out.p50} p95 ${out.p95} p99 ${out.p99} max ${out.max} ms` +
+        ` (offered ${fmt(out.offeredPerSecond)}/s, producer lag <= ${fmt(maxLag)} ms)`,
+    );
+    return out;
+  } finally {
+    await child.end();
+    await queue.close();
+    redis.disconnect();
+    await deleteKeys(`${queuePrefix}:*`);
+    await deleteKeys(`${storePrefix}:*`);
+  }
+}
+
+async function latency(): Promise<void> {
+  if (!ONLY.has('d')) return;
+  console.log(`\n(d) enqueue-to-decision latency at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s`);
+  // Concurrency 1 is repeated (alternating stores); the best settings run once each (time).
+  const contenders: ['memory' | 'redis', number, number][] = [
+    ['memory', 1, REPEATS],
+    ['redis', 1, REPEATS],
+    ['memory', best.memory, 1],
+    ['redis', best.redis, 1],
+  ];
+  const results = new Map<string, LatencyResult[]>();
+  for (let r = 0; r < REPEATS; r++)
+    for (const [store, concurrency, repeats] of contenders) {
+      if (r >= repeats) continue;
+      const key = `${store}-${concurrency}`;
+      results.set(key, [...(results.get(key) ?? []), await latencyRun(store, concurrency)]);
+    }
+  for (const [store, concurrency] of contenders) {
+    const samples = results.get(`${store}-${concurrency}`)!;
+    for (const p of ['p50', 'p95', 'p99'] as const) {
+      rows.push({
+        section: 'd',
+        contender: label(store, concurrency),
+        metric: `latency ${p}`,
+        samples: samples.map((s) => s[p]),
+        unit: 'ms',
+        ...(p === 'p99' && {
+          target: { label: '<= 5', pass: median(samples.map((s) => s.p99)) <= 5 },
+          caps: samples.every((s) => s.capsExact),
+        }),
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (e) HTTP
+
+async function http(): Promise<void> {
+  if (!ONLY.has('e')) return;
+  console.log(`\n(e) HTTP, autocannon 10 connections, ${HTTP_SECONDS} s per run (memory store)`);
+  const id = ++trialSeq;
+  const queuePrefix = `${BASE}-q${id}`;
+  const storePrefix = `${BASE}-s${id}`;
+  const child = new Child('./http-child.js', { store: 'memory', queuePrefix, storePrefix });
+  try {
+    const { port } = await child.result<{ port: number }>(60_000);
+    const base = `http://127.0.0.1:${port}`;
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const call = async (method: string, path: string, body?: object) => {
+      const response = await fetch(base + path, {
+        method,
+        headers,
+        body: body && JSON.stringify(body),
+      });
+      if (!response.ok)
+        throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    };
+    const code = 'BENCH-HTTP';
+    const nextYear = `${new Date().getUTCFullYear() + 1}-12-31`;
+    await call('POST', '/coupons', { code, discountPercentage: 10, expiresAt: nextYear });
+    await call('PUT', `/coupons/${code}/repeat-counts`, {
+      globalTotal: 1_000_000_000,
+      userTotal: 1_000_000,
+      userDaily: 1_000_000,
+      userWeekly: 1_000_000,
+    });
+    for (let i = 0; i < USERS; i += 50)
+      await Promise.all(
+        Array.from({ length: Math.min(50, USERS - i) }, (_, k) =>
+          call('POST', '/users', {
+            id: userId(i + k),
+            name: `Bench user ${i + k}`,
+            email: `${userId(i + k)}@bench.example`,
+          }),
+        ),
+      );
+
+    let counter = 0;
+    const endpoints: Record<'bare' | 'validate' | 'redeem', autocannon.Request> = {
+      bare: { method: 'GET', path: '/bench/bare' },
+      validate: {
+        method: 'GET',
+        setupRequest: (req) => ({
+          ...req,
+          path: `/coupons/${code}/validate?userId=${userId(counter++ % USERS)}`,
+        }),
+      },
+      redeem: {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          path: '/redemptions',
+          body: JSON.stringify({
+            couponCode: code,
+            userId: userId(counter % USERS),
+            orderId: `h${id}-${counter++}`,
+          }),
+        }),
+      },
+    };
+    const labels = {
+      bare: 'GET /bench/bare',
+      validate: 'GET /coupons/:code/validate',
+      redeem: 'POST /redemptions',
+    };
+    const run = async (name: keyof typeof endpoints, seconds: number) => {
+      const result = await autocannon({
+        url: base,
+        connections: 10,
+        duration: seconds,
+        headers,
+        requests: [endpoints[name]],
+      });
+      const bad = result.non2xx + result.errors + result.timeouts;
+      if (bad > 0)
+        throw new Error(
+          `${labels[name]}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+        );
+      return {
+        rps: result.requests.average,
+        p99: result.latency.p99,
+        total: result.requests.total,
+      };
+    };
+    // Warm-up (not counted), then alternate.
+    for (const name of Object.keys(endpoints) as (keyof typeof endpoints)[]) await run(name, 1);
+    const samples: Record<string, { rps: number; p99: number; total: number }[]> = {};
+    for (let r = 0; r < REPEATS; r++)
+      for (const name of Object.keys(endpoints) as (keyof typeof endpoints)[]) {
+        const result = await run(name, HTTP_SECONDS);
+        (samples[name] ??= []).push(result);
+        console.log(
+          `  ${labels[name].padEnd(28)} ${fmt(result.rps).padStart(7)} req/s  p99 ${result.p99} ms`,
+        );
+      }
+    raw.http = [samples];
+    for (const name of Object.keys(endpoints) as (keyof typeof endpoints)[]) {
+      rows.push({
+        section: 'e',
+        contender: labels[name],
+        metric: 'throughput',
+        samples: samples[name].map((s) => s.rps),
+        unit: 'req/s',
+      });
+      rows.push({
+        section: 'e',
+        contender: labels[name],
+        metric: 'latency p99',
+        samples: samples[name].map((s) => s.p99),
+        unit: 'ms',
+      });
+    }
+    rows.push(
+      ratioRow(
+        'e',
+        labels.validate,
+        samples.bare.map((s) => s.rps),
+        samples.validate.map((s) => s.rps),
+        0.8,
+        '× bare req/s',
+      ),
+    );
+    child.send({ type: 'stop' });
+    await child.end();
+  } finally {
+    await child.end();
+    await deleteKeys(`${queuePrefix}:*`);
+    await deleteKeys(`${storePrefix}:*`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (f) memory per usage record and the daily reset
+
+interface MemoryResult {
+  records: number;
+  accepted: number;
+  globalUsed: number;
+  populateMs: number;
+  bytesPerRecord: number;
+  keyBytesPerRecord?: number;
+  resetMs: number;
+  freed: number;
+}
+
+async function memory(): Promise<void> {
+  if (!ONLY.has('f')) return;
+  console.log(`\n(f) ${RECORDS.toLocaleString('en-US')} usage records, then the daily reset`);
+  for (const store of ['memory', 'redis'] as const) {
+    const storePrefix = `${BASE}-s${++trialSeq}`;
+    const child = new Child(
+      './memory-child.js',
+      { store, storePrefix, records: RECORDS, inFlight: 1000 },
+      ['--expose-gc', '--max-old-space-size=4096'],
+    );
+    try {
+      const result = await child.result<MemoryResult>(300_000);
+      await child.end();
+      raw[`memory ${store}`] = [result];
+      const exact = result.accepted === RECORDS && result.globalUsed === RECORDS;
+      if (!exact) capFailures.push(`memory ${store}: ${result.accepted} of ${RECORDS} accepted`);
+      console.log(
+        `  ${store} store: ${fmt(result.bytesPerRecord)} bytes/record` +
+          (result.keyBytesPerRecord === undefined
+            ? ''
+            : ` (MEMORY USAGE of the keys: ${fmt(result.keyBytesPerRecord)})`) +
+          `, populated in ${fmt(result.populateMs)} ms; reset ${fmt(result.resetMs)} ms freed ${result.freed}`,
+      );
+      const contender = `${store} store`;
+      rows.push({
+        section: 'f',
+        contender,
+        metric: store === 'memory' ? 'V8 heap per record' : 'used_memory per record',
+        samples: [result.bytesPerRecord],
+        unit: 'bytes',
+        target: { label: '<= 200', pass: result.bytesPerRecord <= 200 },
+        caps: exact,
+        ...(result.keyBytesPerRecord !== undefined && {
+          note: `MEMORY USAGE of the coupon's usage keys: ${fmt(result.keyBytesPerRecord)} bytes/record (immune to other clients of the shared Redis)`,
+        }),
+      });
+      rows.push({
+        section: 'f',
+        contender,
+        ...(store === 'memory' && {
+          note: 'the memory reset drops its Maps; the garbage collector frees them later, off the clock',
+        }),
+        metric: `daily reset, ${result.freed.toLocaleString('en-US')} freed`,
+        samples: [result.resetMs],
+        unit: 'ms',
+        target: { label: '<= 1000', pass: result.resetMs <= 1000 && result.freed === RECORDS },
+      });
+    } finally {
+      await child.end();
+      await deleteKeys(`${storePrefix}:*`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function machine() {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const info = await redis.info('server');
+    return {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+      redisUrl: REDIS_URL,
+      date: new Date().toISOString(),
+      /** The machine may be shared: its 1/5/15-minute load at the start (and end) of the run. */
+      loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))),
+    };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const child of children) child.kill('SIGKILL');
+    const deleted = await deleteKeys(`${BASE}-*`).catch(() => -1);
+    if (deleted !== 0) console.log(`cleanup: deleted ${deleted} leftover keys under ${BASE}-*`);
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping children and deleting ${BASE}-* keys`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const env = await machine();
+  console.log(
+    `coupon service bench: ${env.cpu}, ${env.cores} cores, Node ${env.node}, Redis ${env.redis}; ` +
+      `load ${env.loadAverageAtStart.join(' ')}; N=${N}, repeats=${REPEATS}, ` +
+      `sections ${[...ONLY].join(',')}, keys under ${BASE}-*`,
+  );
+  await throughput();
+  await latency();
+  await http();
+  await memory();
+  const seconds = (performance.now() - started) / 1000;
+  const table = printTable();
+  console.log(
+    `\n${table}\n\ntotal ${fmt(seconds)} s; load average now ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  const results = {
+    machine: { ...env, loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
+    reproduce:
+      'npm ci && npm run bench  (Redis at 127.0.0.1:6379 or BENCH_REDIS_URL; knobs: BENCH_JOBS, ' +
+      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f, BENCH_RECORDS, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
+    settings: {
+      jobs: N,
+      repeats: REPEATS,
+      sections: [...ONLY],
+      limits: limitsFor(N),
+      expectedAccepted: expectedAccepted(N),
+      sweep: SWEEP,
+      sweepJobs: SWEEP_JOBS,
+      best,
+      latency: { ratePerSecond: LATENCY_RATE, seconds: LATENCY_SECONDS },
+      httpSeconds: HTTP_SECONDS,
+      records: RECORDS,
+    },
+    seconds,
+    rows: rows.map((row) => ({
+      ...row,
+      median: median(row.samples),
+      min: Math.min(...row.samples),
+      max: Math.max(...row.samples),
+    })),
+    capFailures,
+    raw,
+    table,
+  };
+  writeFileSync(`${ROOT}bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+  console.log('written bench/results.json');
+  if (capFailures.length) {
+    console.error(`\nCAPS NOT EXACT:\n  ${capFailures.join('\n  ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  console.error(error);
+} finally {
+  await cleanUp();
+}
+process.exit(code);
