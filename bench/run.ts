@@ -6,7 +6,7 @@
  * contenders alternate, so a slow spell of the machine hits all of them alike. Sections:
  *   (a) bare BullMQ Worker, no-op processor, concurrency 1 (and 16 for reference): jobs/s draining
  *       N pre-enqueued jobs (paused queue, resumed at t=0, clock stops at the N-th finished job).
- *   (b)/(c) the service's worker (AppModule, ROLE=worker) with STORE=memory / STORE=redis, same
+ *   (b)/(c) the service's worker (AppModule; ROLE=all for STORE=memory, ROLE=worker for STORE=redis), same
  *       jobs, same job options, drained the same way; at concurrency 1 and at the best of a
  *       one-shot sweep (4, 8, 16, 32), which is then measured afresh BENCH_REPEATS times (the sweep
  *       run itself is not counted: picking the best of noisy samples would flatter it). "× (a)"
@@ -436,7 +436,8 @@ async function latencyRun(store: 'memory' | 'redis', concurrency: number): Promi
   const storePrefix = `${BASE}-s${id}`;
   const code = 'BENCH-LATENCY';
   const n = LATENCY_RATE * LATENCY_SECONDS;
-  const perTick = 10;
+  // One job per millisecond, as orders arrive one by one; bursts would queue behind each other.
+  const perTick = 1;
   const tickMs = (1000 * perTick) / LATENCY_RATE;
   const queue = new Queue(REDEMPTION_QUEUE, {
     connection: { url: REDIS_URL },

@@ -57,7 +57,9 @@ async function main(): Promise<void> {
     close = () => worker.close();
   } else {
     const config = appConfig({
-      role: 'worker',
+      // As deployed: a memory store lives in the one ROLE=all process; a Redis store scales out
+      // to worker processes (ROLE=all on Redis also runs a QueueEvents relay for the API).
+      role: spec.store === 'memory' ? 'all' : 'worker',
       store: spec.store,
       queuePrefix: spec.queuePrefix,
       storePrefix: spec.storePrefix,
