@@ -260,7 +260,7 @@ describe('CouponClient waiting limits', () => {
   }, 10_000);
 });
 
-describe('CouponClient rollback (needs the rollback worker)', () => {
+describe('CouponClient rollback', () => {
   let t: TestApp;
   let client: CouponClient;
   beforeAll(async () => {
@@ -351,7 +351,7 @@ describe('CouponClient against the service (redis store)', () => {
     expect(await globalUsed(t, code)).toBe(5);
   }, 15_000);
 
-  it('rolls back through the redis store (needs the rollback worker)', async () => {
+  it('rolls back through the redis store', async () => {
     const code = await newCoupon(t);
     const order = { couponCode: code, userId: 'u1', orderId: 'redis-cancelled' };
     await expect(client.redeem(order)).resolves.toMatchObject({ status: 'accepted' });

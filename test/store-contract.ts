@@ -81,6 +81,20 @@ export function describeCouponStore(
         expect(await store.getCoupon('NOPE')).toBeUndefined();
       });
 
+      it('hands out copies: changing what it returned changes nothing stored', async () => {
+        const given = coupon('AAA', { userDaily: 1 });
+        await store.createCoupon(given);
+        given.repeatCounts.userDaily = 99;
+        const read = (await store.getCoupon('AAA'))!;
+        read.repeatCounts.userDaily = 99;
+        read.active = false;
+        (await store.listCoupons(0, 1)).items[0]!.repeatCounts.userDaily = 99;
+        expect(await store.getCoupon('AAA')).toEqual(coupon('AAA', { userDaily: 1 }));
+        await store.createUser(user('u1'));
+        (await store.getUser('u1'))!.name = 'changed';
+        expect(await store.getUser('u1')).toEqual(user('u1'));
+      });
+
       it('lists by code, a page at a time', async () => {
         for (const code of ['CCC', 'AAA', 'BBB']) await store.createCoupon(coupon(code));
         const page = await store.listCoupons(1, 1);

@@ -4,7 +4,7 @@ import { IsInt, Max, Min } from 'class-validator';
 import { IsOptionalNotNull } from './validation.js';
 
 // Query values arrive as strings: only plain digit strings become numbers; anything else fails IsInt.
-export const digitsToNumber = ({ value }: { value: unknown }) =>
+const digitsToNumber = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
 
 export class PaginationQuery {

@@ -1,7 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { digitsToNumber } from '../common/pagination.dto.js';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { PaginationQuery } from '../common/pagination.dto.js';
 import { IsOptionalNotNull } from '../common/validation.js';
 import {
   LOG_STATUSES,
@@ -12,7 +11,10 @@ import {
 } from '../store/coupon-store.js';
 
 /** GET /coupons/:code/redemptions: a page of the redemption log, newest first. */
-export class RedemptionLogQuery implements LogQuery {
+export class RedemptionLogQuery
+  extends PickType(PaginationQuery, ['limit'] as const)
+  implements LogQuery
+{
   @ApiPropertyOptional({ enum: LOG_STATUSES })
   @IsOptionalNotNull()
   @IsIn(LOG_STATUSES)
@@ -23,14 +25,6 @@ export class RedemptionLogQuery implements LogQuery {
   @Length(1, 128)
   @IsString()
   userId?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptionalNotNull()
-  @Transform(digitsToNumber)
-  @Min(1)
-  @Max(100)
-  @IsInt()
-  limit: number = 20;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptionalNotNull()

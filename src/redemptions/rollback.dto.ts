@@ -1,19 +1,13 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
+import { RedeemDto } from './redeem.dto.js';
 import type { RollbackJobData } from './redemption.contract.js';
 
-/** `rollback` job data and the POST /redemptions/rollback body. */
-export class RollbackDto implements RollbackJobData {
-  @ApiProperty({ minLength: 1, maxLength: 128, example: 'SAVE10', description: 'Any letter case' })
-  @Length(1, 128)
-  @IsString()
-  couponCode!: string;
-
-  @ApiProperty({ minLength: 1, maxLength: 128, example: 'alice' })
-  @Length(1, 128)
-  @IsString()
-  userId!: string;
-
+/** `rollback` job data and the POST /redemptions/rollback body: a redeem's fields, orderId required. */
+export class RollbackDto
+  extends PickType(RedeemDto, ['couponCode', 'userId'] as const)
+  implements RollbackJobData
+{
   @ApiProperty({
     minLength: 1,
     maxLength: 128,
