@@ -101,7 +101,7 @@ describe.each(['memory', 'redis'] as const)(
       const job = { name: JobName.Rollback, data: { couponCode: 'SAVE10', orderId: 7 } } as Job;
       await expect(processor.process(job)).rejects.toThrow(UnrecoverableError);
       await expect(processor.process(job)).rejects.toThrow(
-        'Invalid rollback job data: userId must be a string; orderId must be a string',
+        'Invalid rollback job data: orderId must be a string; userId must be a string',
       );
     });
 
