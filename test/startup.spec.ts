@@ -21,14 +21,14 @@ describe('starting the service', () => {
   });
 
   it('runs on an embedded Redis without REDIS_URL, makes and logs a token, and shuts down cleanly', async () => {
-    const port = await freePort();
-    const service = run({ PORT: String(port) });
+    // Port 0: a port picked here could be picked again for the embedded Redis, which binds first.
+    const service = run({ PORT: '0' });
     try {
       const [, redisUrl] = await service.waitFor(
         /embedded throwaway redis-server at (redis:\/\/\S+)/,
       );
       const [, token] = await service.waitFor(/admin token is ([\w-]+)/);
-      await service.waitFor(/listening on port/);
+      const [, port] = await service.waitFor(/listening on port (\d+)/);
       const url = `http://127.0.0.1:${port}/coupons`;
       expect((await fetch(url)).status).toBe(401);
       const listed = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
@@ -51,14 +51,13 @@ describe('starting the service', () => {
   }, 20_000);
 
   it('logs JSON with request ids and job ids, never the token, and exits 0 on SIGINT', async () => {
-    const port = await freePort();
     const token = 'a-secret-token-never-logged';
-    const service = run({ PORT: String(port), ADMIN_TOKEN: token, LOG_LEVEL: 'debug' });
+    const service = run({ PORT: '0', ADMIN_TOKEN: token, LOG_LEVEL: 'debug' });
     try {
       const [, redisUrl] = await service.waitFor(
         /embedded throwaway redis-server at (redis:\/\/[\d.:]+)/,
       );
-      await service.waitFor(/listening on port/);
+      const [, port] = await service.waitFor(/listening on port (\d+)/);
       const headers = {
         Authorization: `Bearer ${token}`,
         'Content-Type': 'application/json',
