@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { JobName } from '../src/redemptions/redemption.contract.js';
 import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
+import { RedemptionService } from '../src/redemptions/redemption.service.js';
 import { startApp, type TestApp } from './helpers.js';
 
 describe.each(['memory', 'redis'] as const)(
@@ -57,6 +58,18 @@ describe.each(['memory', 'redis'] as const)(
         status: 'accepted',
         processedAt: '2026-11-25T13:00:00.000Z',
       });
+      expect((await usage()).userTotal.used).toBe(1);
+    });
+
+    it('lets a retried rollback clear the way for the order when the first could not', async () => {
+      await redeem('order-1').expect(201);
+      // A rollback that reached the store, but whose job failed before it removed the redeem job.
+      const service = t.app.get(RedemptionService);
+      await service.rollback({ couponCode: 'SAVE10', userId: 'alice', orderId: 'order-1' });
+      expect((await usage()).userTotal.used).toBe(0);
+
+      expect((await rollback('order-1').expect(200)).body.status).toBe('already-rolled-back');
+      await redeem('order-1').expect(201);
       expect((await usage()).userTotal.used).toBe(1);
     });
 

@@ -52,7 +52,8 @@ export class RedemptionProcessor extends ReportingWorkerHost {
       }
       case JobName.Rollback: {
         const outcome = await this.redemptions.rollback(this.validData(RollbackDto, job));
-        if (outcome.status === 'rolled-back') {
+        // Also when already rolled back: this may be a retry of a rollback whose removal failed.
+        if (outcome.status !== 'rejected') {
           await this.forgetRedeemJob(redemptionJobId(outcome.couponCode, outcome.orderId));
         }
         this.metrics.recordRollback(outcome);
@@ -71,15 +72,17 @@ export class RedemptionProcessor extends ReportingWorkerHost {
   /**
    * Removes the finished `redeem` job of a rolled-back order, so that the order, published again
    * under its deterministic job id, is a new job decided afresh instead of the old job's answer.
-   * A job still finishing (its decision is in, its completion not yet) is locked: wait briefly.
+   * A job still running is the old one finishing (its decision is in): wait for it, and fail this
+   * attempt (BullMQ retries it) if it does not finish. A waiting job is a new publish: keep it.
    */
   private async forgetRedeemJob(jobId: string): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const state = await this.queue.getJobState(jobId);
-      if (state === 'unknown' || (await this.queue.remove(jobId)) === 1) return;
+      if (state !== 'completed' && state !== 'failed' && state !== 'active') return;
+      if (state !== 'active' && (await this.queue.remove(jobId)) === 1) return;
       await sleep(25);
     }
-    this.logger.warn({ msg: 'could not remove the redeem job of a rolled-back order', jobId });
+    throw new Error(`redeem job ${jobId} of a rolled-back order is still running; will retry`);
   }
 
   private validData<T extends object>(cls: new () => T, job: Job): T {

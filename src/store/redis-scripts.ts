@@ -109,7 +109,13 @@ local record = redis.call('GET', KEYS[1])
 if not record then return {'not-found'} end
 local rolledBack = string.sub(record, 1, 2) == 'B|'
 if rolledBack then record = string.sub(record, 3) end
-local full, born, week, day, context = string.match(record, '^(%d+)|[^|]*|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+local full, born, week, day, context =
+  string.match(record, '^(%d+)|[^|{]*|([^|{]*)|([^|{]*)|([^|{]*)|({.*)$')
+if not full then
+  -- A record from before rollbacks ("full|used|context"): its periods are unknown.
+  full, context = string.match(record, '^(%d+)|[^|{]*|({.*)$')
+  born, week, day = '', '', ''
+end
 if full ~= '0' or cjson.decode(context).request.userId ~= ARGV[1] then return {'not-found'} end
 if rolledBack then return {'already'} end
 local newest = redis.call('HMGET', KEYS[7], 'day', 'week')
@@ -124,7 +130,7 @@ end
 log(KEYS[8], ARGV[4], ARGV[5], ARGV[1], ARGV[6], 'rolled-back', false)
 local restored = {0, 0, 0, 0}
 -- Only the coupon the use was counted on: not one deleted and created again since.
-if redis.call('HGET', KEYS[2], 'born') == born then
+if (redis.call('HGET', KEYS[2], 'born') or '') == born then
   if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then
     redis.call('DECR', KEYS[3])
     restored[1] = 1
@@ -164,8 +170,8 @@ while found < limit and scanned < maxScan do
       table.insert(reply, entry[1])
       table.insert(reply, entry[2])
       found = found + 1
-      if found == limit or scanned == maxScan then break end
     end
+    if found == limit or scanned == maxScan then break end
   end
   if #batch < 100 and found < limit and scanned < maxScan then return reply end
   from = '(' .. last

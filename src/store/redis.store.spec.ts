@@ -82,4 +82,54 @@ describe('redis store keys', () => {
     expect(await store.deleteCoupon('REAL}:outcome:order:ab')).toBe(false);
     expect(await store.findOutcome('REAL}:outcome:order:ab', 'x')).toBeUndefined();
   });
+
+  it('replays and rolls back what a version from before rollbacks stored', async () => {
+    const c = coupon('OLDER', { userDaily: 5 });
+    await store.createCoupon(c);
+    // That version wrote no birth version on coupons and "full|used|context" outcome records.
+    await redis.hdel(keys.coupon('OLDER'), 'born');
+    const periods = { day: '2026-11-25', week: '2026-W48' };
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const attempt = (orderId: string) => ({
+      request: { couponCode: 'OLDER', userId: 'u1', orderId },
+      outcomeKey: `order:${orderId}`,
+      couponVersion: 1,
+      limits: c.repeatCounts,
+      discountPercentage: 15,
+      periods,
+      now,
+    });
+    const first = await store.redeem(attempt('o1'));
+    const record = (await redis.get(keys.outcome('OLDER', 'order:o1')))!;
+    const [full, used] = record.split('|');
+    await redis.set(
+      keys.outcome('OLDER', 'order:o1'),
+      `${full}|${used}|${record.slice(record.indexOf('|{') + 1)}`,
+    );
+    expect(await store.redeem(attempt('o1'))).toEqual(first);
+
+    await store.redeem(attempt('o2'));
+    const rollback = (orderId: string) => ({
+      request: { couponCode: 'OLDER', userId: 'u1', orderId },
+      outcomeKey: `order:${orderId}`,
+      periods,
+      now,
+    });
+    expect(await store.rollback(rollback('o2'))).toEqual({
+      status: 'rolled-back',
+      restored: { globalTotal: true, userTotal: true, userWeekly: true, userDaily: true },
+    });
+    // The old record does not say in which day and week it counted: only the totals come back.
+    expect(await store.rollback(rollback('o1'))).toEqual({
+      status: 'rolled-back',
+      restored: { globalTotal: true, userTotal: true, userWeekly: false, userDaily: false },
+    });
+    expect(await store.findOutcome('OLDER', 'order:o1')).toBeUndefined();
+    expect(await store.getUsage('OLDER', 'u1', periods)).toEqual({
+      globalTotal: 0,
+      userTotal: 0,
+      userWeekly: 1,
+      userDaily: 1,
+    });
+  });
 });

@@ -46,6 +46,7 @@ const HOUR = 3600_000;
 const DAY_WINDOW_TTL_MS = 48 * HOUR;
 const WEEK_WINDOW_TTL_MS = 9 * 24 * HOUR;
 const REJECTION_RECORD = 'R|';
+const ROLLED_BACK_RECORD = 'B|';
 /** At most this many log entries are read for one page, however rare the filter. */
 const MAX_LOG_SCAN = 5000;
 
@@ -214,7 +215,10 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
   async findOutcome(code: string, key: string): Promise<RedemptionOutcome | undefined> {
     if (!COUPON_CODE_PATTERN.test(code)) return undefined;
     const record = await this.redis.get(this.keys.outcome(code, key));
-    return record === null ? undefined : decodeRecord(record);
+    // A rolled-back redemption is no outcome any more.
+    return record === null || record.startsWith(ROLLED_BACK_RECORD)
+      ? undefined
+      : decodeRecord(record);
   }
 
   async recordOutcome(
@@ -395,15 +399,15 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
   }
 }
 
-/** A kept outcome: "R|<outcome JSON>", or a counter record (see the REDEEM script). */
+/** A kept outcome: "R|<outcome JSON>", or a counter record (see the REDEEM script), old or new. */
 function decodeRecord(record: string): RedemptionOutcome {
   if (record.startsWith(REJECTION_RECORD))
     return JSON.parse(record.slice(REJECTION_RECORD.length)) as RedemptionOutcome;
-  const head = record.split('|', 5);
-  const [full, used] = head as [string, string];
-  const context = JSON.parse(
-    record.slice(head.reduce((length, part) => length + part.length + 1, 0)),
-  ) as OutcomeContext;
+  // The context JSON is the first part starting with '{'; records from before rollbacks have
+  // fewer parts before it.
+  const contextStart = record.indexOf('|{');
+  const [full, used] = record.slice(0, contextStart).split('|') as [string, string];
+  const context = JSON.parse(record.slice(contextStart + 1)) as OutcomeContext;
   return countedOutcome(full, used, context);
 }
 
