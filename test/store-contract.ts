@@ -612,6 +612,22 @@ export function describeCouponStore(
         expect(await store.pruneOutcomes(NOW + OUTCOME_TTL_MS)).toBe(1);
         expect(await store.findOutcome('AAA', 'order:o1', NOW)).toBeUndefined();
       });
+
+      it('lists log entries for the log TTL only, and pages from a cursor by position', async () => {
+        const c = coupon('AAA');
+        await store.createCoupon(c);
+        await store.redeem(attempt(c, 'u1', 'old'));
+        const later = { ...attempt(c, 'u1', 'new'), now: NOW + LOG_TTL_MS };
+        await store.redeem(later);
+        const page = await store.listRedemptions('AAA', { limit: 10 }, NOW + LOG_TTL_MS);
+        expect(page.items.map((e) => e.orderId)).toEqual(['new']);
+        const fromCursor = await store.listRedemptions(
+          'AAA',
+          { limit: 10, cursor: '1' },
+          NOW + LOG_TTL_MS,
+        );
+        expect(fromCursor).toEqual({ items: [], nextCursor: null });
+      });
     });
   });
 }

@@ -28,7 +28,7 @@ export class RedemptionLogQuery
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptionalNotNull()
-  @Matches(/^\d{1,20}(-\d{1,20})?$/, { message: 'cursor must be a nextCursor of this log' })
+  @Matches(/^\d{1,16}(-\d{1,19})?$/, { message: 'cursor must be a nextCursor of this log' })
   @IsString()
   cursor?: string;
 }

@@ -58,6 +58,9 @@ export interface LogQuery {
   cursor?: string;
 }
 
+/** At most this many log entries are read for one page, however rare its filter. */
+export const LOG_PAGE_SCAN_LIMIT = 5000;
+
 export interface LogPage {
   items: LogEntry[];
   /** Where the next page starts; null when there are no older entries. */

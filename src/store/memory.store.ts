@@ -7,6 +7,7 @@ import {
   CouponStore,
   STALE_COUPON,
   type CreateUserResult,
+  LOG_PAGE_SCAN_LIMIT,
   type LogEntry,
   type LogPage,
   type LogQuery,
@@ -115,9 +116,68 @@ interface KeptOutcome {
   rolledBack?: boolean;
 }
 
-interface LogRecord {
-  entry: LogEntry;
-  atMs: number;
+/** Most entries one coupon's log keeps in memory, whatever the TTL: the oldest go first. */
+const MAX_LOG_ENTRIES = 100_000;
+
+/**
+ * One coupon's redemption log, oldest first. Expired entries are dropped from the front by moving
+ * `start`, and the array is compacted now and then, so an append costs O(1) on average.
+ */
+class CouponLog {
+  private entries: { entry: LogEntry; seq: number; atMs: number }[] = [];
+  private start = 0;
+
+  get size(): number {
+    return this.entries.length - this.start;
+  }
+
+  append(entry: LogEntry, seq: number, atMs: number): void {
+    this.entries.push({ entry, seq, atMs });
+    if (this.size > MAX_LOG_ENTRIES) this.start++;
+  }
+
+  /** Drops entries decided at or before `oldest`; returns how many. */
+  prune(oldest: number): number {
+    const before = this.start;
+    while (this.start < this.entries.length && this.entries[this.start]!.atMs <= oldest) {
+      this.start++;
+    }
+    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
+    return this.start - before;
+  }
+
+  /** Newest first, after `cursor` (an entry's seq), reading at most LOG_PAGE_SCAN_LIMIT entries. */
+  page(query: LogQuery, oldest: number): LogPage {
+    let from = this.entries.length;
+    if (query.cursor !== undefined) {
+      const cursor = Number.parseInt(query.cursor, 10);
+      let low = this.start;
+      while (low < from) {
+        const middle = (low + from) >>> 1;
+        if (this.entries[middle]!.seq < cursor) low = middle + 1;
+        else from = middle;
+      }
+    }
+    const items: LogEntry[] = [];
+    let scanned = 0;
+    let last: string | null = null;
+    for (let i = from - 1; i >= this.start; i--) {
+      const { entry, atMs } = this.entries[i]!;
+      if (atMs <= oldest) return { items, nextCursor: null };
+      if (items.length === query.limit || scanned === LOG_PAGE_SCAN_LIMIT) {
+        return { items, nextCursor: last };
+      }
+      scanned++;
+      last = entry.id;
+      if (query.status !== undefined && entry.status !== query.status) continue;
+      if (query.userId !== undefined && entry.userId !== query.userId) continue;
+      items.push({ ...entry });
+    }
+    return { items, nextCursor: null };
+  }
 }
 
 export interface MemoryStoreOptions {
@@ -160,8 +220,7 @@ export class MemoryCouponStore extends CouponStore {
   private readonly versions = new Map<string, number>();
   /** First outcomes by coupon code, then outcome key; they outlive the coupon, so a re-created code never counts an old order again. */
   private readonly outcomes = new Map<string, Map<string, KeptOutcome>>();
-  /** Redemption logs by coupon code, oldest entry first. */
-  private readonly logs = new Map<string, LogRecord[]>();
+  private readonly logs = new Map<string, CouponLog>();
   private lastLogId = 0;
 
   constructor(private readonly options: MemoryStoreOptions) {
@@ -296,20 +355,8 @@ export class MemoryCouponStore extends CouponStore {
   }
 
   async listRedemptions(code: string, query: LogQuery, now: number): Promise<LogPage> {
-    const records = this.logs.get(code) ?? [];
-    const items: LogEntry[] = [];
-    for (let i = records.length - 1; i >= 0 && items.length < query.limit; i--) {
-      const { entry, atMs } = records[i]!;
-      if (atMs <= now - this.options.logTtlMs) break;
-      if (query.cursor !== undefined && entry.id >= query.cursor) continue;
-      if (query.status !== undefined && entry.status !== query.status) continue;
-      if (query.userId !== undefined && entry.userId !== query.userId) continue;
-      items.push({ ...entry });
-    }
-    return {
-      items,
-      nextCursor: items.length === query.limit ? items[items.length - 1]!.id : null,
-    };
+    const log = this.logs.get(code);
+    return log ? log.page(query, now - this.options.logTtlMs) : { items: [], nextCursor: null };
   }
 
   async clearEndedWindows(window: Window, current: string): Promise<number> {
@@ -321,7 +368,7 @@ export class MemoryCouponStore extends CouponStore {
   }
 
   async pruneOutcomes(now: number): Promise<number> {
-    for (const [code, records] of this.logs) this.pruneLog(code, records, now);
+    for (const [code, log] of this.logs) this.pruneLog(code, log, now);
     let pruned = 0;
     for (const [code, byKey] of this.outcomes) {
       for (const [key, kept] of byKey) {
@@ -358,29 +405,28 @@ export class MemoryCouponStore extends CouponStore {
     now: number,
   ): void {
     if (this.options.logTtlMs === 0) return;
-    let records = this.logs.get(code);
-    if (!records) this.logs.set(code, (records = []));
-    const entry: LogEntry = {
-      id: String(++this.lastLogId).padStart(16, '0'),
-      at: new Date(now).toISOString(),
-      couponCode: code,
-      userId: what.userId,
-      ...(what.orderId !== undefined && { orderId: what.orderId }),
-      status,
-      ...(status === 'rejected' && { reason: what.reason }),
-    };
-    records.push({ entry, atMs: now });
-    this.pruneLog(code, records, now);
+    let log = this.logs.get(code);
+    if (!log) this.logs.set(code, (log = new CouponLog()));
+    const seq = ++this.lastLogId;
+    log.append(
+      {
+        id: String(seq).padStart(16, '0'),
+        at: new Date(now).toISOString(),
+        couponCode: code,
+        userId: what.userId,
+        ...(what.orderId !== undefined && { orderId: what.orderId }),
+        status,
+        ...(status === 'rejected' && { reason: what.reason }),
+      },
+      seq,
+      now,
+    );
+    this.pruneLog(code, log, now);
   }
 
-  /** Drops entries past the log TTL; returns how many. */
-  private pruneLog(code: string, records: LogRecord[], now: number): number {
-    let expired = 0;
-    while (expired < records.length && records[expired]!.atMs <= now - this.options.logTtlMs) {
-      expired++;
-    }
-    if (expired > 0) records.splice(0, expired);
-    if (records.length === 0) this.logs.delete(code);
-    return expired;
+  /** Drops entries past the log TTL, and the log once it is empty. */
+  private pruneLog(code: string, log: CouponLog, now: number): void {
+    log.prune(now - this.options.logTtlMs);
+    if (log.size === 0) this.logs.delete(code);
   }
 }

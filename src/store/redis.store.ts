@@ -16,6 +16,7 @@ import {
 import type { Periods } from '../domain/periods.js';
 import {
   CouponStore,
+  LOG_PAGE_SCAN_LIMIT,
   STALE_COUPON,
   type CreateUserResult,
   type LogEntry,
@@ -47,8 +48,6 @@ const DAY_WINDOW_TTL_MS = 48 * HOUR;
 const WEEK_WINDOW_TTL_MS = 9 * 24 * HOUR;
 const REJECTION_RECORD = 'R|';
 const ROLLED_BACK_RECORD = 'B|';
-/** At most this many log entries are read for one page, however rare the filter. */
-const MAX_LOG_SCAN = 5000;
 
 type Script = (keys: string[], args: (string | number)[]) => Promise<unknown>;
 
@@ -348,7 +347,7 @@ export class RedisCouponStore extends CouponStore implements OnApplicationShutdo
         query.status ?? '',
         query.userId ?? '',
         this.options.logTtlMs,
-        MAX_LOG_SCAN,
+        LOG_PAGE_SCAN_LIMIT,
       ],
     )) as [string, ...(string | string[])[]];
     const items: LogEntry[] = [];
