@@ -70,6 +70,9 @@ class WindowCounts {
 }
 
 class CouponUsage {
+  /** The version the coupon was created with: tells its uses from those of a deleted namesake. */
+  constructor(readonly born: number) {}
+
   globalTotal = 0;
   readonly userTotals = new Map<string, number>();
   readonly weekly = new WindowCounts();
@@ -108,11 +111,14 @@ class CouponUsage {
   }
 }
 
+/** What an unknown coupon reads as: nothing used. */
+const NO_COUPON_USAGE = new CouponUsage(0);
+
 interface KeptOutcome {
   outcome: RedemptionOutcome;
   keptUntil: number;
   /** Where an accepted redemption counted, so a rollback knows what to give back, and to which coupon. */
-  counted?: { usage: CouponUsage; periods: Periods };
+  counted?: { born: number; periods: Periods };
   rolledBack?: boolean;
 }
 
@@ -231,11 +237,9 @@ export class MemoryCouponStore extends CouponStore {
 
   async createCoupon(coupon: Coupon): Promise<boolean> {
     if (this.coupons.has(coupon.code)) return false;
-    this.coupons.set(coupon.code, {
-      ...copyCoupon(coupon),
-      version: this.nextVersion(coupon.code),
-    });
-    this.usage.set(coupon.code, new CouponUsage());
+    const version = this.nextVersion(coupon.code);
+    this.coupons.set(coupon.code, { ...copyCoupon(coupon), version });
+    this.usage.set(coupon.code, new CouponUsage(version));
     return true;
   }
 
@@ -289,7 +293,7 @@ export class MemoryCouponStore extends CouponStore {
   }
 
   async getUsage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts> {
-    return (this.usage.get(code) ?? new CouponUsage()).read(userId, periods);
+    return (this.usage.get(code) ?? NO_COUPON_USAGE).read(userId, periods);
   }
 
   async findOutcome(
@@ -329,7 +333,7 @@ export class MemoryCouponStore extends CouponStore {
     const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
     const counted = full
       ? undefined
-      : { usage, periods: { day: usage.daily.period, week: usage.weekly.period } };
+      : { born: usage.born, periods: { day: usage.daily.period, week: usage.weekly.period } };
     if (key !== undefined) this.keep(key, outcome, now, counted);
     this.log(request.couponCode, outcome, outcome.status, now);
     return outcome;
@@ -344,9 +348,10 @@ export class MemoryCouponStore extends CouponStore {
     if (kept.outcome.userId !== request.userId) return { status: 'not-found' };
     if (kept.rolledBack) return { status: 'already-rolled-back' };
     // A coupon deleted (and perhaps created again) since has no use of this order to give back.
-    const { usage, periods } = kept.counted!;
+    const { born, periods } = kept.counted!;
+    const usage = this.usage.get(request.couponCode);
     const restored =
-      this.usage.get(request.couponCode) === usage
+      usage?.born === born
         ? usage.giveBack(request.userId, periods, attempt.periods)
         : { globalTotal: false, userTotal: false, userWeekly: false, userDaily: false };
     kept.rolledBack = true;
