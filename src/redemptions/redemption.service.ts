@@ -72,7 +72,7 @@ export class RedemptionService {
     const cached = mayUseCache ? this.coupons.get(request.couponCode) : undefined;
     // The common case needs no read at all; the store's commit checks the coupon version.
     const [coupon, userKnown] =
-      cached && this.knownUsers.has(request.userId)
+      cached && (!this.config.requireRegisteredUsers || this.knownUsers.has(request.userId))
         ? [cached, true]
         : await Promise.all([
             cached ?? this.readCoupon(request.couponCode),
