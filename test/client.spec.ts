@@ -174,6 +174,53 @@ describe('CouponClient against the service (memory store)', () => {
     ).resolves.toMatchObject({ status: 'rejected', reason: 'COUPON_NOT_FOUND' });
     expect(await jobCount(t)).toBe(before + 1);
   });
+
+  describe('rollback', () => {
+    it('rolls back an accepted redemption once, then answers already-rolled-back', async () => {
+      const code = await newCoupon(t, { globalTotal: 10, userDaily: 5 });
+      const order = { couponCode: code, userId: 'u1', orderId: 'cancelled' };
+      await expect(client.redeem(order)).resolves.toMatchObject({ status: 'accepted' });
+      expect(await globalUsed(t, code)).toBe(1);
+
+      const rolledBack: RollbackOutcome = await client.rollback(order);
+      expect(rolledBack).toMatchObject({
+        status: 'rolled-back',
+        couponCode: code,
+        userId: 'u1',
+        orderId: 'cancelled',
+        restored: { globalTotal: true, userTotal: true, userWeekly: true, userDaily: true },
+      });
+      expect(await globalUsed(t, code)).toBe(0);
+      const usage = await t.get(`/coupons/${code}/usage/u1`).expect(200);
+      expect(usage.body).toMatchObject({ userDaily: { used: 0 } });
+
+      const again = await client.rollback(order);
+      expect(again).toMatchObject({ status: 'already-rolled-back', orderId: 'cancelled' });
+      expect(again.restored).toBeUndefined();
+      expect(await globalUsed(t, code)).toBe(0);
+    }, 15_000);
+
+    it('rejects the rollback of an order that was never redeemed', async () => {
+      const code = await newCoupon(t);
+      const outcome = await client.rollback({ couponCode: code, userId: 'u1', orderId: 'never' });
+      expect(outcome).toMatchObject({ status: 'rejected', reason: 'REDEMPTION_NOT_FOUND' });
+      expect(await globalUsed(t, code)).toBe(0);
+    }, 15_000);
+
+    it('decides a redeem of the order afresh after its rollback', async () => {
+      const code = await newCoupon(t, { userTotal: 1 });
+      const order = { couponCode: code, userId: 'u2', orderId: 'again' };
+      const first = await client.redeem(order);
+      expect(first.status).toBe('accepted');
+      await expect(client.rollback(order)).resolves.toMatchObject({ status: 'rolled-back' });
+      expect(await globalUsed(t, code)).toBe(0);
+
+      const second = await client.redeem(order);
+      expect(second).toMatchObject({ status: 'accepted', remaining: { userTotal: 0 } });
+      expect(second.processedAt >= first.processedAt).toBe(true);
+      expect(await globalUsed(t, code)).toBe(1);
+    }, 15_000);
+  });
 });
 
 describe('CouponClient waiting limits', () => {
@@ -258,64 +305,6 @@ describe('CouponClient waiting limits', () => {
       client.redeem({ couponCode: 'SAVE10', userId: 'u1', orderId: 'late' }),
     ).rejects.toThrow(/closed/);
   }, 10_000);
-});
-
-describe('CouponClient rollback', () => {
-  let t: TestApp;
-  let client: CouponClient;
-  beforeAll(async () => {
-    t = await startWithCoupons();
-    client = clientFor(t);
-  });
-  afterAll(async () => {
-    await client.close();
-    await t.close();
-  });
-
-  it('rolls back an accepted redemption once, then answers already-rolled-back', async () => {
-    const code = await newCoupon(t, { globalTotal: 10, userDaily: 5 });
-    const order = { couponCode: code, userId: 'u1', orderId: 'cancelled' };
-    await expect(client.redeem(order)).resolves.toMatchObject({ status: 'accepted' });
-    expect(await globalUsed(t, code)).toBe(1);
-
-    const rolledBack: RollbackOutcome = await client.rollback(order);
-    expect(rolledBack).toMatchObject({
-      status: 'rolled-back',
-      couponCode: code,
-      userId: 'u1',
-      orderId: 'cancelled',
-      restored: { globalTotal: true, userTotal: true, userWeekly: true, userDaily: true },
-    });
-    expect(await globalUsed(t, code)).toBe(0);
-    const usage = await t.get(`/coupons/${code}/usage/u1`).expect(200);
-    expect(usage.body).toMatchObject({ userDaily: { used: 0 } });
-
-    const again = await client.rollback(order);
-    expect(again).toMatchObject({ status: 'already-rolled-back', orderId: 'cancelled' });
-    expect(again.restored).toBeUndefined();
-    expect(await globalUsed(t, code)).toBe(0);
-  }, 15_000);
-
-  it('rejects the rollback of an order that was never redeemed', async () => {
-    const code = await newCoupon(t);
-    const outcome = await client.rollback({ couponCode: code, userId: 'u1', orderId: 'never' });
-    expect(outcome).toMatchObject({ status: 'rejected', reason: 'REDEMPTION_NOT_FOUND' });
-    expect(await globalUsed(t, code)).toBe(0);
-  }, 15_000);
-
-  it('decides a redeem of the order afresh after its rollback', async () => {
-    const code = await newCoupon(t, { userTotal: 1 });
-    const order = { couponCode: code, userId: 'u2', orderId: 'again' };
-    const first = await client.redeem(order);
-    expect(first.status).toBe('accepted');
-    await expect(client.rollback(order)).resolves.toMatchObject({ status: 'rolled-back' });
-    expect(await globalUsed(t, code)).toBe(0);
-
-    const second = await client.redeem(order);
-    expect(second).toMatchObject({ status: 'accepted', remaining: { userTotal: 0 } });
-    expect(second.processedAt >= first.processedAt).toBe(true);
-    expect(await globalUsed(t, code)).toBe(1);
-  }, 15_000);
 });
 
 describe('CouponClient against the service (redis store)', () => {
