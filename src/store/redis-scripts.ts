@@ -1,3 +1,6 @@
+import { COUNTER_NAMES } from '../domain/coupon.js';
+import { LIMIT_REASONS } from '../domain/decide.js';
+
 /**
  * The store's Lua scripts: each runs atomically on the Redis server, one round trip. They hold no
  * coupon rules: the domain hands them counters and limits, they check and commit.
@@ -27,9 +30,9 @@ local function firstOutcome(key)
 end
 `;
 
-/** The counter reasons in COUNTER_NAMES order (domain/decide.ts LIMIT_REASONS). */
-const LIMIT_REASONS = `
-local LIMIT_REASONS = {'GLOBAL_LIMIT_REACHED', 'USER_TOTAL_LIMIT_REACHED', 'USER_WEEKLY_LIMIT_REACHED', 'USER_DAILY_LIMIT_REACHED'}
+/** The domain's counter reasons, in COUNTER_NAMES order: the index REDEEM reports as `full`. */
+const LIMIT_REASONS_TABLE = `
+local LIMIT_REASONS = {${COUNTER_NAMES.map((name) => `'${LIMIT_REASONS[name]}'`).join(', ')}}
 `;
 
 /**
@@ -46,7 +49,7 @@ local LIMIT_REASONS = {'GLOBAL_LIMIT_REACHED', 'USER_TOTAL_LIMIT_REACHED', 'USER
  * {'decided', index of the full counter (0 for none), the 4 counts after}; a record is "<index of the full counter, 0 for none>|<4 counts after>|<the coupon's birth
  * version>|<week>|<day>|<context>": what a rollback needs to give the use back.
  */
-export const REDEEM = `${LOG_FUNCTION}${LIMIT_REASONS}
+export const REDEEM = `${LOG_FUNCTION}${LIMIT_REASONS_TABLE}
 if ARGV[9] ~= '0' then
   local first = firstOutcome(KEYS[6])
   if first then return {'first', first} end
