@@ -88,6 +88,7 @@ export function coupon(code: string, repeatCounts: RepeatCounts, now = Date.now(
     active: true,
     description: 'bench',
     repeatCounts,
+    born: '',
     createdAt: now,
     updatedAt: now,
     version: 0,

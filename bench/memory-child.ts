@@ -3,15 +3,13 @@
  * with --expose-gc): `records` distinct users each redeem one coupon once, keeping no outcome.
  * Memory store: V8 heap delta around the population, gc before each reading. Redis store: INFO
  * memory used_memory delta (the server is shared, so MEMORY USAGE of the coupon's keys is given
- * too). Then the clock moves to the next day and clearEndedWindows('daily', nextDay) is timed.
+ * too). Then the clock moves to the next day and resetWindows('daily', nextDay, false) is timed.
  */
 import { Redis } from 'ioredis';
 import { UNLIMITED } from '../src/domain/coupon.js';
 import { periodsAt } from '../src/domain/periods.js';
-import { RedisKeys } from '../src/store/redis-keys.js';
-import { MemoryCouponStore } from '../src/store/memory.store.js';
-import { RedisCouponStore } from '../src/store/redis.store.js';
-import type { CouponStore } from '../src/store/coupon-store.js';
+import { RedisKeys } from '../src/store/redis/keys.redis.js';
+import { memoryStores, redisStores } from '../src/store/stores.js';
 import { childMain, coupon, REDIS_URL, send, userId } from './common.js';
 
 interface MemorySpec {
@@ -39,20 +37,19 @@ async function main(): Promise<void> {
   // Usage records only: no outcome is kept (no key) and the redemption log is off.
   const options = { outcomeTtlMs: 168 * 3600_000, logTtlMs: 0 };
   const redis = spec.store === 'redis' ? new Redis(REDIS_URL) : undefined;
-  const store: CouponStore = redis
-    ? new RedisCouponStore(redis, { prefix: spec.storePrefix, ...options })
-    : new MemoryCouponStore(options);
+  const store = redis
+    ? redisStores(redis, { prefix: spec.storePrefix, ...options })
+    : memoryStores(options);
   try {
-    await store.createCoupon(coupon(CODE, UNLIMITED, NOW));
-    const { version, repeatCounts, discountPercentage } = (await store.getCoupon(CODE))!;
+    await store.coupons.create(coupon(CODE, UNLIMITED, NOW));
+    const stored = (await store.coupons.get(CODE))!;
     const periods = periodsAt(NOW, 'UTC');
     const redeem = (i: number) =>
-      store.redeem({
+      store.ledger.redeem({
         request: { couponCode: CODE, userId: userId(i) },
+        publication: '',
         outcomeKey: undefined,
-        couponVersion: version,
-        limits: repeatCounts,
-        discountPercentage,
+        coupon: stored,
         periods,
         now: NOW,
       });
@@ -88,9 +85,9 @@ async function main(): Promise<void> {
     }
 
     const resetStarted = performance.now();
-    const freed = await store.clearEndedWindows('daily', NEXT_DAY);
+    const { freed } = await store.ledger.resetWindows('daily', NEXT_DAY, false);
     const resetMs = performance.now() - resetStarted;
-    const globalUsed = (await store.getUsage(CODE, undefined, periods)).globalTotal;
+    const globalUsed = (await store.ledger.usage(CODE, undefined, periods)).globalTotal;
 
     await send({
       type: 'result',

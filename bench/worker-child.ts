@@ -16,7 +16,9 @@ import {
   REDEMPTION_QUEUE,
   type RedemptionOutcome,
 } from '../src/redemptions/redemption.contract.js';
-import { CouponStore } from '../src/store/coupon-store.js';
+import { CouponRepository } from '../src/store/coupon.repository.js';
+import { UsageLedger } from '../src/store/usage.ledger.js';
+import { UserRepository } from '../src/store/user.repository.js';
 import {
   appConfig,
   childMain,
@@ -46,7 +48,7 @@ const spec = JSON.parse(process.argv[2]) as WorkerSpec;
 
 async function main(): Promise<void> {
   let worker: Worker;
-  let store: CouponStore | undefined;
+  let ledger: UsageLedger | undefined;
   let close: () => Promise<void>;
   if (spec.kind === 'bare') {
     worker = new Worker(REDEMPTION_QUEUE, async () => undefined, {
@@ -71,13 +73,12 @@ async function main(): Promise<void> {
     });
     configureHttp(app, config);
     await app.init();
-    const appStore = app.get(CouponStore);
-    store = appStore;
-    if (!(await appStore.createCoupon(coupon(spec.code, limitsFor(spec.n)))))
+    ledger = app.get(UsageLedger);
+    if (!(await app.get(CouponRepository).create(coupon(spec.code, limitsFor(spec.n)))))
       throw new Error(`coupon ${spec.code} exists already`);
     const created = await Promise.all(
       Array.from({ length: USERS }, (_, i) =>
-        appStore.createUser({
+        app.get(UserRepository).create({
           id: userId(i),
           name: `Bench user ${i}`,
           email: `${userId(i)}@bench.example`,
@@ -137,8 +138,8 @@ async function main(): Promise<void> {
   } else {
     await Promise.race([allFinished, timeout]);
   }
-  const globalUsed = store
-    ? (await store.getUsage(spec.code, undefined, periodsAt(Date.now(), 'UTC'))).globalTotal
+  const globalUsed = ledger
+    ? (await ledger.usage(spec.code, undefined, periodsAt(Date.now(), 'UTC'))).globalTotal
     : undefined;
   await send({
     type: 'result',

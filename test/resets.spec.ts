@@ -1,6 +1,7 @@
 import { Queue, type Job } from 'bullmq';
 import request from 'supertest';
 import { ResetProcessor } from '../src/resets/reset.processor.js';
+import { ResetService } from '../src/resets/reset.service.js';
 import { RESET_QUEUE, ResetJobName, type ResetResult } from '../src/resets/reset.contract.js';
 import { JobName } from '../src/redemptions/redemption.contract.js';
 import { jobsFinished, REDIS_URL, startApp, uniquePrefix, type TestApp } from './helpers.js';
@@ -57,46 +58,63 @@ describe('resets', () => {
     expect(await redeem(t, 'u1')).toMatchObject({ status: 'accepted' });
   });
 
-  it('runs a reset now on POST /admin/resets/*, clearing only ended periods', async () => {
+  it('runs a manual reset on POST /admin/resets/*, setting the current period to 0 too', async () => {
     t = await startApp({}, '2026-11-25T23:59:00Z');
-    await setUp(t, { userDaily: 1 });
+    await setUp(t, { userDaily: 1, userWeekly: 5 });
     await redeem(t, 'u1');
     await redeem(t, 'u2');
+    expect(await redeem(t, 'u1')).toMatchObject({ reason: 'USER_DAILY_LIMIT_REACHED' });
 
-    const sameDay = await t.post('/admin/resets/daily').expect(200);
-    expect(sameDay.body).toEqual({
+    const daily = await t.post('/admin/resets/daily').expect(200);
+    expect(daily.body).toEqual({
       window: 'daily',
+      trigger: 'manual',
       currentPeriod: '2026-11-25',
-      countersReset: 0,
+      periodsCleared: ['2026-11-25'],
+      countersReset: 2,
       outcomesPruned: 0,
       ranAt: '2026-11-25T23:59:00.000Z',
     });
-    expect(await usage(t, 'u1')).toMatchObject({ userDaily: { used: 1 } });
-
-    t.clock.set('2026-11-26T00:05:00Z');
-    await redeem(t, 'u1'); // a use of the new day before the (late) reset runs
-    const late = await t.post('/admin/resets/daily').expect(200);
-    expect(late.body).toMatchObject({
-      window: 'daily',
-      currentPeriod: '2026-11-26',
-      countersReset: 2,
+    // The day is forgiven; the week and the totals stay.
+    expect(await usage(t, 'u1')).toMatchObject({
+      userDaily: { used: 0 },
+      userWeekly: { used: 1 },
+      userTotal: { used: 1 },
     });
-    expect(await usage(t, 'u1')).toMatchObject({ userDaily: { used: 1 } }); // today's use stands
-    expect(await redeem(t, 'u1')).toMatchObject({ reason: 'USER_DAILY_LIMIT_REACHED' });
+    expect(await redeem(t, 'u1')).toMatchObject({ status: 'accepted' });
 
     const weekly = await t.post('/admin/resets/weekly').expect(200);
     expect(weekly.body).toEqual({
       window: 'weekly',
+      trigger: 'manual',
       currentPeriod: '2026-W48',
-      countersReset: 0,
-      ranAt: '2026-11-26T00:05:00.000Z',
-    });
-    t.clock.set('2026-11-30T00:00:00Z');
-    expect((await t.post('/admin/resets/weekly').expect(200)).body).toMatchObject({
-      currentPeriod: '2026-W49',
+      periodsCleared: ['2026-W48'],
       countersReset: 2,
+      ranAt: '2026-11-25T23:59:00.000Z',
     });
+    expect(await usage(t, 'u1')).toMatchObject({ userWeekly: { used: 0 }, userTotal: { used: 2 } });
     await request(t.app.getHttpServer()).post('/admin/resets/daily').expect(401);
+  });
+
+  it('clears only periods that ended before the time a scheduled reset was due, however late it runs', async () => {
+    t = await startApp({}, '2026-11-25T12:00:00Z');
+    await setUp(t, { userDaily: 1 });
+    await redeem(t, 'u1');
+    t.clock.set('2026-11-26T00:01:00Z');
+    await redeem(t, 'u2'); // a use of the new day before the (late) reset runs
+    t.clock.set('2026-11-27T00:05:00Z'); // the reset due at 11-26 00:00 runs a day late
+    const result = await t.app
+      .get(ResetService)
+      .reset('daily', { scheduledFor: Date.parse('2026-11-26T00:00:00Z') });
+    expect(result).toMatchObject({
+      trigger: 'schedule',
+      scheduledFor: '2026-11-26T00:00:00.000Z',
+      currentPeriod: '2026-11-27',
+      periodsCleared: ['2026-11-25'],
+      countersReset: 1,
+    });
+    t.clock.set('2026-11-26T12:00:00Z');
+    expect(await usage(t, 'u2')).toMatchObject({ userDaily: { used: 1 } }); // the 00:01 use stands
   });
 
   it('resets by the days of COUPON_TZ, not of UTC', async () => {
@@ -104,12 +122,14 @@ describe('resets', () => {
     t = await startApp({ couponTz: 'America/New_York' }, '2026-11-26T01:00:00Z');
     await setUp(t, { userDaily: 1 });
     expect(await redeem(t, 'u1')).toMatchObject({ status: 'accepted' });
+    expect(await redeem(t, 'u1')).toMatchObject({ reason: 'USER_DAILY_LIMIT_REACHED' });
     expect((await t.post('/admin/resets/daily').expect(200)).body).toMatchObject({
       currentPeriod: '2026-11-25',
-      countersReset: 0,
+      periodsCleared: ['2026-11-25'],
+      countersReset: 1,
     });
-    expect(await usage(t, 'u1')).toMatchObject({ userDaily: { used: 1 } });
-    expect(await redeem(t, 'u1')).toMatchObject({ reason: 'USER_DAILY_LIMIT_REACHED' });
+    expect(await usage(t, 'u1')).toMatchObject({ userDaily: { used: 0 } });
+    expect(await redeem(t, 'u1')).toMatchObject({ status: 'accepted' });
   });
 
   it('keeps first outcomes for IDEMPOTENCY_TTL_HOURS, then decides the order afresh; the daily reset prunes them', async () => {
@@ -148,11 +168,13 @@ describe('resets', () => {
     expect(await redeem(t, 'u1')).toMatchObject({ reason: 'USER_WEEKLY_LIMIT_REACHED' });
     expect((await t.post('/admin/resets/weekly').expect(200)).body).toMatchObject({
       currentPeriod: '2026-W53',
+      periodsCleared: ['2026-W53'],
     });
     t.clock.set('2027-01-04T00:00:00Z');
     expect(await redeem(t, 'u1')).toMatchObject({ status: 'accepted' });
     expect((await t.post('/admin/resets/weekly').expect(200)).body).toMatchObject({
       currentPeriod: '2027-W01',
+      periodsCleared: ['2027-W01'],
       countersReset: 1,
     });
   });

@@ -1,16 +1,24 @@
-import { UNLIMITED, type Coupon, type RepeatCounts, type User } from '../src/domain/coupon.js';
-import { NOTHING_REMAINING, outcomeKey, rejectedOutcome } from '../src/domain/outcome.js';
+import { UNLIMITED, type Coupon, type RepeatCounts } from '../src/domain/coupon.js';
+import {
+  NOTHING_REMAINING,
+  outcomeKey,
+  rejectedOutcome,
+  type RedemptionOutcome,
+} from '../src/domain/outcome.js';
 import type { Periods } from '../src/domain/periods.js';
+import type { User } from '../src/domain/user.js';
+import type { LogEntry, LogQuery } from '../src/store/redemption.log.js';
+import type { Stores } from '../src/store/stores.js';
 import {
   STALE_COUPON,
-  type CouponStore,
-  type LogEntry,
-  type LogQuery,
   type RedeemAttempt,
   type RollbackAttempt,
-} from '../src/store/coupon-store.js';
+  type UsageLedger,
+} from '../src/store/usage.ledger.js';
 
-const NOW = Date.parse('2026-11-25T12:00:00Z');
+// Both stores keep outcomes by the caller's clock, and Redis also drops them at that instant by
+// its own: the suite's clock stays near the real one. Periods are labels the caller passes.
+const NOW = Math.floor(Date.now() / 1000) * 1000;
 const OUTCOME_TTL_MS = 168 * 3600_000;
 const LOG_TTL_MS = 7 * 24 * 3600_000;
 const TODAY: Periods = { day: '2026-11-25', week: '2026-W48' };
@@ -28,6 +36,7 @@ export function coupon(code: string, limits: Partial<RepeatCounts> = {}): Coupon
     repeatCounts: { ...UNLIMITED, ...limits },
     createdAt: NOW,
     updatedAt: NOW,
+    born: '',
     version: 1,
   };
 }
@@ -39,24 +48,33 @@ const user = (id: string, email = `${id}@example.com`): User => ({
   createdAt: NOW,
 });
 
-/** The behaviour every CouponStore must have; run against each implementation. */
-export interface ContractOptions {
-  cleanup?: () => Promise<void>;
-  /** Whether outcomes expire by the `now` the caller passes (memory) or by the server's own clock (Redis TTLs). */
-  outcomesExpireByCallerClock: boolean;
-}
+/** A log page's entries, oldest first, as "user order status reason". */
+const summaryOf = (page: { items: LogEntry[] }) =>
+  page.items
+    .map((e) => [e.userId, e.orderId, e.status, e.reason].filter(Boolean).join(' '))
+    .reverse();
 
+/** The behaviour every store must have, through its four ports; run against each implementation. */
 export function describeCouponStore(
   name: string,
-  makeStore: (options: { outcomeTtlMs: number; logTtlMs: number }) => Promise<CouponStore>,
-  { cleanup, outcomesExpireByCallerClock }: ContractOptions,
+  makeStore: (options: { outcomeTtlMs: number; logTtlMs: number }) => Promise<Stores>,
+  cleanup?: () => Promise<void>,
 ) {
   describe(`${name} store contract`, () => {
-    let store: CouponStore;
+    let store: Stores;
     beforeEach(async () => {
       store = await makeStore({ outcomeTtlMs: OUTCOME_TTL_MS, logTtlMs: LOG_TTL_MS });
     });
     afterAll(async () => cleanup?.());
+
+    /** Creates the coupon and gives `c` the identity (born, version) the store gave it. */
+    const create = async (c: Coupon) => {
+      const created = await store.coupons.create(c);
+      if (created) Object.assign(c, await store.coupons.get(c.code));
+      return created;
+    };
+    const recordRejection = (key: string | undefined, outcome: RedemptionOutcome, now = NOW) =>
+      store.ledger.recordRejection({ outcome, outcomeKey: key, publication: '', now });
 
     const attempt = (
       c: Coupon,
@@ -65,80 +83,90 @@ export function describeCouponStore(
       periods = TODAY,
     ): RedeemAttempt => ({
       request: { couponCode: c.code, userId, ...(orderId !== undefined && { orderId }) },
+      publication: '',
       outcomeKey: outcomeKey(orderId, undefined),
-      couponVersion: c.version,
-      limits: c.repeatCounts,
-      discountPercentage: c.discountPercentage,
+      coupon: c,
       periods,
       now: NOW,
     });
 
     describe('coupons', () => {
       it('creates once per code and reads back what it stored', async () => {
-        expect(await store.createCoupon(coupon('AAA'))).toBe(true);
-        expect(await store.createCoupon({ ...coupon('AAA'), discountPercentage: 50 })).toBe(false);
-        expect(await store.getCoupon('AAA')).toEqual(coupon('AAA'));
-        expect(await store.getCoupon('NOPE')).toBeUndefined();
+        expect(await create(coupon('AAA'))).toBe(true);
+        expect(await create({ ...coupon('AAA'), discountPercentage: 50 })).toBe(false);
+        expect(await store.coupons.get('AAA')).toEqual({
+          ...coupon('AAA'),
+          born: expect.any(String),
+        });
+        expect(await store.coupons.get('NOPE')).toBeUndefined();
       });
 
       it('hands out copies: changing what it returned changes nothing stored', async () => {
         const given = coupon('AAA', { userDaily: 1 });
-        await store.createCoupon(given);
+        await create(given);
         given.repeatCounts.userDaily = 99;
-        const read = (await store.getCoupon('AAA'))!;
+        const read = (await store.coupons.get('AAA'))!;
         read.repeatCounts.userDaily = 99;
         read.active = false;
-        (await store.listCoupons(0, 1)).items[0]!.repeatCounts.userDaily = 99;
-        expect(await store.getCoupon('AAA')).toEqual(coupon('AAA', { userDaily: 1 }));
-        await store.createUser(user('u1'));
-        (await store.getUser('u1'))!.name = 'changed';
-        expect(await store.getUser('u1')).toEqual(user('u1'));
+        (await store.coupons.list(0, 1)).items[0]!.repeatCounts.userDaily = 99;
+        expect(await store.coupons.get('AAA')).toEqual({
+          ...coupon('AAA', { userDaily: 1 }),
+          born: given.born,
+        });
+        await store.users.create(user('u1'));
+        (await store.users.get('u1'))!.name = 'changed';
+        expect(await store.users.get('u1')).toEqual(user('u1'));
       });
 
       it('lists by code, a page at a time', async () => {
-        for (const code of ['CCC', 'AAA', 'BBB']) await store.createCoupon(coupon(code));
-        const page = await store.listCoupons(1, 1);
+        for (const code of ['CCC', 'AAA', 'BBB']) await create(coupon(code));
+        const page = await store.coupons.list(1, 1);
         expect(page.total).toBe(3);
         expect(page.items.map((c) => c.code)).toEqual(['BBB']);
       });
 
       it('saves only over the version it was read at, and bumps the version', async () => {
-        await store.createCoupon(coupon('AAA'));
-        expect(await store.saveCoupon({ ...coupon('AAA'), discountPercentage: 20 }, 1)).toBe(
-          'saved',
-        );
-        expect(await store.getCoupon('AAA')).toMatchObject({ discountPercentage: 20, version: 2 });
-        expect(await store.saveCoupon({ ...coupon('AAA'), discountPercentage: 30 }, 1)).toBe(
-          'conflict',
-        );
-        expect(await store.saveCoupon(coupon('NOPE'), 1)).toBe('not-found');
+        const c = coupon('AAA');
+        await create(c);
+        expect(await store.coupons.save({ ...c, discountPercentage: 20 }, c)).toBe('saved');
+        expect(await store.coupons.get('AAA')).toMatchObject({
+          discountPercentage: 20,
+          version: 2,
+        });
+        expect(await store.coupons.save({ ...c, discountPercentage: 30 }, c)).toBe('conflict');
+        expect(await store.coupons.save(coupon('NOPE'), c)).toBe('not-found');
       });
 
-      it('never gives a re-created code a version an old read could still hold', async () => {
+      it('never gives a re-created code an identity an old read could still hold', async () => {
         const c = coupon('AAA', { globalTotal: 1000 });
-        await store.createCoupon(c);
-        const read = (await store.getCoupon('AAA'))!;
-        await store.deleteCoupon('AAA');
-        await store.createCoupon(coupon('AAA', { globalTotal: 0 }));
-        expect((await store.getCoupon('AAA'))!.version).not.toBe(read.version);
-        expect(await store.redeem(attempt(read, 'u1', 'o1'))).toBe(STALE_COUPON);
-        expect((await store.getUsage('AAA', undefined, TODAY)).globalTotal).toBe(0);
+        await create(c);
+        const read = (await store.coupons.get('AAA'))!;
+        await store.coupons.delete('AAA');
+        await create(coupon('AAA', { globalTotal: 0 }));
+        const again = (await store.coupons.get('AAA'))!;
+        expect(again.version).toBe(read.version);
+        expect(again.born).not.toBe(read.born);
+        expect(await store.coupons.save({ ...again, discountPercentage: 1 }, read)).toBe(
+          'conflict',
+        );
+        expect(await store.ledger.redeem(attempt(read, 'u1', 'o1'))).toBe(STALE_COUPON);
+        expect((await store.ledger.usage('AAA', undefined, TODAY)).globalTotal).toBe(0);
       });
 
       it('deletes a coupon with its usage, keeping the first outcomes of its orders', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        expect(await store.deleteCoupon('AAA')).toBe(true);
-        expect(await store.deleteCoupon('AAA')).toBe(false);
-        await store.createCoupon(c);
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        expect(await store.coupons.delete('AAA')).toBe(true);
+        expect(await store.coupons.delete('AAA')).toBe(false);
+        await create(c);
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toEqual({
           globalTotal: 0,
           userTotal: 0,
           userWeekly: 0,
           userDaily: 0,
         });
-        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toMatchObject({
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toMatchObject({
           status: 'accepted',
         });
       });
@@ -146,11 +174,11 @@ export function describeCouponStore(
 
     describe('users', () => {
       it('refuses a taken id and a taken email in any case', async () => {
-        expect(await store.createUser(user('u1', 'Ann@Example.com'))).toBe('created');
-        expect(await store.createUser(user('u1', 'other@example.com'))).toBe('id-taken');
-        expect(await store.createUser(user('u2', 'ann@example.COM'))).toBe('email-taken');
-        expect(await store.getUser('u1')).toEqual(user('u1', 'Ann@Example.com'));
-        expect(await store.listUsers(0, 10)).toEqual({
+        expect(await store.users.create(user('u1', 'Ann@Example.com'))).toBe('created');
+        expect(await store.users.create(user('u1', 'other@example.com'))).toBe('id-taken');
+        expect(await store.users.create(user('u2', 'ann@example.COM'))).toBe('email-taken');
+        expect(await store.users.get('u1')).toEqual(user('u1', 'Ann@Example.com'));
+        expect(await store.users.list(0, 10)).toEqual({
           items: [user('u1', 'Ann@Example.com')],
           total: 1,
         });
@@ -160,8 +188,8 @@ export function describeCouponStore(
     describe('redeem', () => {
       it('counts one use on every counter and reports what is left', async () => {
         const c = coupon('AAA', { globalTotal: 10, userTotal: 5, userWeekly: 4, userDaily: 3 });
-        await store.createCoupon(c);
-        const outcome = await store.redeem(attempt(c, 'u1', 'o1'));
+        await create(c);
+        const outcome = await store.ledger.redeem(attempt(c, 'u1', 'o1'));
         expect(outcome).toMatchObject({
           status: 'accepted',
           couponCode: 'AAA',
@@ -170,13 +198,13 @@ export function describeCouponStore(
           discountPercentage: 15,
           remaining: { globalTotal: 9, userTotal: 4, userWeekly: 3, userDaily: 2 },
         });
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toEqual({
           globalTotal: 1,
           userTotal: 1,
           userWeekly: 1,
           userDaily: 1,
         });
-        expect(await store.getUsage('AAA', undefined, TODAY)).toEqual({
+        expect(await store.ledger.usage('AAA', undefined, TODAY)).toEqual({
           globalTotal: 1,
           userTotal: 0,
           userWeekly: 0,
@@ -186,16 +214,17 @@ export function describeCouponStore(
 
       it('accepts up to a limit exactly and names the first full counter', async () => {
         const c = coupon('AAA', { userTotal: 3, userDaily: 2 });
-        await store.createCoupon(c);
-        const outcomes: Awaited<ReturnType<CouponStore['redeem']>>[] = [];
-        for (let i = 0; i < 4; i++) outcomes.push(await store.redeem(attempt(c, 'u1', `o${i}`)));
+        await create(c);
+        const outcomes: Awaited<ReturnType<UsageLedger['redeem']>>[] = [];
+        for (let i = 0; i < 4; i++)
+          outcomes.push(await store.ledger.redeem(attempt(c, 'u1', `o${i}`)));
         expect(outcomes.map((o) => (o === STALE_COUPON ? o : (o.reason ?? o.status)))).toEqual([
           'accepted',
           'accepted',
           'USER_DAILY_LIMIT_REACHED',
           'USER_DAILY_LIMIT_REACHED',
         ]);
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({
           globalTotal: 2,
           userDaily: 2,
         });
@@ -203,97 +232,97 @@ export function describeCouponStore(
 
       it('checks the limits it is given in reason order', async () => {
         const c = coupon('AAA', { globalTotal: 1, userTotal: 1, userWeekly: 1, userDaily: 1 });
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1'));
-        expect(await store.redeem(attempt(c, 'u1'))).toMatchObject({
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1'));
+        expect(await store.ledger.redeem(attempt(c, 'u1'))).toMatchObject({
           reason: 'GLOBAL_LIMIT_REACHED',
         });
         const userLimits = { ...c, repeatCounts: { ...c.repeatCounts, globalTotal: null } };
-        expect(await store.redeem(attempt(userLimits, 'u1'))).toMatchObject({
+        expect(await store.ledger.redeem(attempt(userLimits, 'u1'))).toMatchObject({
           reason: 'USER_TOTAL_LIMIT_REACHED',
         });
       });
 
       it('returns the first outcome for an order and counts it once', async () => {
         const c = coupon('AAA', { globalTotal: 1 });
-        await store.createCoupon(c);
-        const first = await store.redeem(attempt(c, 'u1', 'o1'));
-        const again = await store.redeem(attempt(c, 'u1', 'o1'));
+        await create(c);
+        const first = await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        const again = await store.ledger.redeem(attempt(c, 'u1', 'o1'));
         expect(again).toEqual(first);
-        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
-        expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(1);
-        expect(await store.redeem(attempt(c, 'u2', 'o2'))).toMatchObject({
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
+        expect((await store.ledger.usage('AAA', 'u1', TODAY)).globalTotal).toBe(1);
+        expect(await store.ledger.redeem(attempt(c, 'u2', 'o2'))).toMatchObject({
           reason: 'GLOBAL_LIMIT_REACHED',
         });
       });
 
       it('keeps a rejection as the first outcome of its order', async () => {
         const c = coupon('AAA', { userDaily: 0 });
-        await store.createCoupon(c);
-        const first = await store.redeem(attempt(c, 'u1', 'o1'));
+        await create(c);
+        const first = await store.ledger.redeem(attempt(c, 'u1', 'o1'));
         const raised = { ...c, repeatCounts: { ...c.repeatCounts, userDaily: 5 } };
-        expect(await store.redeem(attempt(raised, 'u1', 'o1'))).toEqual(first);
-        expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
+        expect(await store.ledger.redeem(attempt(raised, 'u1', 'o1'))).toEqual(first);
+        expect((await store.ledger.usage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
       });
 
       it('keeps the outcome of a request without an orderId under its job, counting a re-run once', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
+        await create(c);
         const job = { ...attempt(c, 'u1'), outcomeKey: outcomeKey(undefined, 'job-7') };
-        const first = await store.redeem(job);
-        expect(await store.redeem(job)).toEqual(first);
-        expect(await store.findOutcome('AAA', 'job:job-7', NOW)).toEqual(first);
-        expect((await store.getUsage('AAA', 'u1', TODAY)).userTotal).toBe(1);
+        const first = await store.ledger.redeem(job);
+        expect(await store.ledger.redeem(job)).toEqual(first);
+        expect(await store.ledger.findOutcome('AAA', 'job:job-7', NOW)).toEqual(first);
+        expect((await store.ledger.usage('AAA', 'u1', TODAY)).userTotal).toBe(1);
       });
 
       it('counts each request without an outcome key', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1'));
-        await store.redeem(attempt(c, 'u1'));
-        expect((await store.getUsage('AAA', 'u1', TODAY)).userTotal).toBe(2);
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1'));
+        await store.ledger.redeem(attempt(c, 'u1'));
+        expect((await store.ledger.usage('AAA', 'u1', TODAY)).userTotal).toBe(2);
       });
 
       it('refuses to commit against a coupon that changed or went since it was read', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
-        await store.saveCoupon({ ...c, repeatCounts: { ...c.repeatCounts, globalTotal: 0 } }, 1);
-        expect(await store.redeem(attempt(c, 'u1', 'o1'))).toBe(STALE_COUPON);
-        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toBeUndefined();
-        await store.deleteCoupon('AAA');
-        expect(await store.redeem(attempt(c, 'u1', 'o2'))).toBe(STALE_COUPON);
-        expect((await store.getUsage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
+        await create(c);
+        await store.coupons.save({ ...c, repeatCounts: { ...c.repeatCounts, globalTotal: 0 } }, c);
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o1'))).toBe(STALE_COUPON);
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toBeUndefined();
+        await store.coupons.delete('AAA');
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o2'))).toBe(STALE_COUPON);
+        expect((await store.ledger.usage('AAA', 'u1', TODAY)).globalTotal).toBe(0);
       });
 
       it('counts window uses only in their own day and week', async () => {
         const c = coupon('AAA', { userDaily: 1, userWeekly: 2 });
-        await store.createCoupon(c);
-        expect(await store.redeem(attempt(c, 'u1', 'o1', TODAY))).toMatchObject({
+        await create(c);
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o1', TODAY))).toMatchObject({
           status: 'accepted',
         });
-        expect(await store.redeem(attempt(c, 'u1', 'o2', TODAY))).toMatchObject({
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o2', TODAY))).toMatchObject({
           reason: 'USER_DAILY_LIMIT_REACHED',
         });
-        expect(await store.getUsage('AAA', 'u1', TOMORROW)).toEqual({
+        expect(await store.ledger.usage('AAA', 'u1', TOMORROW)).toEqual({
           globalTotal: 1,
           userTotal: 1,
           userWeekly: 1,
           userDaily: 0,
         });
-        expect(await store.redeem(attempt(c, 'u1', 'o3', TOMORROW))).toMatchObject({
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o3', TOMORROW))).toMatchObject({
           status: 'accepted',
         });
-        expect(await store.redeem(attempt(c, 'u2', 'o4', TOMORROW))).toMatchObject({
+        expect(await store.ledger.redeem(attempt(c, 'u2', 'o4', TOMORROW))).toMatchObject({
           status: 'accepted',
         });
-        expect(await store.getUsage('AAA', 'u1', TOMORROW)).toMatchObject({
+        expect(await store.ledger.usage('AAA', 'u1', TOMORROW)).toMatchObject({
           userWeekly: 2,
           userDaily: 1,
         });
-        expect(await store.redeem(attempt(c, 'u1', 'o5', TOMORROW))).toMatchObject({
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o5', TOMORROW))).toMatchObject({
           reason: 'USER_WEEKLY_LIMIT_REACHED',
         });
-        expect(await store.getUsage('AAA', 'u1', NEXT_MONDAY)).toEqual({
+        expect(await store.ledger.usage('AAA', 'u1', NEXT_MONDAY)).toEqual({
           globalTotal: 3,
           userTotal: 2,
           userWeekly: 0,
@@ -303,14 +332,14 @@ export function describeCouponStore(
 
       it('counts a request stamped with an earlier day in the newest day, never past its cap', async () => {
         const c = coupon('AAA', { userDaily: 1, userWeekly: 1 });
-        await store.createCoupon(c);
-        expect(await store.redeem(attempt(c, 'u1', 'o1', NEXT_MONDAY))).toMatchObject({
+        await create(c);
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o1', NEXT_MONDAY))).toMatchObject({
           status: 'accepted',
         });
-        expect(await store.redeem(attempt(c, 'u1', 'o2', TOMORROW))).toMatchObject({
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o2', TOMORROW))).toMatchObject({
           reason: 'USER_WEEKLY_LIMIT_REACHED',
         });
-        expect(await store.getUsage('AAA', 'u1', NEXT_MONDAY)).toMatchObject({
+        expect(await store.ledger.usage('AAA', 'u1', NEXT_MONDAY)).toMatchObject({
           userWeekly: 1,
           userDaily: 1,
         });
@@ -318,16 +347,20 @@ export function describeCouponStore(
 
       it('keeps caps exact when many redemptions arrive at once', async () => {
         const c = coupon('AAA', { globalTotal: 25, userDaily: 2 });
-        await store.createCoupon(c);
+        await create(c);
         const outcomes = await Promise.all(
-          Array.from({ length: 200 }, (_, i) => store.redeem(attempt(c, `u${i % 20}`, `o${i}`))),
+          Array.from({ length: 200 }, (_, i) =>
+            store.ledger.redeem(attempt(c, `u${i % 20}`, `o${i}`)),
+          ),
         );
         const accepted = outcomes.filter((o) => o !== STALE_COUPON && o.status === 'accepted');
         expect(accepted).toHaveLength(25);
         for (let u = 0; u < 20; u++) {
-          expect((await store.getUsage('AAA', `u${u}`, TODAY)).userDaily).toBeLessThanOrEqual(2);
+          expect((await store.ledger.usage('AAA', `u${u}`, TODAY)).userDaily).toBeLessThanOrEqual(
+            2,
+          );
         }
-        expect((await store.getUsage('AAA', undefined, TODAY)).globalTotal).toBe(25);
+        expect((await store.ledger.usage('AAA', undefined, TODAY)).globalTotal).toBe(25);
       });
     });
 
@@ -338,6 +371,7 @@ export function describeCouponStore(
       periods = TODAY,
     ): RollbackAttempt => ({
       request: { couponCode: c.code, userId, orderId },
+      publication: '',
       outcomeKey: outcomeKey(orderId, undefined)!,
       periods,
       now: NOW,
@@ -348,49 +382,54 @@ export function describeCouponStore(
     describe('rollback', () => {
       it('gives back every count of an accepted redemption in its own day and week', async () => {
         const c = coupon('AAA', { globalTotal: 10, userDaily: 1 });
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        await store.redeem(attempt(c, 'u2', 'o2'));
-        expect(await store.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u2', 'o2'));
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toEqual({
           status: 'rolled-back',
           restored: ALL_RESTORED,
         });
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({ ...NONE_USED, globalTotal: 1 });
-        expect(await store.redeem(attempt(c, 'u1', 'o3'))).toMatchObject({ status: 'accepted' });
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toEqual({
+          ...NONE_USED,
+          globalTotal: 1,
+        });
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o3'))).toMatchObject({
+          status: 'accepted',
+        });
       });
 
       it('leaves a daily count from an ended day alone, and a weekly one from an ended week', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        await store.redeem(attempt(c, 'u1', 'o2'));
-        expect(await store.rollback(rollback(c, 'u1', 'o1', TOMORROW))).toEqual({
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u1', 'o2'));
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1', TOMORROW))).toEqual({
           status: 'rolled-back',
           restored: { ...ALL_RESTORED, userDaily: false },
         });
-        expect(await store.getUsage('AAA', 'u1', TOMORROW)).toEqual({
+        expect(await store.ledger.usage('AAA', 'u1', TOMORROW)).toEqual({
           globalTotal: 1,
           userTotal: 1,
           userWeekly: 1,
           userDaily: 0,
         });
-        expect(await store.rollback(rollback(c, 'u1', 'o2', NEXT_MONDAY))).toEqual({
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o2', NEXT_MONDAY))).toEqual({
           status: 'rolled-back',
           restored: { ...ALL_RESTORED, userDaily: false, userWeekly: false },
         });
-        expect(await store.getUsage('AAA', 'u1', NEXT_MONDAY)).toEqual(NONE_USED);
+        expect(await store.ledger.usage('AAA', 'u1', NEXT_MONDAY)).toEqual(NONE_USED);
       });
 
       it('rolls back once: a second rollback changes nothing and says so', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        await store.redeem(attempt(c, 'u1', 'o2'));
-        await store.rollback(rollback(c, 'u1', 'o1'));
-        expect(await store.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u1', 'o2'));
+        await store.ledger.rollback(rollback(c, 'u1', 'o1'));
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toEqual({
           status: 'already-rolled-back',
         });
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toEqual({
           globalTotal: 1,
           userTotal: 1,
           userWeekly: 1,
@@ -400,77 +439,168 @@ export function describeCouponStore(
 
       it('finds no redemption for an unknown order, a rejected one, or another user', async () => {
         const c = coupon('AAA', { globalTotal: 1 });
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        await store.redeem(attempt(c, 'u2', 'o2'));
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u2', 'o2'));
         for (const [userId, orderId] of [
           ['u1', 'never'],
           ['u2', 'o2'],
           ['u2', 'o1'],
         ] as const) {
-          expect(await store.rollback(rollback(c, userId, orderId))).toEqual({
+          expect(await store.ledger.rollback(rollback(c, userId, orderId))).toEqual({
             status: 'not-found',
           });
         }
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({ globalTotal: 1 });
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({ globalTotal: 1 });
       });
 
       it('decides an order afresh after its rollback', async () => {
         const c = coupon('AAA', { userTotal: 1 });
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        await store.rollback(rollback(c, 'u1', 'o1'));
-        expect(await store.redeem(attempt(c, 'u1', 'o1'))).toMatchObject({
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.rollback(rollback(c, 'u1', 'o1'));
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o1'))).toMatchObject({
           status: 'accepted',
           remaining: { userTotal: 0 },
         });
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({ userTotal: 1 });
-        expect(await store.redeem(attempt(c, 'u1', 'o2'))).toMatchObject({
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({ userTotal: 1 });
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o2'))).toMatchObject({
           reason: 'USER_TOTAL_LIMIT_REACHED',
         });
-        expect(await store.rollback(rollback(c, 'u1', 'o1'))).toMatchObject({
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toMatchObject({
           status: 'rolled-back',
         });
       });
 
       it('gives nothing back to a coupon created again under the same code', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        await store.deleteCoupon('AAA');
-        await store.createCoupon(c);
-        const again = (await store.getCoupon('AAA'))!;
-        await store.redeem(attempt(again, 'u1', 'o2'));
-        expect(await store.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.coupons.delete('AAA');
+        await create(c);
+        const again = (await store.coupons.get('AAA'))!;
+        await store.ledger.redeem(attempt(again, 'u1', 'o2'));
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toEqual({
           status: 'rolled-back',
           restored: { globalTotal: false, userTotal: false, userWeekly: false, userDaily: false },
         });
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({
           globalTotal: 1,
           userDaily: 1,
         });
       });
     });
 
+    describe('publications and conflicts', () => {
+      const published = <T extends { publication: string }>(a: T, publication: string): T => ({
+        ...a,
+        publication,
+      });
+
+      it('replays a rolled-back redemption to the publication that decided it, and decides a new one afresh', async () => {
+        const c = coupon('AAA', { userTotal: 1 });
+        await create(c);
+        const first = await store.ledger.redeem(published(attempt(c, 'u1', 'o1'), 'job-1@1'));
+        await store.ledger.rollback(rollback(c, 'u1', 'o1'));
+        // BullMQ runs the crashed job again: its own answer, nothing counted.
+        expect(await store.ledger.redeem(published(attempt(c, 'u1', 'o1'), 'job-1@1'))).toEqual(
+          first,
+        );
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({ userTotal: 0 });
+        // The order published anew is decided afresh.
+        expect(
+          await store.ledger.redeem(published(attempt(c, 'u1', 'o1'), 'job-1@2')),
+        ).toMatchObject({ status: 'accepted' });
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({ userTotal: 1 });
+        expect(summaryOf(await store.log.list('AAA', { limit: 10 }, NOW))).toEqual([
+          'u1 o1 accepted',
+          'u1 o1 rolled-back',
+          'u1 o1 accepted',
+        ]);
+      });
+
+      it('answers the publication that rolled back with its own result, and any other with already-rolled-back', async () => {
+        const c = coupon('AAA');
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        const first = await store.ledger.rollback(published(rollback(c, 'u1', 'o1'), 'rb-1@1'));
+        expect(first).toEqual({ status: 'rolled-back', restored: ALL_RESTORED });
+        expect(await store.ledger.rollback(published(rollback(c, 'u1', 'o1'), 'rb-1@1'))).toEqual(
+          first,
+        );
+        expect(await store.ledger.rollback(published(rollback(c, 'u1', 'o1'), 'rb-2@1'))).toEqual({
+          status: 'already-rolled-back',
+        });
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toEqual(NONE_USED);
+      });
+
+      it('refuses an order decided for another user as ORDER_CONFLICT, counting and keeping nothing', async () => {
+        const c = coupon('AAA', { globalTotal: 10, userTotal: 3 });
+        await create(c);
+        const alice = await store.ledger.redeem(attempt(c, 'alice', 'o1'));
+        expect(await store.ledger.redeem(attempt(c, 'bob', 'o1'))).toMatchObject({
+          status: 'rejected',
+          reason: 'ORDER_CONFLICT',
+          couponCode: 'AAA',
+          userId: 'bob',
+          orderId: 'o1',
+          remaining: { globalTotal: 9, userTotal: 3 },
+        });
+        const refused = rejectedOutcome(
+          { couponCode: 'AAA', userId: 'carol', orderId: 'o1' },
+          'USER_NOT_FOUND',
+          NOTHING_REMAINING,
+          NOW,
+        );
+        expect(await recordRejection('order:o1', refused)).toMatchObject({
+          userId: 'carol',
+          reason: 'ORDER_CONFLICT',
+        });
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(alice);
+        expect(await store.ledger.redeem(attempt(c, 'alice', 'o1'))).toEqual(alice);
+        expect(await store.ledger.usage('AAA', 'bob', TODAY)).toMatchObject({
+          globalTotal: 1,
+          userTotal: 0,
+        });
+      });
+
+      it('keeps orderless outcomes per publication, so a job id used again is a new request', async () => {
+        const c = coupon('AAA', { userTotal: 1 });
+        await create(c);
+        const job = (userId: string, publication: string) => ({
+          ...attempt(c, userId),
+          publication,
+          outcomeKey: outcomeKey(undefined, publication),
+        });
+        const alice = await store.ledger.redeem(job('alice', '1@1000'));
+        expect(await store.ledger.redeem(job('alice', '1@1000'))).toEqual(alice);
+        expect(await store.ledger.redeem(job('bob', '1@2000'))).toMatchObject({
+          status: 'accepted',
+          userId: 'bob',
+        });
+        expect(await store.ledger.redeem(job('bob', '2@2001'))).toMatchObject({
+          reason: 'USER_TOTAL_LIMIT_REACHED',
+        });
+      });
+    });
+
     describe('redemption log', () => {
       const list = (code: string, query: Partial<LogQuery> = {}) =>
-        store.listRedemptions(code, { limit: 20, ...query }, NOW);
-      const summary = (entries: LogEntry[]) =>
-        entries.map((e) => [e.userId, e.orderId, e.status, e.reason].filter(Boolean).join(' '));
+        store.log.list(code, { limit: 20, ...query }, NOW);
+      const summary = (entries: LogEntry[]) => summaryOf({ items: entries }).reverse();
 
       it('logs every decision and rollback, newest first, but not replays', async () => {
         const c = coupon('AAA', { globalTotal: 1 });
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        await store.redeem(attempt(c, 'u1', 'o1'));
-        await store.redeem(attempt(c, 'u2', 'o2'));
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u2', 'o2'));
         const refused = { couponCode: 'AAA', userId: 'u3', orderId: 'o3' };
-        await store.recordOutcome(
+        await recordRejection(
           'order:o3',
           rejectedOutcome(refused, 'USER_NOT_FOUND', NOTHING_REMAINING, NOW),
-          NOW,
         );
-        await store.recordOutcome(
+        await recordRejection(
           undefined,
           rejectedOutcome(
             { couponCode: 'AAA', userId: 'u4' },
@@ -478,9 +608,8 @@ export function describeCouponStore(
             NOTHING_REMAINING,
             NOW,
           ),
-          NOW,
         );
-        await store.rollback(rollback(c, 'u1', 'o1'));
+        await store.ledger.rollback(rollback(c, 'u1', 'o1'));
         const page = await list('AAA');
         expect(summary(page.items)).toEqual([
           'u1 o1 rolled-back',
@@ -496,8 +625,8 @@ export function describeCouponStore(
 
       it('pages through the log and filters by status and user', async () => {
         const c = coupon('AAA', { userTotal: 4 });
-        await store.createCoupon(c);
-        for (let i = 0; i < 25; i++) await store.redeem(attempt(c, `u${i % 5}`, `o${i}`));
+        await create(c);
+        for (let i = 0; i < 25; i++) await store.ledger.redeem(attempt(c, `u${i % 5}`, `o${i}`));
         const seen: LogEntry[] = [];
         let cursor: string | undefined;
         do {
@@ -528,22 +657,22 @@ export function describeCouponStore(
 
     describe('recordOutcome', () => {
       it('keeps the first outcome of an order', async () => {
-        await store.createCoupon(coupon('AAA'));
+        await create(coupon('AAA'));
         const request = { couponCode: 'AAA', userId: 'u1', orderId: 'o1' };
         const first = rejectedOutcome(request, 'USER_NOT_FOUND', NOTHING_REMAINING, NOW);
-        expect(await store.recordOutcome(`order:${first.orderId}`, first, NOW)).toEqual(first);
+        expect(await recordRejection(`order:${first.orderId}`, first)).toEqual(first);
         const second = rejectedOutcome(request, 'COUPON_INACTIVE', NOTHING_REMAINING, NOW + 1);
-        expect(await store.recordOutcome(`order:${second.orderId}`, second, NOW)).toEqual(first);
-        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
+        expect(await recordRejection(`order:${second.orderId}`, second)).toEqual(first);
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
       });
 
       it('keeps outcomes for codes that have no coupon', async () => {
         const request = { couponCode: 'LATER', userId: 'u1', orderId: 'o9' };
         const first = rejectedOutcome(request, 'COUPON_NOT_FOUND', NOTHING_REMAINING, NOW);
-        expect(await store.recordOutcome(`order:${first.orderId}`, first, NOW)).toEqual(first);
-        await store.createCoupon(coupon('LATER'));
-        expect(await store.findOutcome('LATER', 'order:o9', NOW)).toEqual(first);
-        expect(await store.redeem(attempt(coupon('LATER'), 'u1', 'o9'))).toEqual(first);
+        expect(await recordRejection(`order:${first.orderId}`, first)).toEqual(first);
+        await create(coupon('LATER'));
+        expect(await store.ledger.findOutcome('LATER', 'order:o9', NOW)).toEqual(first);
+        expect(await store.ledger.redeem(attempt(coupon('LATER'), 'u1', 'o9'))).toEqual(first);
       });
     });
 
@@ -551,26 +680,26 @@ export function describeCouponStore(
       it('frees the counters of ended days and weeks only, never totals or the current period', async () => {
         const c = coupon('AAA', { userDaily: 1, userWeekly: 5 });
         const d = coupon('BBB');
-        await store.createCoupon(c);
-        await store.createCoupon(d);
-        await store.redeem(attempt(c, 'u1', 'o1', TODAY));
-        await store.redeem(attempt(c, 'u2', 'o2', TODAY));
-        await store.redeem(attempt(d, 'u1', 'o3', TODAY));
+        await create(c);
+        await create(d);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1', TODAY));
+        await store.ledger.redeem(attempt(c, 'u2', 'o2', TODAY));
+        await store.ledger.redeem(attempt(d, 'u1', 'o3', TODAY));
 
-        expect(await store.clearEndedWindows('daily', TODAY.day)).toBe(0);
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toMatchObject({ userDaily: 1 });
+        expect((await store.ledger.resetWindows('daily', TODAY.day, false)).freed).toBe(0);
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({ userDaily: 1 });
 
-        expect(await store.clearEndedWindows('daily', TOMORROW.day)).toBe(3);
-        expect(await store.clearEndedWindows('daily', TOMORROW.day)).toBe(0);
-        expect(await store.getUsage('AAA', 'u1', TODAY)).toEqual({
+        expect((await store.ledger.resetWindows('daily', TOMORROW.day, false)).freed).toBe(3);
+        expect((await store.ledger.resetWindows('daily', TOMORROW.day, false)).freed).toBe(0);
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toEqual({
           globalTotal: 2,
           userTotal: 1,
           userWeekly: 1,
           userDaily: 0,
         });
-        expect(await store.clearEndedWindows('weekly', TOMORROW.week)).toBe(0);
-        expect(await store.clearEndedWindows('weekly', NEXT_MONDAY.week)).toBe(3);
-        expect(await store.getUsage('AAA', 'u1', NEXT_MONDAY)).toEqual({
+        expect((await store.ledger.resetWindows('weekly', TOMORROW.week, false)).freed).toBe(0);
+        expect((await store.ledger.resetWindows('weekly', NEXT_MONDAY.week, false)).freed).toBe(3);
+        expect(await store.ledger.usage('AAA', 'u1', NEXT_MONDAY)).toEqual({
           globalTotal: 2,
           userTotal: 1,
           userWeekly: 0,
@@ -578,50 +707,74 @@ export function describeCouponStore(
         });
       });
 
+      it('frees the current period too when asked (a manual reset), and says which periods it freed', async () => {
+        const c = coupon('AAA', { userDaily: 1 });
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1', TODAY));
+        await store.ledger.redeem(attempt(c, 'u2', 'o2', TOMORROW));
+        expect(await store.ledger.resetWindows('daily', TOMORROW.day, true)).toEqual({
+          freed: 2,
+          periods: [TODAY.day, TOMORROW.day],
+        });
+        expect(await store.ledger.usage('AAA', 'u2', TOMORROW)).toMatchObject({
+          userDaily: 0,
+          userTotal: 1,
+        });
+        expect(await store.ledger.redeem(attempt(c, 'u2', 'o3', TOMORROW))).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await store.ledger.resetWindows('daily', TOMORROW.day, false)).toEqual({
+          freed: 0,
+          periods: [],
+        });
+      });
+
       it('counts a request stamped with a day a reset has ended in the current day', async () => {
         const c = coupon('AAA', { userDaily: 1 });
-        await store.createCoupon(c);
-        expect(await store.redeem(attempt(c, 'u1', 'o1', TODAY))).toMatchObject({
+        await create(c);
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o1', TODAY))).toMatchObject({
           status: 'accepted',
         });
-        await store.clearEndedWindows('daily', TOMORROW.day);
+        await store.ledger.resetWindows('daily', TOMORROW.day, false);
         // Decided just before midnight, committed after the reset: it counts in the new day.
-        expect(await store.redeem(attempt(c, 'u1', 'o2', TODAY))).toMatchObject({
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o2', TODAY))).toMatchObject({
           status: 'accepted',
         });
-        expect(await store.redeem(attempt(c, 'u1', 'o3', TOMORROW))).toMatchObject({
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o3', TOMORROW))).toMatchObject({
           reason: 'USER_DAILY_LIMIT_REACHED',
         });
-        expect(await store.getUsage('AAA', 'u1', TOMORROW)).toMatchObject({
+        expect(await store.ledger.usage('AAA', 'u1', TOMORROW)).toMatchObject({
           userDaily: 1,
           userTotal: 2,
         });
       });
 
-      // Redis expires by its own clock; its spec checks the TTL it sets instead.
-      if (!outcomesExpireByCallerClock) return;
-
-      it('keeps outcomes for the TTL, then forgets and prunes them', async () => {
+      it('keeps outcomes for the TTL by the caller’s clock, then decides the order afresh', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
-        const first = await store.redeem(attempt(c, 'u1', 'o1'));
+        await create(c);
+        const first = await store.ledger.redeem(attempt(c, 'u1', 'o1'));
         const lastKept = NOW + OUTCOME_TTL_MS - 1;
-        expect(await store.findOutcome('AAA', 'order:o1', lastKept)).toEqual(first);
-        expect(await store.pruneOutcomes(lastKept)).toBe(0);
-        expect(await store.findOutcome('AAA', 'order:o1', NOW + OUTCOME_TTL_MS)).toBeUndefined();
-        expect(await store.pruneOutcomes(NOW + OUTCOME_TTL_MS)).toBe(1);
-        expect(await store.findOutcome('AAA', 'order:o1', NOW)).toBeUndefined();
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', lastKept)).toEqual(first);
+        expect(await store.ledger.redeem({ ...attempt(c, 'u1', 'o1'), now: lastKept })).toEqual(
+          first,
+        );
+        const expired = NOW + OUTCOME_TTL_MS;
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', expired)).toBeUndefined();
+        expect(
+          await store.ledger.redeem({ ...attempt(c, 'u1', 'o1'), now: expired }),
+        ).toMatchObject({ status: 'accepted', processedAt: new Date(expired).toISOString() });
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({ userTotal: 2 });
       });
 
       it('lists log entries for the log TTL only, and pages from a cursor by position', async () => {
         const c = coupon('AAA');
-        await store.createCoupon(c);
-        await store.redeem(attempt(c, 'u1', 'old'));
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'old'));
         const later = { ...attempt(c, 'u1', 'new'), now: NOW + LOG_TTL_MS };
-        await store.redeem(later);
-        const page = await store.listRedemptions('AAA', { limit: 10 }, NOW + LOG_TTL_MS);
+        await store.ledger.redeem(later);
+        const page = await store.log.list('AAA', { limit: 10 }, NOW + LOG_TTL_MS);
         expect(page.items.map((e) => e.orderId)).toEqual(['new']);
-        const fromCursor = await store.listRedemptions(
+        const fromCursor = await store.log.list(
           'AAA',
           { limit: 10, cursor: '1' },
           NOW + LOG_TTL_MS,

@@ -21,7 +21,9 @@ import { NOTHING_REMAINING } from '../domain/outcome.js';
 import { decide, type RejectionReason } from '../domain/decide.js';
 import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.js';
 import { RedemptionService } from '../redemptions/redemption.service.js';
-import { CouponStore, type LogPage, type LogQuery, type Page } from '../store/coupon-store.js';
+import { CouponRepository, type Page } from '../store/coupon.repository.js';
+import { RedemptionLog, type LogPage, type LogQuery } from '../store/redemption.log.js';
+import { UsageLedger } from '../store/usage.ledger.js';
 import type { CreateCouponDto, RepeatCountsDto, UpdateCouponDto } from './coupon.dto.js';
 
 export interface CouponView {
@@ -48,7 +50,9 @@ const MAX_UPDATE_ATTEMPTS = 5;
 @Injectable()
 export class CouponsService {
   constructor(
-    private readonly store: CouponStore,
+    private readonly coupons: CouponRepository,
+    private readonly ledger: UsageLedger,
+    private readonly log: RedemptionLog,
     private readonly clock: Clock,
     private readonly redemptions: RedemptionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -70,16 +74,17 @@ export class CouponsService {
       repeatCounts: { ...UNLIMITED, ...withoutUndefined(dto.repeatCounts ?? {}) },
       createdAt: now,
       updatedAt: now,
+      born: '',
       version: 1,
     };
-    if (!(await this.store.createCoupon(coupon))) {
+    if (!(await this.coupons.create(coupon))) {
       throw new ConflictException(`Coupon ${coupon.code} already exists`);
     }
     return this.view(coupon);
   }
 
   async list(offset: number, limit: number): Promise<Page<CouponView>> {
-    const page = await this.store.listCoupons(offset, limit);
+    const page = await this.coupons.list(offset, limit);
     return { items: page.items.map((coupon) => this.view(coupon)), total: page.total };
   }
 
@@ -114,7 +119,7 @@ export class CouponsService {
   }
 
   async remove(code: string): Promise<void> {
-    if (!(await this.store.deleteCoupon(code))) throw this.notFound(code);
+    if (!(await this.coupons.delete(code))) throw this.notFound(code);
   }
 
   async repeatCounts(code: string) {
@@ -142,7 +147,7 @@ export class CouponsService {
     const coupon = await this.find(code);
     if (!(await this.redemptions.isUserKnown(userId)))
       throw new NotFoundException(`User ${userId} not found`);
-    const used = await this.store.getUsage(code, userId, this.periodsNow());
+    const used = await this.ledger.usage(code, userId, this.periodsNow());
     const remaining = remainingUses(coupon.repeatCounts, used);
     const count = (name: CounterName): UsageCount => ({
       used: used[name],
@@ -162,7 +167,7 @@ export class CouponsService {
    * counts are those of a user with no uses.
    */
   redemptionLog(code: string, query: LogQuery): Promise<LogPage> {
-    return this.store.listRedemptions(code, query, this.clock.now());
+    return this.log.list(code, query, this.clock.now());
   }
 
   async validate(
@@ -170,7 +175,7 @@ export class CouponsService {
     userId: string | undefined,
   ): Promise<{ valid: boolean; reason?: RejectionReason; remaining: Remaining }> {
     const now = this.clock.now();
-    const stored = await this.store.getCoupon(code);
+    const stored = await this.coupons.get(code);
     const coupon =
       stored && userId === undefined
         ? {
@@ -179,7 +184,7 @@ export class CouponsService {
           }
         : stored;
     const userKnown = userId === undefined || (await this.redemptions.isUserKnown(userId));
-    const used = await this.store.getUsage(code, userId, periodsAt(now, this.config.couponTz));
+    const used = await this.ledger.usage(code, userId, periodsAt(now, this.config.couponTz));
     const decision = decide({ coupon, userKnown, used, now });
     const remaining = stored ? remainingUses(stored.repeatCounts, used) : NOTHING_REMAINING;
     return decision.status === 'accepted'
@@ -188,7 +193,7 @@ export class CouponsService {
   }
 
   private async find(code: string): Promise<Coupon> {
-    const coupon = await this.store.getCoupon(code);
+    const coupon = await this.coupons.get(code);
     if (!coupon) throw this.notFound(code);
     return coupon;
   }
@@ -198,7 +203,7 @@ export class CouponsService {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const current = await this.find(code);
       const next = { ...apply(current), updatedAt: this.clock.now() };
-      const result = await this.store.saveCoupon(next, current.version);
+      const result = await this.coupons.save(next, current);
       if (result === 'saved') return { ...next, version: current.version + 1 };
       if (result === 'not-found') throw this.notFound(code);
     }
@@ -206,7 +211,7 @@ export class CouponsService {
   }
 
   private async repeatCountsView(coupon: Coupon) {
-    const used = await this.store.getUsage(coupon.code, undefined, this.periodsNow());
+    const used = await this.ledger.usage(coupon.code, undefined, this.periodsNow());
     return {
       ...limitsView(coupon.repeatCounts),
       globalUsed: used.globalTotal,

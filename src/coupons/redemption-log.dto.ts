@@ -8,7 +8,7 @@ import {
   type LogPage,
   type LogQuery,
   type LogStatus,
-} from '../store/coupon-store.js';
+} from '../store/redemption.log.js';
 
 /** GET /coupons/:code/redemptions: a page of the redemption log, newest first. */
 export class RedemptionLogQuery

@@ -35,15 +35,13 @@ export interface Coupon {
   repeatCounts: RepeatCounts;
   createdAt: number;
   updatedAt: number;
+  /**
+   * A random id given when the coupon is created, never repeated: it tells this coupon from one
+   * deleted before it under the same code, or from one stored before Redis lost its data.
+   */
+  born: string;
   /** Bumped on every change, so a redemption never commits against limits that have changed. */
   version: number;
-}
-
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  createdAt: number;
 }
 
 /** Upper-cases ASCII letters only: full Unicode case mapping would turn 'ſave10' into 'SAVE10'. */

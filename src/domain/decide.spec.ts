@@ -14,6 +14,7 @@ function coupon(overrides: Partial<Coupon> = {}, limits: Partial<RepeatCounts> =
     repeatCounts: { ...UNLIMITED, ...limits },
     createdAt: NOW,
     updatedAt: NOW,
+    born: 'b1',
     version: 1,
     ...overrides,
   };

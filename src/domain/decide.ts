@@ -17,6 +17,8 @@ export const REJECTION_REASONS = [
   'USER_TOTAL_LIMIT_REACHED',
   'USER_WEEKLY_LIMIT_REACHED',
   'USER_DAILY_LIMIT_REACHED',
+  // Not a rule of the coupon: the order was already decided for another user (see redeemVerdict).
+  'ORDER_CONFLICT',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

@@ -29,15 +29,25 @@ export interface RedemptionOutcome {
 }
 
 /**
- * What a request's first outcome is kept under: its order, or else the job that carried it, so a
- * job BullMQ runs again after a crash never counts twice. Undefined: nothing to key it by.
+ * One publish of a request: its job id and the instant the producer created the job. BullMQ keeps
+ * both when it runs the job again after a crash; a job published anew under an id used before
+ * (ids restart after a queue is obliterated, or under another QUEUE_PREFIX) has another.
+ */
+export function publicationId(jobId: string, createdAt: number): string {
+  return `${jobId}@${createdAt}`;
+}
+
+/**
+ * What a request's first outcome is kept under: its order, or else the publication that carried
+ * it, so a job BullMQ runs again after a crash never counts twice, and no other job ever shares
+ * the key. Undefined: nothing to key it by.
  */
 export function outcomeKey(
   orderId: string | undefined,
-  jobId: string | undefined,
+  publication: string | undefined,
 ): string | undefined {
   if (orderId !== undefined) return `order:${orderId}`;
-  return jobId === undefined ? undefined : `job:${jobId}`;
+  return publication ? `job:${publication}` : undefined;
 }
 
 /** Nothing is left of a coupon that does not exist. */

@@ -6,7 +6,7 @@ import { SystemClock } from '../clock/clock.js';
 import type { RedemptionOutcome } from '../domain/outcome.js';
 import { REDEMPTION_QUEUE, type RollbackOutcome } from '../redemptions/redemption.contract.js';
 import { RESET_QUEUE } from '../resets/reset.contract.js';
-import type { Window } from '../store/coupon-store.js';
+import type { Window } from '../store/usage.ledger.js';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 

@@ -6,6 +6,7 @@ import { JobWaiter } from '../common/job-waiter.js';
 import { ReportingWorkerHost } from '../common/workers.js';
 import { validatePlain } from '../common/validation.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
+import { publicationId } from '../domain/outcome.js';
 import { RedeemDto, wellFormedRedeemData } from './redeem.dto.js';
 import {
   JobName,
@@ -39,7 +40,7 @@ export class RedemptionProcessor extends ReportingWorkerHost {
       case JobName.Redeem: {
         const data = wellFormedRedeemData(job.data) ?? this.validData(RedeemDto, job);
         const started = performance.now();
-        const outcome = await this.redemptions.redeem(data, job.id);
+        const outcome = await this.redemptions.redeem(data, publicationId(job.id!, job.timestamp));
         this.metrics.recordDecision(job, outcome, (performance.now() - started) / 1000);
         this.logger.debug({
           msg: 'redeem decided',
@@ -51,7 +52,10 @@ export class RedemptionProcessor extends ReportingWorkerHost {
         return outcome;
       }
       case JobName.Rollback: {
-        const outcome = await this.redemptions.rollback(this.validData(RollbackDto, job));
+        const outcome = await this.redemptions.rollback(
+          this.validData(RollbackDto, job),
+          publicationId(job.id!, job.timestamp),
+        );
         // Also when already rolled back: this may be a retry of a rollback whose removal failed.
         if (outcome.status !== 'rejected') {
           await this.forgetRedeemJob(redemptionJobId(outcome.couponCode, outcome.orderId));
@@ -72,8 +76,10 @@ export class RedemptionProcessor extends ReportingWorkerHost {
   /**
    * Removes the finished `redeem` job of a rolled-back order, so that the order, published again
    * under its deterministic job id, is a new job decided afresh instead of the old job's answer.
-   * A job still running is the old one finishing (its decision is in): wait for it, and fail this
-   * attempt (BullMQ retries it) if it does not finish. A waiting job is a new publish: keep it.
+   * A job still running is the old one finishing: wait a little for it. One that stays active
+   * (its worker died) is left: when BullMQ runs it again it replays its decision, counting
+   * nothing, and the REST path replaces it on the next publish of the order. A waiting job is a
+   * new publish: keep it.
    */
   private async forgetRedeemJob(jobId: string): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -82,7 +88,7 @@ export class RedemptionProcessor extends ReportingWorkerHost {
       if (state !== 'active' && (await this.queue.remove(jobId)) === 1) return;
       await sleep(25);
     }
-    throw new Error(`redeem job ${jobId} of a rolled-back order is still running; will retry`);
+    this.logger.warn({ msg: 'redeem job of a rolled-back order still active; left', jobId });
   }
 
   private validData<T extends object>(cls: new () => T, job: Job): T {

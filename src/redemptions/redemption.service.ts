@@ -12,7 +12,9 @@ import {
   type RedemptionRequest,
 } from '../domain/outcome.js';
 import { periodsAt, type Periods } from '../domain/periods.js';
-import { CouponStore, STALE_COUPON } from '../store/coupon-store.js';
+import { CouponRepository } from '../store/coupon.repository.js';
+import { STALE_COUPON, UsageLedger } from '../store/usage.ledger.js';
+import { UserRepository } from '../store/user.repository.js';
 import type { RedeemJobData, RollbackJobData, RollbackOutcome } from './redemption.contract.js';
 
 /** How often a redemption is re-read when an admin changes the coupon under it. */
@@ -29,35 +31,40 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
 }
 
 /**
- * Decides `redeem` requests: the domain's rules over the store's atomic commit. Coupons are read
- * from a cache first: the commit checks the coupon version, so a stale copy costs a re-read, never
- * a wrong count, and a copy that would refuse the request is re-read before it does.
+ * Decides `redeem` requests: the domain's rules over the ledger's atomic commit. Coupons are read
+ * from a cache first: the commit checks the coupon's identity (birth id and version), so a stale
+ * copy costs a re-read, never a wrong count, and a copy that would refuse the request is re-read
+ * before it does. A user found registered is remembered for that coupon identity only, so a
+ * coupon created anew (after a delete, or after Redis lost its data) checks its users again.
  */
 @Injectable()
 export class RedemptionService {
   private readonly coupons = new Map<string, Coupon>();
-  /** Users are never deleted, so a registered user stays registered. */
+  /** `<coupon born>/<userId>` of registered users; users are never deleted. */
   private readonly knownUsers = new Map<string, true>();
 
   constructor(
-    private readonly store: CouponStore,
+    private readonly couponRepository: CouponRepository,
+    private readonly users: UserRepository,
+    private readonly ledger: UsageLedger,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Decides one request; `jobId` keys the outcome of a request without an orderId. Both ways an
-   * outcome is kept (recordOutcome for a rule rejection, redeem for a counter check) return the
-   * first outcome under its key when there is one, so a replay needs no lookup first.
+   * Decides one request; `publication` (publicationId of its job) tells a re-run of the same job
+   * from a new publish, and keys the outcome of a request without an orderId. Both ways an
+   * outcome is kept (recordRejection for a rule, redeem for a counter check) meet what is kept
+   * under its key first, so a replay needs no lookup before.
    */
-  async redeem(data: RedeemJobData, jobId?: string): Promise<RedemptionOutcome> {
+  async redeem(data: RedeemJobData, publication = ''): Promise<RedemptionOutcome> {
     const request: RedemptionRequest = {
       ...data,
       couponCode: normalizeCouponCode(data.couponCode),
     };
-    const key = outcomeKey(request.orderId, jobId);
+    const key = outcomeKey(request.orderId, publication);
     for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
-      const outcome = await this.tryRedeem(request, key, attempt === 0);
+      const outcome = await this.tryRedeem(request, key, publication, attempt === 0);
       if (outcome !== STALE_COUPON) return outcome;
     }
     throw new Error(`coupon ${request.couponCode} kept changing during redemption; will retry`);
@@ -66,18 +73,16 @@ export class RedemptionService {
   private async tryRedeem(
     request: RedemptionRequest,
     key: string | undefined,
+    publication: string,
     mayUseCache: boolean,
   ): Promise<RedemptionOutcome | typeof STALE_COUPON> {
     const now = this.clock.now();
     const cached = mayUseCache ? this.coupons.get(request.couponCode) : undefined;
-    // The common case needs no read at all; the store's commit checks the coupon version.
+    // The common case needs no read at all; the ledger's commit checks the coupon's identity.
     const [coupon, userKnown] =
-      cached && (!this.config.requireRegisteredUsers || this.knownUsers.has(request.userId))
+      cached && this.knownFor(cached, request.userId)
         ? [cached, true]
-        : await Promise.all([
-            cached ?? this.readCoupon(request.couponCode),
-            this.isUserKnown(request.userId),
-          ]);
+        : await this.readCouponAndUser(request, cached);
     const periods = periodsAt(now, this.config.couponTz);
     const ineligible = eligibility(coupon, userKnown, now);
     if (ineligible) {
@@ -85,34 +90,54 @@ export class RedemptionService {
       const remaining = coupon
         ? await this.remaining(coupon, request.userId, periods)
         : NOTHING_REMAINING;
-      return this.store.recordOutcome(
-        key,
-        rejectedOutcome(request, ineligible, remaining, now),
+      return this.ledger.recordRejection({
+        outcome: rejectedOutcome(request, ineligible, remaining, now),
+        publication,
+        outcomeKey: key,
         now,
-      );
+      });
     }
-    return this.store.redeem({
+    return this.ledger.redeem({
       request,
+      publication,
       outcomeKey: key,
-      couponVersion: coupon!.version,
-      limits: coupon!.repeatCounts,
-      discountPercentage: coupon!.discountPercentage,
+      coupon: coupon!,
       periods,
       now,
     });
   }
 
+  private knownFor(coupon: Coupon, userId: string): boolean {
+    return !this.config.requireRegisteredUsers || this.knownUsers.has(`${coupon.born}/${userId}`);
+  }
+
+  private async readCouponAndUser(
+    request: RedemptionRequest,
+    cached: Coupon | undefined,
+  ): Promise<[Coupon | undefined, boolean]> {
+    const [coupon, user] = await Promise.all([
+      cached ?? this.readCoupon(request.couponCode),
+      this.config.requireRegisteredUsers ? this.users.get(request.userId) : undefined,
+    ]);
+    if (!this.config.requireRegisteredUsers) return [coupon, true];
+    if (user && coupon) {
+      remember(this.knownUsers, `${coupon.born}/${request.userId}`, true, MAX_KNOWN_USERS);
+    }
+    return [coupon, user !== undefined];
+  }
+
   private async remaining(coupon: Coupon, userId: string, periods: Periods) {
-    const used = await this.store.getUsage(coupon.code, userId, periods);
+    const used = await this.ledger.usage(coupon.code, userId, periods);
     return remainingUses(coupon.repeatCounts, used);
   }
 
-  /** Gives back the use of an order's accepted redemption (see CouponStore.rollback). */
-  async rollback(data: RollbackJobData): Promise<RollbackOutcome> {
+  /** Gives back the use of an order's accepted redemption (see UsageLedger.rollback). */
+  async rollback(data: RollbackJobData, publication = ''): Promise<RollbackOutcome> {
     const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
     const now = this.clock.now();
-    const result = await this.store.rollback({
+    const result = await this.ledger.rollback({
       request,
+      publication,
       outcomeKey: outcomeKey(request.orderId, undefined)!,
       periods: periodsAt(now, this.config.couponTz),
       now,
@@ -129,16 +154,14 @@ export class RedemptionService {
   }
 
   private async readCoupon(code: string): Promise<Coupon | undefined> {
-    const coupon = await this.store.getCoupon(code);
+    const coupon = await this.couponRepository.get(code);
     if (coupon) remember(this.coupons, code, coupon, MAX_CACHED_COUPONS);
     else this.coupons.delete(code);
     return coupon;
   }
 
+  /** Whether the user may redeem: registered, or registration is not required. */
   async isUserKnown(userId: string): Promise<boolean> {
-    if (!this.config.requireRegisteredUsers || this.knownUsers.has(userId)) return true;
-    const known = (await this.store.getUser(userId)) !== undefined;
-    if (known) remember(this.knownUsers, userId, true, MAX_KNOWN_USERS);
-    return known;
+    return !this.config.requireRegisteredUsers || (await this.users.get(userId)) !== undefined;
   }
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { JobWaiter, type Settlement } from '../common/job-waiter.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import type { Window } from '../store/coupon-store.js';
+import type { Window } from '../store/usage.ledger.js';
 import { RESET_QUEUE, RESET_SCHEDULES, ResetJobName, type ResetResult } from './reset.contract.js';
 
 /** How long POST /admin/resets/* waits for its job. */
@@ -59,7 +59,7 @@ export class ResetSchedulerService implements OnApplicationBootstrap {
       jobId,
       MANUAL_RESET_WAIT_MS,
       async () => {
-        await this.queue.add(name, {}, { ...JOB_OPTIONS, jobId });
+        await this.queue.add(name, { trigger: 'manual' }, { ...JOB_OPTIONS, jobId });
       },
     );
     return { jobId, settlement };

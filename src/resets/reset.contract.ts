@@ -1,4 +1,4 @@
-import type { Window } from '../store/coupon-store.js';
+import type { Window } from '../store/usage.ledger.js';
 
 export const RESET_QUEUE = 'coupon-counter-resets';
 
@@ -12,12 +12,24 @@ export const RESET_WINDOWS: Record<ResetJobName, Window> = {
   [ResetJobName.Weekly]: 'weekly',
 };
 
+/** Job data of a reset; the schedulers' jobs carry none (a scheduled reset). */
+export interface ResetJobData {
+  /** 'manual': POST /admin/resets/*, which sets the current period's counts to 0 too. */
+  trigger?: 'manual';
+}
+
 /** A reset job's return value. */
 export interface ResetResult {
   window: Window;
-  /** The day (YYYY-MM-DD) or ISO week (YYYY-Www) in COUPON_TZ when the reset ran; its counts are kept. */
+  /** 'schedule': frees the periods that ended before the one it was scheduled in; 'manual': the current one too. */
+  trigger: 'schedule' | 'manual';
+  /** The day (YYYY-MM-DD) or ISO week (YYYY-Www) in COUPON_TZ when the reset ran. */
   currentPeriod: string;
-  /** Per-user counters of ended periods that were set to 0 (freed). */
+  /** For a scheduled reset, the instant it was scheduled for. */
+  scheduledFor?: string;
+  /** The periods whose per-user counters it set to 0, oldest first. */
+  periodsCleared: string[];
+  /** Per-user counters that were set to 0 (freed). */
   countersReset: number;
   /** Idempotency records older than IDEMPOTENCY_TTL_HOURS that were dropped (daily reset only). */
   outcomesPruned?: number;

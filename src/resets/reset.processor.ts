@@ -3,7 +3,13 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { JobWaiter } from '../common/job-waiter.js';
 import { ReportingWorkerHost } from '../common/workers.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
-import { RESET_QUEUE, RESET_WINDOWS, ResetJobName, type ResetResult } from './reset.contract.js';
+import {
+  RESET_QUEUE,
+  RESET_WINDOWS,
+  ResetJobName,
+  type ResetJobData,
+  type ResetResult,
+} from './reset.contract.js';
 import { ResetService } from './reset.service.js';
 
 // The queue binding (@Processor) is added by registerProcessor when the module is built.
@@ -22,7 +28,13 @@ export class ResetProcessor extends ReportingWorkerHost {
     switch (name) {
       case ResetJobName.Daily:
       case ResetJobName.Weekly: {
-        const result = await this.resets.reset(RESET_WINDOWS[name]);
+        const data = (job.data ?? {}) as ResetJobData;
+        // A scheduler's job is due at prevMillis; a plain delayed job at its timestamp plus delay.
+        const scheduledFor = job.opts.prevMillis ?? job.timestamp + (job.opts.delay ?? 0);
+        const result = await this.resets.reset(
+          RESET_WINDOWS[name],
+          data.trigger === 'manual' ? 'manual' : { scheduledFor },
+        );
         this.metrics.recordReset(result.window);
         return result;
       }

@@ -11,7 +11,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import type { Window } from '../store/coupon-store.js';
+import type { Window } from '../store/usage.ledger.js';
 import { ResetSchedulerService } from './reset-scheduler.service.js';
 
 @ApiTags('resets')

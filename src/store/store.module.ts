@@ -1,23 +1,35 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { CouponStore } from './coupon-store.js';
-import { MemoryCouponStore } from './memory.store.js';
-import { RedisCouponStore } from './redis.store.js';
+import { CouponRepository } from './coupon.repository.js';
+import { RedemptionLog } from './redemption.log.js';
+import { memoryStores, redisStores, type Stores } from './stores.js';
+import { UsageLedger } from './usage.ledger.js';
+import { UserRepository } from './user.repository.js';
 
 const logger = new Logger('Store');
+const STORES = Symbol('STORES');
+const STORE_REDIS = Symbol('STORE_REDIS');
 
+/** Closes the store's Redis connection, if it has one, when the app shuts down. */
+class StoreConnection implements OnApplicationShutdown {
+  constructor(@Inject(STORE_REDIS) private readonly redis: Redis | undefined) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.quit();
+  }
+}
+
+/** The store's four ports (coupons, users, the usage ledger, the redemption log), by STORE. */
 @Global()
 @Module({
   providers: [
     {
-      provide: CouponStore,
+      provide: STORE_REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): CouponStore => {
-        const outcomeTtlMs = config.idempotencyTtlHours * 3600_000;
-        const logTtlMs = config.redemptionLogTtlDays * 24 * 3600_000;
-        if (config.store === 'memory') return new MemoryCouponStore({ outcomeTtlMs, logTtlMs });
+      useFactory: (config: AppConfig): Redis | undefined => {
+        if (config.store === 'memory') return undefined;
         // Fail fast while Redis is away: the API answers 503, a worker's job is retried later.
         const redis = new Redis(config.redisUrl!, {
           connectionName: 'coupon-store',
@@ -28,14 +40,28 @@ const logger = new Logger('Store');
         redis.on('error', (error: Error) =>
           logger.warn(`Redis store connection: ${error.message}`),
         );
-        return new RedisCouponStore(redis, {
-          prefix: config.storePrefix,
-          outcomeTtlMs,
-          logTtlMs,
-        });
+        return redis;
       },
     },
+    {
+      provide: STORES,
+      inject: [APP_CONFIG, STORE_REDIS],
+      useFactory: (config: AppConfig, redis: Redis | undefined): Stores => {
+        const options = {
+          outcomeTtlMs: config.idempotencyTtlHours * 3600_000,
+          logTtlMs: config.redemptionLogTtlDays * 24 * 3600_000,
+        };
+        return redis
+          ? redisStores(redis, { ...options, prefix: config.storePrefix })
+          : memoryStores(options);
+      },
+    },
+    StoreConnection,
+    { provide: CouponRepository, inject: [STORES], useFactory: (s: Stores) => s.coupons },
+    { provide: UserRepository, inject: [STORES], useFactory: (s: Stores) => s.users },
+    { provide: UsageLedger, inject: [STORES], useFactory: (s: Stores) => s.ledger },
+    { provide: RedemptionLog, inject: [STORES], useFactory: (s: Stores) => s.log },
   ],
-  exports: [CouponStore],
+  exports: [CouponRepository, UserRepository, UsageLedger, RedemptionLog],
 })
 export class StoreModule {}

@@ -1,7 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
-import type { User } from '../domain/coupon.js';
-import { CouponStore, type Page } from '../store/coupon-store.js';
+import type { User } from '../domain/user.js';
+import type { Page } from '../store/coupon.repository.js';
+import { UserRepository } from '../store/user.repository.js';
 import type { CreateUserDto } from './user.dto.js';
 
 export interface UserView {
@@ -14,7 +15,7 @@ export interface UserView {
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly store: CouponStore,
+    private readonly users: UserRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -25,7 +26,7 @@ export class UsersService {
       email: dto.email,
       createdAt: this.clock.now(),
     };
-    switch (await this.store.createUser(user)) {
+    switch (await this.users.create(user)) {
       case 'id-taken':
         throw new ConflictException(`User ${user.id} already exists`);
       case 'email-taken':
@@ -36,12 +37,12 @@ export class UsersService {
   }
 
   async list(offset: number, limit: number): Promise<Page<UserView>> {
-    const page = await this.store.listUsers(offset, limit);
+    const page = await this.users.list(offset, limit);
     return { items: page.items.map(view), total: page.total };
   }
 
   async get(id: string): Promise<UserView> {
-    const user = await this.store.getUser(id);
+    const user = await this.users.get(id);
     if (!user) throw new NotFoundException(`User ${id} not found`);
     return view(user);
   }

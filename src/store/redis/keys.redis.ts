@@ -1,3 +1,15 @@
+import { COUNTER_NAMES } from '../../domain/coupon.js';
+
+/**
+ * Fields of a kept outcome record (a hash under RedisKeys.outcome): `status`, `reason`, `user`,
+ * `order`, `discount`, `at` (ms) and the remaining counts make the outcome; `by` (the deciding
+ * publication) and `until` (ms, by the caller's clock) drive the ledger's verdicts; an accepted
+ * redemption adds `born`, `day` and `week` (where it counted); a rollback adds `rbBy` and the
+ * restored flags. Remaining '' means unlimited.
+ */
+export const REMAINING_FIELDS = COUNTER_NAMES.map((name) => `rem.${name}`);
+export const RESTORED_FIELDS = COUNTER_NAMES.map((name) => `rb.${name}`);
+
 /**
  * Every Redis key of the store, in one place. All keys of one coupon share the hash tag {CODE},
  * so each coupon's atomic scripts run on one Redis Cluster slot; all user keys share {users}.
@@ -7,7 +19,7 @@
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
-  /** Hash: `data` (the coupon as JSON, without version) and `v` (its version). */
+  /** Hash: `data` (the coupon as JSON, without born and version), `born` and `v` (its version). */
   coupon(code: string): string {
     return `${this.prefix}:{${code}}:coupon`;
   }
@@ -37,12 +49,7 @@ export class RedisKeys {
     return `${this.prefix}:{${code}}:windows`;
   }
 
-  /** Integer: the last version given to this code; it outlives the coupon, so versions never repeat. */
-  lastVersion(code: string): string {
-    return `${this.prefix}:{${code}}:version`;
-  }
-
-  /** String with a TTL: the first outcome under an outcome key ("order:<id>" or "job:<id>"). */
+  /** Hash with an expiry: the outcome kept under an outcome key ("order:<id>" or "job:<publication>"). */
   outcome(code: string, key: string): string {
     return `${this.prefix}:{${code}}:outcome:${key}`;
   }

@@ -1,0 +1,107 @@
+import {
+  countersToGiveBack,
+  countingPeriods,
+  NOTHING_RESTORED,
+  redeemVerdict,
+  resetFrees,
+  rollbackVerdict,
+  type KeptOutcome,
+} from './ledger.js';
+import { NOTHING_REMAINING, type RedemptionOutcome } from './outcome.js';
+
+const NOW = 1_000_000;
+const TODAY = { day: '2026-11-25', week: '2026-W48' };
+
+function kept(overrides: Partial<KeptOutcome> = {}, outcome: Partial<RedemptionOutcome> = {}) {
+  return {
+    outcome: {
+      status: 'accepted',
+      couponCode: 'AAA',
+      userId: 'alice',
+      orderId: 'o1',
+      remaining: NOTHING_REMAINING,
+      processedAt: new Date(NOW).toISOString(),
+      ...outcome,
+    },
+    decidedBy: 'job@1',
+    keptUntil: NOW + 1,
+    counted: { born: 'b1', periods: TODAY },
+    ...overrides,
+  } as KeptOutcome;
+}
+
+const alice = (publication = 'job@2') => ({ userId: 'alice', publication });
+const rolledBack = (by = 'rb@1') => ({ rollback: { by, restored: NOTHING_RESTORED } });
+
+describe('ledger policy', () => {
+  it.each([
+    ['nothing kept', undefined, alice(), 'decide'],
+    ['kept past its TTL', kept({ keptUntil: NOW }), alice(), 'decide'],
+    ['the same user again', kept(), alice(), 'replay'],
+    ['another user', kept(), { userId: 'bob', publication: 'job@2' }, 'conflict'],
+    [
+      'a rejection for another user',
+      kept({}, { status: 'rejected' }),
+      { userId: 'bob', publication: 'x' },
+      'conflict',
+    ],
+    ['rolled back, a new publish', kept(rolledBack()), alice('job@2'), 'decide'],
+    ['rolled back, the deciding job run again', kept(rolledBack()), alice('job@1'), 'replay'],
+    [
+      'rolled back, publication unknown',
+      kept({ ...rolledBack(), decidedBy: '' }),
+      alice(''),
+      'decide',
+    ],
+  ] as const)('redeemVerdict: %s', (_, record, request, verdict) => {
+    expect(redeemVerdict(record, request, NOW)).toBe(verdict);
+  });
+
+  it.each([
+    ['nothing kept', undefined, alice(), 'not-found'],
+    ['kept past its TTL', kept({ keptUntil: NOW }), alice(), 'not-found'],
+    ['a rejection', kept({}, { status: 'rejected' }), alice(), 'not-found'],
+    ['another user’s', kept(), { userId: 'bob', publication: 'x' }, 'not-found'],
+    ['an accepted redemption', kept(), alice(), 'apply'],
+    ['rolled back by this publication', kept(rolledBack('rb@1')), alice('rb@1'), 'replay'],
+    ['rolled back by another', kept(rolledBack('rb@1')), alice('rb@2'), 'already'],
+    ['rolled back, publication unknown', kept(rolledBack('')), alice(''), 'already'],
+  ] as const)('rollbackVerdict: %s', (_, record, request, verdict) => {
+    expect(rollbackVerdict(record, request, NOW)).toBe(verdict);
+  });
+
+  it('counts a request stamped with earlier periods in the newest ones', () => {
+    expect(countingPeriods(TODAY, {})).toEqual(TODAY);
+    expect(countingPeriods(TODAY, { day: '2026-11-24', week: '2026-W47' })).toEqual(TODAY);
+    expect(countingPeriods(TODAY, { day: '2026-11-26' })).toEqual({ ...TODAY, day: '2026-11-26' });
+    expect(countingPeriods(TODAY, { week: '2026-W49' })).toEqual({ ...TODAY, week: '2026-W49' });
+  });
+
+  it('gives back totals always and window counts only in their own period, on the same coupon only', () => {
+    const counted = { born: 'b1', periods: TODAY };
+    expect(countersToGiveBack(counted, 'b1', TODAY)).toEqual({
+      globalTotal: true,
+      userTotal: true,
+      userWeekly: true,
+      userDaily: true,
+    });
+    expect(countersToGiveBack(counted, 'b1', { ...TODAY, day: '2026-11-26' })).toEqual({
+      globalTotal: true,
+      userTotal: true,
+      userWeekly: true,
+      userDaily: false,
+    });
+    expect(
+      countersToGiveBack(counted, 'b1', { day: '2026-11-30', week: '2026-W49' }),
+    ).toMatchObject({ userWeekly: false, userDaily: false });
+    expect(countersToGiveBack(counted, 'b2', TODAY)).toEqual(NOTHING_RESTORED);
+    expect(countersToGiveBack(counted, undefined, TODAY)).toEqual(NOTHING_RESTORED);
+  });
+
+  it('frees ended periods on schedule and the current one too on demand', () => {
+    expect(resetFrees('2026-11-24', '2026-11-25', false)).toBe(true);
+    expect(resetFrees('2026-11-25', '2026-11-25', false)).toBe(false);
+    expect(resetFrees('2026-11-25', '2026-11-25', true)).toBe(true);
+    expect(resetFrees('2026-11-26', '2026-11-25', true)).toBe(false);
+  });
+});

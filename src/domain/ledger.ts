@@ -1,0 +1,118 @@
+import type { CounterName } from './coupon.js';
+import type { RedemptionOutcome } from './outcome.js';
+import type { Periods } from './periods.js';
+
+/**
+ * The ledger's policy: what a redemption counts, what a rollback gives back, when a kept outcome
+ * answers again, and what a reset frees. Pure functions of (state, request, time). The memory
+ * store calls them; each Lua script under src/store/lua names the function it mirrors, and the
+ * store contract suite, run on both stores, proves that they agree.
+ */
+
+export type Restored = Record<CounterName, boolean>;
+
+/** What is kept of a decision under its outcome key (see outcomeKey). */
+export interface KeptOutcome {
+  outcome: RedemptionOutcome;
+  /** The publication that decided it (see publicationId); '' when unknown. */
+  decidedBy: string;
+  /** Epoch ms after which it is forgotten. */
+  keptUntil: number;
+  /** For an accepted redemption: the coupon (its birth id) and the periods it counted in. */
+  counted?: { born: string; periods: Periods };
+  /** Set once the redemption is rolled back: by which publication, and what it gave back. */
+  rollback?: { by: string; restored: Restored };
+}
+
+export const NOTHING_RESTORED: Restored = {
+  globalTotal: false,
+  userTotal: false,
+  userWeekly: false,
+  userDaily: false,
+};
+
+/**
+ * Period precedence: a request stamped with an earlier day or week than one already counted in
+ * (a clock behind the others, or a commit after a reset) counts in the newest one, so it can
+ * never slip past a cap.
+ */
+export function countingPeriods(stamped: Periods, newest: Partial<Periods>): Periods {
+  return {
+    day: newest.day !== undefined && newest.day > stamped.day ? newest.day : stamped.day,
+    week: newest.week !== undefined && newest.week > stamped.week ? newest.week : stamped.week,
+  };
+}
+
+/** Whether a kept outcome still counts at `now`: outcomes are kept for the idempotency TTL. */
+export function isKept(kept: KeptOutcome | undefined, now: number): kept is KeptOutcome {
+  return kept !== undefined && kept.keptUntil > now;
+}
+
+/** Two runs are the same publication only when the id is known. */
+function samePublication(a: string, b: string): boolean {
+  return a !== '' && a === b;
+}
+
+/**
+ * How a redeem meets what is kept under its key:
+ * - `decide`: nothing kept, or a rolled-back redemption that another publication asks about (a new
+ *   publish of a cancelled order is decided afresh);
+ * - `replay`: the first outcome answers again, counting nothing; also for the very publication
+ *   that decided a since rolled-back redemption (BullMQ running the job again after a crash);
+ * - `conflict`: the order was decided for another user; that outcome stays untouched.
+ */
+export function redeemVerdict(
+  kept: KeptOutcome | undefined,
+  request: { userId: string; publication: string },
+  now: number,
+): 'decide' | 'replay' | 'conflict' {
+  if (!isKept(kept, now)) return 'decide';
+  if (kept.rollback)
+    return samePublication(kept.decidedBy, request.publication) ? 'replay' : 'decide';
+  return kept.outcome.userId === request.userId ? 'replay' : 'conflict';
+}
+
+/**
+ * How a rollback meets what is kept under the order's key: only this user's accepted redemption
+ * can be rolled back, once; the publication that rolled it back gets its own answer again.
+ */
+export function rollbackVerdict(
+  kept: KeptOutcome | undefined,
+  request: { userId: string; publication: string },
+  now: number,
+): 'not-found' | 'apply' | 'replay' | 'already' {
+  if (!isKept(kept, now)) return 'not-found';
+  if (kept.outcome.status !== 'accepted' || kept.outcome.userId !== request.userId) {
+    return 'not-found';
+  }
+  if (!kept.rollback) return 'apply';
+  return samePublication(kept.rollback.by, request.publication) ? 'replay' : 'already';
+}
+
+/**
+ * Which counters a rollback may give a use back to (each only if it is above 0): none when the
+ * coupon is not the one the use was counted on (deleted, perhaps created again); the totals
+ * always; a window count only while the period it was counted in is the current one.
+ */
+export function countersToGiveBack(
+  counted: { born: string; periods: Periods },
+  couponBorn: string | undefined,
+  current: Periods,
+): Restored {
+  if (couponBorn !== counted.born) return NOTHING_RESTORED;
+  return {
+    globalTotal: true,
+    userTotal: true,
+    userWeekly: counted.periods.week === current.week,
+    userDaily: counted.periods.day === current.day,
+  };
+}
+
+/**
+ * Which window periods a reset frees. A scheduled reset frees the periods that ended before the
+ * period it was scheduled in (`cutoff`), so a late run never takes back uses made after
+ * midnight; a manual one (an admin forgiving a day) frees the current period too.
+ */
+export function resetFrees(period: string, cutoff: string, includeCutoff: boolean): boolean {
+  return includeCutoff ? period <= cutoff : period < cutoff;
+}

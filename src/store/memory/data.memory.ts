@@ -1,0 +1,211 @@
+import type { Coupon, UsageCounts } from '../../domain/coupon.js';
+import type { KeptOutcome } from '../../domain/ledger.js';
+import type { Periods } from '../../domain/periods.js';
+import type { User } from '../../domain/user.js';
+import {
+  LOG_PAGE_SCAN_LIMIT,
+  type LogEntry,
+  type LogPage,
+  type LogQuery,
+  type LogStatus,
+} from '../redemption.log.js';
+
+/**
+ * Per-user counts of one window (days or weeks): the counts of the newest period counted in, and
+ * those of the period before it, set aside until a reset frees them. Counts of an earlier period
+ * than the one asked read as 0.
+ */
+export class WindowCounts {
+  /** The newest period counted in: the one `counts` belong to. */
+  period = '';
+  counts = new Map<string, number>();
+  endedPeriod = '';
+  ended = new Map<string, number>();
+
+  get(userId: string, period: string): number {
+    return period > this.period ? 0 : (this.counts.get(userId) ?? 0);
+  }
+
+  increment(userId: string, period: string): void {
+    this.startPeriod(period);
+    this.counts.set(userId, (this.counts.get(userId) ?? 0) + 1);
+  }
+
+  /** Makes `period` the newest if it is later, setting the current counts aside. */
+  startPeriod(period: string): void {
+    if (period <= this.period) return;
+    if (this.counts.size > 0) {
+      this.endedPeriod = this.period;
+      this.ended = this.counts;
+    }
+    this.period = period;
+    this.counts = new Map();
+  }
+
+  /** Takes one use back from the newest period's count; false when there was none. */
+  decrement(userId: string): boolean {
+    const count = this.counts.get(userId) ?? 0;
+    if (count === 0) return false;
+    if (count === 1) this.counts.delete(userId);
+    else this.counts.set(userId, count - 1);
+    return true;
+  }
+}
+
+export class CouponUsage {
+  /** The birth id of the coupon these uses were counted on. */
+  constructor(readonly born: string) {}
+
+  globalTotal = 0;
+  readonly userTotals = new Map<string, number>();
+  readonly weekly = new WindowCounts();
+  readonly daily = new WindowCounts();
+
+  get newest(): Partial<Periods> {
+    return {
+      ...(this.daily.period !== '' && { day: this.daily.period }),
+      ...(this.weekly.period !== '' && { week: this.weekly.period }),
+    };
+  }
+
+  read(userId: string | undefined, periods: Periods): UsageCounts {
+    if (userId === undefined)
+      return { globalTotal: this.globalTotal, userTotal: 0, userWeekly: 0, userDaily: 0 };
+    return {
+      globalTotal: this.globalTotal,
+      userTotal: this.userTotals.get(userId) ?? 0,
+      userWeekly: this.weekly.get(userId, periods.week),
+      userDaily: this.daily.get(userId, periods.day),
+    };
+  }
+}
+
+/** Most entries one coupon's log keeps in memory, whatever the TTL: the oldest go first. */
+const MAX_LOG_ENTRIES = 100_000;
+
+/**
+ * One coupon's redemption log, oldest first. Expired entries are dropped from the front by moving
+ * `start`, and the array is compacted now and then, so an append costs O(1) on average.
+ */
+export class CouponLog {
+  private entries: { entry: LogEntry; seq: number; atMs: number }[] = [];
+  private start = 0;
+
+  get size(): number {
+    return this.entries.length - this.start;
+  }
+
+  append(entry: LogEntry, seq: number, atMs: number): void {
+    this.entries.push({ entry, seq, atMs });
+    if (this.size > MAX_LOG_ENTRIES) this.start++;
+  }
+
+  /** Drops entries decided at or before `oldest`; returns how many. */
+  prune(oldest: number): number {
+    const before = this.start;
+    while (this.start < this.entries.length && this.entries[this.start]!.atMs <= oldest) {
+      this.start++;
+    }
+    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
+    return this.start - before;
+  }
+
+  /** Newest first, after `cursor` (an entry's seq), reading at most LOG_PAGE_SCAN_LIMIT entries. */
+  page(query: LogQuery, oldest: number): LogPage {
+    let from = this.entries.length;
+    if (query.cursor !== undefined) {
+      const cursor = Number.parseInt(query.cursor, 10);
+      let low = this.start;
+      while (low < from) {
+        const middle = (low + from) >>> 1;
+        if (this.entries[middle]!.seq < cursor) low = middle + 1;
+        else from = middle;
+      }
+    }
+    const items: LogEntry[] = [];
+    let scanned = 0;
+    let last: string | null = null;
+    for (let i = from - 1; i >= this.start; i--) {
+      const { entry, atMs } = this.entries[i]!;
+      if (atMs <= oldest) return { items, nextCursor: null };
+      if (items.length === query.limit || scanned === LOG_PAGE_SCAN_LIMIT) {
+        return { items, nextCursor: last };
+      }
+      scanned++;
+      last = entry.id;
+      if (query.status !== undefined && entry.status !== query.status) continue;
+      if (query.userId !== undefined && entry.userId !== query.userId) continue;
+      items.push({ ...entry });
+    }
+    return { items, nextCursor: null };
+  }
+}
+
+export interface MemoryStoreOptions {
+  /** How long the first outcome of an order is kept (IDEMPOTENCY_TTL_HOURS). */
+  outcomeTtlMs: number;
+  /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
+  logTtlMs: number;
+}
+
+/**
+ * Everything the single-process store holds, shared by its four adapters. Every adapter method
+ * does its work synchronously, so each call is atomic with respect to every other.
+ */
+export class MemoryData {
+  readonly coupons = new Map<string, Coupon>();
+  readonly usage = new Map<string, CouponUsage>();
+  /** Kept outcomes by coupon code, then outcome key; they outlive the coupon. */
+  readonly outcomes = new Map<string, Map<string, KeptOutcome>>();
+  readonly logs = new Map<string, CouponLog>();
+  readonly users = new Map<string, User>();
+  readonly userIdsByEmail = new Map<string, string>();
+  private lastLogId = 0;
+
+  constructor(readonly options: MemoryStoreOptions) {}
+
+  log(
+    code: string,
+    what: { userId: string; orderId?: string; reason?: string },
+    status: LogStatus,
+    now: number,
+  ): void {
+    if (this.options.logTtlMs === 0) return;
+    let log = this.logs.get(code);
+    if (!log) this.logs.set(code, (log = new CouponLog()));
+    const seq = ++this.lastLogId;
+    log.append(
+      {
+        id: String(seq).padStart(16, '0'),
+        at: new Date(now).toISOString(),
+        couponCode: code,
+        userId: what.userId,
+        ...(what.orderId !== undefined && { orderId: what.orderId }),
+        status,
+        ...(status === 'rejected' && { reason: what.reason }),
+      },
+      seq,
+      now,
+    );
+    this.pruneLog(code, log, now);
+  }
+
+  /** Drops entries past the log TTL, and the log once it is empty. */
+  pruneLog(code: string, log: CouponLog, now: number): void {
+    log.prune(now - this.options.logTtlMs);
+    if (log.size === 0) this.logs.delete(code);
+  }
+}
+
+/**
+ * Callers get copies, never the stored objects. Coupons nest one plain object (repeatCounts) and
+ * users none, so spreading copies them at a fraction of structuredClone's cost (reads are hot).
+ */
+export const copyCoupon = (coupon: Coupon): Coupon => ({
+  ...coupon,
+  repeatCounts: { ...coupon.repeatCounts },
+});
+export const copyUser = (user: User): User => ({ ...user });

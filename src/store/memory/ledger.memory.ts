@@ -1,0 +1,222 @@
+import { remainingUses, type UsageCounts } from '../../domain/coupon.js';
+import { firstFullCounter } from '../../domain/decide.js';
+import {
+  countersToGiveBack,
+  countingPeriods,
+  isKept,
+  NOTHING_RESTORED,
+  redeemVerdict,
+  resetFrees,
+  rollbackVerdict,
+  type KeptOutcome,
+} from '../../domain/ledger.js';
+import { counterOutcome, rejectedOutcome, type RedemptionOutcome } from '../../domain/outcome.js';
+import type { Periods } from '../../domain/periods.js';
+import {
+  STALE_COUPON,
+  UsageLedger,
+  type RedeemAttempt,
+  type RejectionAttempt,
+  type ResetResult,
+  type RollbackAttempt,
+  type RollbackResult,
+  type Window,
+} from '../usage.ledger.js';
+import { CouponUsage, type MemoryData, type WindowCounts } from './data.memory.js';
+
+/** What an unknown coupon reads as: nothing used. */
+const NO_COUPON_USAGE = new CouponUsage('');
+
+/** The usage ledger in process memory: the domain's ledger policy applied to plain maps. */
+export class MemoryUsageLedger extends UsageLedger {
+  constructor(private readonly data: MemoryData) {
+    super();
+  }
+
+  async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
+    const { request, now, outcomeKey: key } = attempt;
+    const code = request.couponCode;
+    const kept = this.kept(code, key);
+    switch (
+      redeemVerdict(kept, { userId: request.userId, publication: attempt.publication }, now)
+    ) {
+      case 'replay':
+        return kept!.outcome;
+      case 'conflict':
+        return this.conflict(request, this.remaining(attempt), now);
+      case 'decide':
+        break;
+    }
+    const usage = this.data.usage.get(code);
+    const coupon = this.data.coupons.get(code);
+    if (
+      !usage ||
+      coupon?.born !== attempt.coupon.born ||
+      coupon.version !== attempt.coupon.version
+    ) {
+      return STALE_COUPON;
+    }
+    const periods = countingPeriods(attempt.periods, usage.newest);
+    const full = firstFullCounter(attempt.coupon.repeatCounts, usage.read(request.userId, periods));
+    if (!full) {
+      usage.globalTotal += 1;
+      usage.userTotals.set(request.userId, (usage.userTotals.get(request.userId) ?? 0) + 1);
+      usage.weekly.increment(request.userId, periods.week);
+      usage.daily.increment(request.userId, periods.day);
+    }
+    const { repeatCounts: limits, discountPercentage } = attempt.coupon;
+    const used = usage.read(request.userId, periods);
+    const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
+    this.data.log(code, outcome, outcome.status, now);
+    if (key !== undefined) {
+      this.keep(code, key, {
+        outcome,
+        decidedBy: attempt.publication,
+        keptUntil: now + this.data.options.outcomeTtlMs,
+        ...(!full && { counted: { born: usage.born, periods } }),
+      });
+    }
+    return outcome;
+  }
+
+  async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
+    const { outcome, now, outcomeKey: key } = attempt;
+    const kept = this.kept(outcome.couponCode, key);
+    switch (
+      redeemVerdict(kept, { userId: outcome.userId, publication: attempt.publication }, now)
+    ) {
+      case 'replay':
+        return kept!.outcome;
+      case 'conflict':
+        return this.conflict(outcome, outcome.remaining, now);
+      case 'decide':
+        break;
+    }
+    this.data.log(outcome.couponCode, outcome, 'rejected', now);
+    if (key !== undefined) {
+      this.keep(outcome.couponCode, key, {
+        outcome,
+        decidedBy: attempt.publication,
+        keptUntil: now + this.data.options.outcomeTtlMs,
+      });
+    }
+    return outcome;
+  }
+
+  async findOutcome(
+    code: string,
+    key: string,
+    now: number,
+  ): Promise<RedemptionOutcome | undefined> {
+    const kept = this.kept(code, key);
+    return isKept(kept, now) && !kept.rollback ? kept.outcome : undefined;
+  }
+
+  async rollback(attempt: RollbackAttempt): Promise<RollbackResult> {
+    const { request, now } = attempt;
+    const kept = this.kept(request.couponCode, attempt.outcomeKey);
+    switch (
+      rollbackVerdict(kept, { userId: request.userId, publication: attempt.publication }, now)
+    ) {
+      case 'not-found':
+        return { status: 'not-found' };
+      case 'already':
+        return { status: 'already-rolled-back' };
+      case 'replay':
+        return { status: 'rolled-back', restored: kept!.rollback!.restored };
+      case 'apply':
+        break;
+    }
+    const usage = this.data.usage.get(request.couponCode);
+    const allowed = usage
+      ? countersToGiveBack(
+          kept!.counted!,
+          usage.born,
+          countingPeriods(attempt.periods, usage.newest),
+        )
+      : NOTHING_RESTORED;
+    const restored = { ...NOTHING_RESTORED };
+    if (usage && allowed.globalTotal && usage.globalTotal > 0) {
+      usage.globalTotal -= 1;
+      restored.globalTotal = true;
+    }
+    if (usage && allowed.userTotal) {
+      const total = usage.userTotals.get(request.userId) ?? 0;
+      if (total > 0) {
+        if (total === 1) usage.userTotals.delete(request.userId);
+        else usage.userTotals.set(request.userId, total - 1);
+        restored.userTotal = true;
+      }
+    }
+    if (usage && allowed.userWeekly) restored.userWeekly = usage.weekly.decrement(request.userId);
+    if (usage && allowed.userDaily) restored.userDaily = usage.daily.decrement(request.userId);
+    kept!.rollback = { by: attempt.publication, restored };
+    this.data.log(request.couponCode, request, 'rolled-back', now);
+    return { status: 'rolled-back', restored };
+  }
+
+  async usage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts> {
+    const usage = this.data.usage.get(code) ?? NO_COUPON_USAGE;
+    return usage.read(userId, countingPeriods(periods, usage.newest));
+  }
+
+  async resetWindows(window: Window, cutoff: string, includeCutoff: boolean): Promise<ResetResult> {
+    let freed = 0;
+    const periods = new Set<string>();
+    const free = (counts: Map<string, number>, period: string): boolean => {
+      if (counts.size === 0 || !resetFrees(period, cutoff, includeCutoff)) return false;
+      freed += counts.size;
+      periods.add(period);
+      return true;
+    };
+    for (const usage of this.data.usage.values()) {
+      const windowCounts: WindowCounts = window === 'daily' ? usage.daily : usage.weekly;
+      if (free(windowCounts.ended, windowCounts.endedPeriod)) windowCounts.ended = new Map();
+      if (free(windowCounts.counts, windowCounts.period)) windowCounts.counts = new Map();
+      windowCounts.startPeriod(cutoff);
+    }
+    return { freed, periods: [...periods].sort() };
+  }
+
+  async pruneExpired(now: number): Promise<number> {
+    for (const [code, log] of this.data.logs) this.data.pruneLog(code, log, now);
+    let pruned = 0;
+    for (const [code, byKey] of this.data.outcomes) {
+      for (const [key, kept] of byKey) {
+        if (isKept(kept, now)) continue;
+        byKey.delete(key);
+        pruned++;
+      }
+      if (byKey.size === 0) this.data.outcomes.delete(code);
+    }
+    return pruned;
+  }
+
+  private kept(code: string, key: string | undefined): KeptOutcome | undefined {
+    return key === undefined ? undefined : this.data.outcomes.get(code)?.get(key);
+  }
+
+  private keep(code: string, key: string, kept: KeptOutcome): void {
+    let byKey = this.data.outcomes.get(code);
+    if (!byKey) this.data.outcomes.set(code, (byKey = new Map()));
+    byKey.set(key, kept);
+  }
+
+  /** What this user has left now, for a refusal that counts nothing. */
+  private remaining(attempt: RedeemAttempt) {
+    const usage = this.data.usage.get(attempt.request.couponCode) ?? NO_COUPON_USAGE;
+    const used = usage.read(attempt.request.userId, countingPeriods(attempt.periods, usage.newest));
+    return remainingUses(attempt.coupon.repeatCounts, used);
+  }
+
+  /** The order was decided for another user: refuse, count nothing, keep nothing. */
+  private conflict(
+    request: RedeemAttempt['request'],
+    remaining: RedemptionOutcome['remaining'],
+    now: number,
+  ): RedemptionOutcome {
+    const outcome = rejectedOutcome(request, 'ORDER_CONFLICT', remaining, now);
+    this.data.log(request.couponCode, outcome, 'rejected', now);
+    return outcome;
+  }
+}

@@ -1,0 +1,290 @@
+import {
+  COUNTER_NAMES,
+  COUPON_CODE_PATTERN,
+  NO_USAGE,
+  remainingUses,
+  type Remaining,
+  type UsageCounts,
+} from '../../domain/coupon.js';
+import type { RejectionReason } from '../../domain/decide.js';
+import type { Restored } from '../../domain/ledger.js';
+import {
+  counterOutcome,
+  rejectedOutcome,
+  type RedemptionOutcome,
+  type RedemptionRequest,
+} from '../../domain/outcome.js';
+import type { Periods } from '../../domain/periods.js';
+import {
+  STALE_COUPON,
+  UsageLedger,
+  type RedeemAttempt,
+  type RejectionAttempt,
+  type ResetResult,
+  type RollbackAttempt,
+  type RollbackResult,
+  type Window,
+} from '../usage.ledger.js';
+import { REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
+import type { RedisScripts } from './scripts.redis.js';
+
+export interface RedisLedgerOptions {
+  /** How long the first outcome of an order is kept (IDEMPOTENCY_TTL_HOURS). */
+  outcomeTtlMs: number;
+  /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
+  logTtlMs: number;
+}
+
+const HOUR = 3600_000;
+// Window hashes expire by themselves well after their period: a day is at most 25 hours, a week 169.
+const DAY_WINDOW_TTL_MS = 48 * HOUR;
+const WEEK_WINDOW_TTL_MS = 9 * 24 * HOUR;
+
+const flags = (values: unknown[]): Restored => ({
+  globalTotal: values[0] === 1,
+  userTotal: values[1] === 1,
+  userWeekly: values[2] === 1,
+  userDaily: values[3] === 1,
+});
+
+const counts = (values: unknown[]): UsageCounts => ({
+  globalTotal: Number(values[0]),
+  userTotal: Number(values[1]),
+  userWeekly: Number(values[2]),
+  userDaily: Number(values[3]),
+});
+
+/**
+ * The usage ledger in Redis: each step one Lua script under lua/ (one round trip), every key of a
+ * coupon under its hash tag. The policy is the domain's; each script names what it mirrors.
+ */
+export class RedisUsageLedger extends UsageLedger {
+  constructor(
+    private readonly scripts: RedisScripts,
+    private readonly keys: RedisKeys,
+    private readonly options: RedisLedgerOptions,
+  ) {
+    super();
+  }
+
+  async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
+    const { request, periods, outcomeKey, now } = attempt;
+    const code = request.couponCode;
+    const limits = attempt.coupon.repeatCounts;
+    const k = this.keys;
+    const reply = (await this.scripts.run(
+      'redeem',
+      [
+        k.coupon(code),
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.window(code, 'week', periods.week),
+        k.window(code, 'day', periods.day),
+        k.outcome(code, outcomeKey ?? ''),
+        k.newestPeriods(code),
+        k.windowIndex(code),
+        k.log(code),
+      ],
+      [
+        attempt.coupon.born,
+        attempt.coupon.version,
+        request.userId,
+        ...COUNTER_NAMES.map((name) => limits[name] ?? -1),
+        periods.week,
+        periods.day,
+        now,
+        outcomeKey === undefined ? 0 : this.options.outcomeTtlMs,
+        attempt.publication,
+        request.orderId ?? '',
+        attempt.coupon.discountPercentage,
+        this.options.logTtlMs,
+        DAY_WINDOW_TTL_MS,
+        WEEK_WINDOW_TTL_MS,
+      ],
+    )) as unknown[];
+    switch (reply[0]) {
+      case 'behind':
+        return this.redeem({ ...attempt, periods: { day: `${reply[1]}`, week: `${reply[2]}` } });
+      case 'stale':
+        return STALE_COUPON;
+      case 'replay':
+        return decodeOutcome(code, reply[1] as string[]);
+      case 'conflict':
+        return conflict(request, remainingUses(limits, counts(reply.slice(1))), now);
+      default: {
+        const full = Number(reply[1]);
+        return counterOutcome(
+          request,
+          {
+            full: full === 0 ? null : COUNTER_NAMES[full - 1]!,
+            used: counts(reply.slice(2)),
+            limits,
+            discountPercentage: attempt.coupon.discountPercentage,
+          },
+          now,
+        );
+      }
+    }
+  }
+
+  async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
+    const { outcome, outcomeKey, now } = attempt;
+    const code = outcome.couponCode;
+    if (!COUPON_CODE_PATTERN.test(code)) return outcome;
+    const reply = (await this.scripts.run(
+      'recordRejection',
+      [this.keys.outcome(code, outcomeKey ?? ''), this.keys.log(code)],
+      [
+        outcome.userId,
+        outcome.orderId ?? '',
+        attempt.publication,
+        outcome.reason!,
+        ...COUNTER_NAMES.map((name) => outcome.remaining[name] ?? ''),
+        now,
+        outcomeKey === undefined ? 0 : this.options.outcomeTtlMs,
+        this.options.logTtlMs,
+      ],
+    )) as unknown[];
+    switch (reply[0]) {
+      case 'replay':
+        return decodeOutcome(code, reply[1] as string[]);
+      case 'conflict':
+        return conflict(outcome, outcome.remaining, now);
+      default:
+        return outcome;
+    }
+  }
+
+  async findOutcome(
+    code: string,
+    key: string,
+    now: number,
+  ): Promise<RedemptionOutcome | undefined> {
+    if (!COUPON_CODE_PATTERN.test(code)) return undefined;
+    const record = await this.scripts.redis.hgetall(this.keys.outcome(code, key));
+    // A rolled-back redemption stands no more.
+    if (record.until === undefined || Number(record.until) <= now || record.rbBy !== undefined) {
+      return undefined;
+    }
+    return decodeOutcome(code, Object.entries(record).flat());
+  }
+
+  async rollback(attempt: RollbackAttempt): Promise<RollbackResult> {
+    const { request, periods } = attempt;
+    const code = request.couponCode;
+    if (!COUPON_CODE_PATTERN.test(code)) return { status: 'not-found' };
+    const k = this.keys;
+    const reply = (await this.scripts.run(
+      'rollback',
+      [
+        k.outcome(code, attempt.outcomeKey),
+        k.coupon(code),
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.window(code, 'week', periods.week),
+        k.window(code, 'day', periods.day),
+        k.newestPeriods(code),
+        k.log(code),
+      ],
+      [
+        request.userId,
+        periods.week,
+        periods.day,
+        attempt.now,
+        request.orderId,
+        attempt.publication,
+        this.options.logTtlMs,
+      ],
+    )) as unknown[];
+    switch (reply[0]) {
+      case 'not-found':
+        return { status: 'not-found' };
+      case 'already':
+        return { status: 'already-rolled-back' };
+      case 'behind':
+        return this.rollback({ ...attempt, periods: { day: `${reply[1]}`, week: `${reply[2]}` } });
+      default:
+        return { status: 'rolled-back', restored: flags(reply.slice(1)) };
+    }
+  }
+
+  async usage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts> {
+    if (!COUPON_CODE_PATTERN.test(code)) return { ...NO_USAGE };
+    const k = this.keys;
+    const reply = (await this.scripts.run(
+      'usage',
+      [
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.window(code, 'week', periods.week),
+        k.window(code, 'day', periods.day),
+        k.newestPeriods(code),
+      ],
+      [userId ?? '', periods.week, periods.day],
+    )) as string[];
+    if (reply[0] === 'behind') return this.usage(code, userId, { day: reply[1]!, week: reply[2]! });
+    return counts(reply.slice(1));
+  }
+
+  async resetWindows(window: Window, cutoff: string, includeCutoff: boolean): Promise<ResetResult> {
+    const kind = window === 'daily' ? 'day' : 'week';
+    let freed = 0;
+    const periods = new Set<string>();
+    for await (const batch of this.scripts.redis.zscanStream(this.keys.couponIndex, {
+      count: 500,
+    })) {
+      // ZSCAN yields member, score, member, score...
+      const codes = (batch as string[]).filter((_, i) => i % 2 === 0);
+      const replies = (await Promise.all(
+        codes.map((code) =>
+          this.scripts.run(
+            'resetWindows',
+            [this.keys.windowIndex(code), this.keys.newestPeriods(code)],
+            [kind, this.keys.window(code, kind, ''), cutoff, includeCutoff ? 1 : 0],
+          ),
+        ),
+      )) as [number, ...string[]][];
+      for (const [count, ...freedPeriods] of replies) {
+        freed += count;
+        for (const period of freedPeriods) periods.add(period);
+      }
+    }
+    return { freed, periods: [...periods].sort() };
+  }
+
+  /** Redis frees each outcome by its own expiry (lookups go by its `until`): nothing is left. */
+  async pruneExpired(): Promise<number> {
+    return 0;
+  }
+}
+
+/** The outcome a kept record (flat field/value list) stands for. */
+function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
+  const record: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
+  const remaining = Object.fromEntries(
+    COUNTER_NAMES.map((name, i) => {
+      const value = record[REMAINING_FIELDS[i]!];
+      return [name, value === '' || value === undefined ? null : Number(value)];
+    }),
+  ) as Remaining;
+  return {
+    status: record.status as RedemptionOutcome['status'],
+    ...(record.reason !== undefined && { reason: record.reason as RejectionReason }),
+    couponCode: code,
+    userId: record.user!,
+    ...(record.order !== undefined && { orderId: record.order }),
+    ...(record.discount !== undefined && { discountPercentage: Number(record.discount) }),
+    remaining,
+    processedAt: new Date(Number(record.at)).toISOString(),
+  };
+}
+
+/** The order was decided for another user: refused, counting and keeping nothing (logged). */
+function conflict(
+  request: RedemptionRequest,
+  remaining: Remaining,
+  now: number,
+): RedemptionOutcome {
+  return rejectedOutcome(request, 'ORDER_CONFLICT', remaining, now);
+}

@@ -1,0 +1,9 @@
+--[[
+  Delete a coupon with its usage; kept outcomes and the log stay until their TTL.
+  KEYS: 1 coupon hash, 2 global used, 3 user totals, 4 newest periods, 5 window index.
+  Returns 1 if it existed.
+]]
+local existed = redis.call('DEL', KEYS[1])
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[5])) do redis.call('UNLINK', name) end
+redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return existed

@@ -1,0 +1,19 @@
+-- Appends one entry to a coupon's redemption log: a stream whose ids carry the caller's time
+-- (never going back), trimmed to the last ttl ms of that clock, gone by itself ttl ms after its
+-- last entry.
+-- A ttl of '0' logs nothing; an orderId of '' and a reason of false are left out.
+local function log(key, ttl, now, userId, orderId, status, reason)
+  if ttl == '0' then return end
+  local fields = {'at', now, 'u', userId, 's', status}
+  if orderId ~= '' then table.insert(fields, 'o'); table.insert(fields, orderId) end
+  if reason then table.insert(fields, 'r'); table.insert(fields, reason) end
+  local minId = string.format('%d', math.max(tonumber(now) - tonumber(ttl) + 1, 0))
+  local added = redis.pcall('XADD', key, 'MINID', '~', minId, now .. '-*', unpack(fields))
+  if type(added) == 'table' and added.err then
+    -- Another caller's clock is ahead: append after its entry.
+    local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1][1]
+    added = redis.call('XADD', key, 'MINID', '~', minId, string.match(last, '^%d+') .. '-*',
+      unpack(fields))
+  end
+  redis.call('PEXPIRE', key, ttl)
+end

@@ -1,0 +1,92 @@
+--[[
+  Redeem: meet what is kept under the outcome key, check the coupon is the one the caller read,
+  then check every counter against its limit and count one use on all of them, or name the first
+  that is full. Mirrors UsageLedger.redeem in the memory store.
+
+  KEYS: 1 coupon hash, 2 global used, 3 user totals hash, 4 week hash, 5 day hash, 6 outcome,
+        7 newest periods hash, 8 window index set, 9 redemption log
+  ARGV: 1 coupon born, 2 coupon version, 3 userId, 4-7 limits (global, user total, week, day;
+        -1 unlimited), 8 week, 9 day, 10 now (ms), 11 outcome TTL ms (0: keep nothing),
+        12 publication, 13 orderId ('' for none), 14 discount, 15 log TTL ms,
+        16 day hash TTL ms, 17 week hash TTL ms
+  Returns {'behind', day, week} | {'replay', record} | {'conflict', used...} | {'stale'} |
+          {'decided', index of the full counter (0 for none), used...}
+]]
+--- @include "includes/counters"
+--- @include "includes/countingPeriods"
+--- @include "includes/verdicts"
+--- @include "includes/log"
+--- @include "includes/keepOutcome"
+local userId, now, orderId, logTtl = ARGV[3], ARGV[10], ARGV[13], ARGV[15]
+local keeps = ARGV[11] ~= '0'
+
+local day, week = countingPeriods(KEYS[7], ARGV[9], ARGV[8])
+if day ~= ARGV[9] or week ~= ARGV[8] then return {'behind', day, week} end
+
+local function readUsed()
+  return {
+    tonumber(redis.call('GET', KEYS[2]) or '0'),
+    tonumber(redis.call('HGET', KEYS[3], userId) or '0'),
+    tonumber(redis.call('HGET', KEYS[4], userId) or '0'),
+    tonumber(redis.call('HGET', KEYS[5], userId) or '0'),
+  }
+end
+
+if keeps then
+  local verdict = redeemVerdict(KEYS[6], userId, ARGV[12], now)
+  if verdict == 'replay' then return {'replay', redis.call('HGETALL', KEYS[6])} end
+  if verdict == 'conflict' then
+    log(KEYS[9], logTtl, now, userId, orderId, 'rejected', 'ORDER_CONFLICT')
+    local used = readUsed()
+    return {'conflict', used[1], used[2], used[3], used[4]}
+  end
+end
+
+local coupon = redis.call('HMGET', KEYS[1], 'born', 'v')
+if coupon[1] ~= ARGV[1] or coupon[2] ~= ARGV[2] then return {'stale'} end
+
+local used = readUsed()
+-- Mirrors decide.firstFullCounter.
+local full = 0
+for i = 1, 4 do
+  local limit = tonumber(ARGV[3 + i])
+  if limit >= 0 and used[i] >= limit then
+    full = i
+    break
+  end
+end
+
+-- Logged before any write: a script that fails half-way keeps what it wrote.
+log(KEYS[9], logTtl, now, userId, orderId, full == 0 and 'accepted' or 'rejected',
+  LIMIT_REASONS[full] or false)
+if full == 0 then
+  used[1] = redis.call('INCR', KEYS[2])
+  used[2] = redis.call('HINCRBY', KEYS[3], userId, 1)
+  used[3] = redis.call('HINCRBY', KEYS[4], userId, 1)
+  used[4] = redis.call('HINCRBY', KEYS[5], userId, 1)
+  redis.call('HSET', KEYS[7], 'day', day, 'week', week)
+  redis.call('SADD', KEYS[8], KEYS[4], KEYS[5])
+  -- A safety net: window hashes go by themselves once long over, even if no reset runs.
+  redis.call('PEXPIRE', KEYS[4], ARGV[17])
+  redis.call('PEXPIRE', KEYS[5], ARGV[16])
+end
+
+if keeps then
+  local fields = {'status', full == 0 and 'accepted' or 'rejected', 'user', userId, 'at', now}
+  if orderId ~= '' then table.insert(fields, 'order'); table.insert(fields, orderId) end
+  if full == 0 then
+    table.insert(fields, 'discount'); table.insert(fields, ARGV[14])
+    for _, field in ipairs({'born', coupon[1], 'day', day, 'week', week}) do
+      table.insert(fields, field)
+    end
+  else
+    table.insert(fields, 'reason'); table.insert(fields, LIMIT_REASONS[full])
+  end
+  for i = 1, 4 do
+    local limit = tonumber(ARGV[3 + i])
+    table.insert(fields, REMAINING_FIELDS[i])
+    table.insert(fields, limit < 0 and '' or string.format('%d', math.max(0, limit - used[i])))
+  end
+  keepOutcome(KEYS[6], now, ARGV[11], ARGV[12], fields)
+end
+return {'decided', full, used[1], used[2], used[3], used[4]}

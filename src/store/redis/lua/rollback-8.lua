@@ -1,0 +1,54 @@
+--[[
+  Give back the use of this user's accepted redemption of an order, once. Mirrors
+  UsageLedger.rollback in the memory store.
+
+  KEYS: 1 outcome, 2 coupon hash, 3 global used, 4 user totals hash, 5 current week hash,
+        6 current day hash, 7 newest periods hash, 8 redemption log
+  ARGV: 1 userId, 2 current week, 3 current day, 4 now (ms), 5 orderId, 6 publication,
+        7 log TTL ms
+  Returns {'not-found'} | {'already'} | {'behind', day, week} |
+          {'rolled-back', global, userTotal, week, day} (1 where a use was given back)
+]]
+--- @include "includes/counters"
+--- @include "includes/countingPeriods"
+--- @include "includes/verdicts"
+--- @include "includes/log"
+local userId, now = ARGV[1], ARGV[4]
+local verdict = rollbackVerdict(KEYS[1], userId, ARGV[6], now)
+if verdict == 'not-found' then return {'not-found'} end
+if verdict == 'already' then return {'already'} end
+if verdict == 'replay' then
+  local restored = redis.call('HMGET', KEYS[1], unpack(RESTORED_FIELDS))
+  return {'rolled-back', tonumber(restored[1]), tonumber(restored[2]), tonumber(restored[3]),
+    tonumber(restored[4])}
+end
+
+local day, week = countingPeriods(KEYS[7], ARGV[3], ARGV[2])
+if day ~= ARGV[3] or week ~= ARGV[2] then return {'behind', day, week} end
+
+-- Mirrors ledger.countersToGiveBack.
+local counted = redis.call('HMGET', KEYS[1], 'born', 'day', 'week')
+local same = redis.call('HGET', KEYS[2], 'born') == counted[1]
+local allowed = {same, same, same and counted[3] == week, same and counted[2] == day}
+
+local function takeBack(hash)
+  if tonumber(redis.call('HGET', hash, userId) or '0') <= 0 then return 0 end
+  if redis.call('HINCRBY', hash, userId, -1) == 0 then redis.call('HDEL', hash, userId) end
+  return 1
+end
+
+log(KEYS[8], ARGV[7], now, userId, ARGV[5], 'rolled-back', false)
+local restored = {0, 0, 0, 0}
+if allowed[1] and tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then
+  redis.call('DECR', KEYS[3])
+  restored[1] = 1
+end
+if allowed[2] then restored[2] = takeBack(KEYS[4]) end
+if allowed[3] then restored[3] = takeBack(KEYS[5]) end
+if allowed[4] then restored[4] = takeBack(KEYS[6]) end
+local fields = {'rbBy', ARGV[6]}
+for i = 1, 4 do
+  table.insert(fields, RESTORED_FIELDS[i]); table.insert(fields, restored[i])
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+return {'rolled-back', restored[1], restored[2], restored[3], restored[4]}

@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { COUNTER_NAMES } from '../../domain/coupon.js';
+import { LIMIT_REASONS } from '../../domain/decide.js';
+import { REMAINING_FIELDS, RESTORED_FIELDS } from './keys.redis.js';
+
+/** The build copies this folder next to the compiled code (scripts/copy-lua.mjs). */
+const LUA_DIR = new URL('./lua/', import.meta.url);
+const INCLUDE = /^--- @include "([\w/]+)"$/gm;
+
+const luaList = (items: string[]) => `{${items.map((item) => `'${item}'`).join(', ')}}`;
+
+/** Includes made from the domain's own tables, so no list is copied by hand. */
+const GENERATED_INCLUDES: Record<string, string> = {
+  'includes/counters': [
+    `local LIMIT_REASONS = ${luaList(COUNTER_NAMES.map((name) => LIMIT_REASONS[name]))}`,
+    `local REMAINING_FIELDS = ${luaList(REMAINING_FIELDS)}`,
+    `local RESTORED_FIELDS = ${luaList(RESTORED_FIELDS)}`,
+  ].join('\n'),
+};
+
+/** A script's text with its includes in place, each once. */
+function withIncludes(source: string, included = new Set<string>()): string {
+  return source.replace(INCLUDE, (_, name: string) => {
+    if (included.has(name)) return '';
+    included.add(name);
+    const text = GENERATED_INCLUDES[name] ?? readFileSync(new URL(`${name}.lua`, LUA_DIR), 'utf8');
+    return withIncludes(text, included);
+  });
+}
+
+/** Every command under lua/: `<name>-<number of keys>.lua`, as BullMQ names its commands. */
+function loadCommands(): { name: string; lua: string; numberOfKeys: number }[] {
+  return readdirSync(LUA_DIR)
+    .filter((file) => file.endsWith('.lua'))
+    .map((file) => {
+      const [, name, keys] = /^(\w+)-(\d+)\.lua$/.exec(file)!;
+      const lua = withIncludes(readFileSync(new URL(file, LUA_DIR), 'utf8'));
+      return { name: name!, lua, numberOfKeys: Number(keys) };
+    });
+}
+
+export type ScriptName =
+  | 'redeem'
+  | 'recordRejection'
+  | 'rollback'
+  | 'usage'
+  | 'resetWindows'
+  | 'logPage'
+  | 'createCoupon'
+  | 'saveCoupon'
+  | 'deleteCoupon'
+  | 'createUser';
+
+/** The store's Lua commands on one connection (EVALSHA, falling back to EVAL once). */
+export class RedisScripts {
+  private readonly commands = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+
+  constructor(readonly redis: Redis) {
+    for (const { name, lua, numberOfKeys } of loadCommands()) {
+      const command = `coupons_${name}`;
+      redis.defineCommand(command, { lua, numberOfKeys });
+      this.commands.set(
+        name,
+        (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[command]!,
+      );
+    }
+  }
+
+  run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return this.commands.get(name)!.call(this.redis, ...keys, ...args);
+  }
+}

@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import { CouponRepository } from './coupon.repository.js';
+import { MemoryCouponRepository } from './memory/coupons.memory.js';
+import { MemoryData, type MemoryStoreOptions } from './memory/data.memory.js';
+import { MemoryUsageLedger } from './memory/ledger.memory.js';
+import { MemoryRedemptionLog } from './memory/log.memory.js';
+import { MemoryUserRepository } from './memory/users.memory.js';
+import { RedemptionLog } from './redemption.log.js';
+import { RedisCouponRepository } from './redis/coupons.redis.js';
+import { RedisKeys } from './redis/keys.redis.js';
+import { RedisUsageLedger } from './redis/ledger.redis.js';
+import { RedisRedemptionLog } from './redis/log.redis.js';
+import { RedisScripts } from './redis/scripts.redis.js';
+import { RedisUserRepository } from './redis/users.redis.js';
+import { UsageLedger } from './usage.ledger.js';
+import { UserRepository } from './user.repository.js';
+
+/** The four ports, as one store kind provides them. */
+export interface Stores {
+  coupons: CouponRepository;
+  users: UserRepository;
+  ledger: UsageLedger;
+  log: RedemptionLog;
+}
+
+export type StoreOptions = MemoryStoreOptions;
+
+/** The single-process store: all four ports over one MemoryData. */
+export function memoryStores(options: StoreOptions): Stores {
+  const data = new MemoryData(options);
+  return {
+    coupons: new MemoryCouponRepository(data),
+    users: new MemoryUserRepository(data),
+    ledger: new MemoryUsageLedger(data),
+    log: new MemoryRedemptionLog(data),
+  };
+}
+
+/** The shared, durable store: all four ports on one Redis connection (key layout in keys.redis.ts). */
+export function redisStores(redis: Redis, options: StoreOptions & { prefix: string }): Stores {
+  const scripts = new RedisScripts(redis);
+  const keys = new RedisKeys(options.prefix);
+  return {
+    coupons: new RedisCouponRepository(redis, scripts, keys),
+    users: new RedisUserRepository(redis, scripts, keys),
+    ledger: new RedisUsageLedger(scripts, keys, options),
+    log: new RedisRedemptionLog(scripts, keys, options.logTtlMs),
+  };
+}

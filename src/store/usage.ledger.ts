@@ -1,0 +1,100 @@
+import type { Coupon, UsageCounts } from '../domain/coupon.js';
+import type { Restored } from '../domain/ledger.js';
+import type { RedemptionOutcome, RedemptionRequest } from '../domain/outcome.js';
+import type { Periods } from '../domain/periods.js';
+
+/** One atomic check-and-commit of a redemption that passed the coupon- and user-level rules. */
+export interface RedeemAttempt {
+  request: RedemptionRequest;
+  /** The publication deciding it (publicationId); '' when unknown. */
+  publication: string;
+  /** Where the outcome is kept (outcomeKey); undefined keeps nothing. */
+  outcomeKey: string | undefined;
+  /** The coupon as the caller read it: the commit happens only if it is still that one. */
+  coupon: Pick<Coupon, 'born' | 'version' | 'repeatCounts' | 'discountPercentage'>;
+  periods: Periods;
+  now: number;
+}
+
+/** Keeps a rejection by a coupon- or user-level rule, which counts nothing. */
+export interface RejectionAttempt {
+  outcome: RedemptionOutcome;
+  publication: string;
+  outcomeKey: string | undefined;
+  now: number;
+}
+
+/** Gives back the use of an order's accepted redemption. */
+export interface RollbackAttempt {
+  request: Required<RedemptionRequest>;
+  publication: string;
+  /** outcomeKey(orderId): where the redemption's outcome is kept. */
+  outcomeKey: string;
+  /** The current day and week: window counts are given back only in the period they were counted in. */
+  periods: Periods;
+  now: number;
+}
+
+export type RollbackResult =
+  | { status: 'rolled-back'; restored: Restored }
+  | { status: 'already-rolled-back' }
+  | { status: 'not-found' };
+
+/** Returned by `redeem` when the coupon changed (or went) since the caller read it: read and try again. */
+export const STALE_COUPON = 'stale-coupon';
+
+/** The per-user counters that start afresh each period. */
+export type Window = 'daily' | 'weekly';
+
+export interface ResetResult {
+  /** Per-user counters freed. */
+  freed: number;
+  /** The periods whose counters were freed, oldest first. */
+  periods: string[];
+}
+
+/**
+ * The usage ledger: counts, kept outcomes and the atomic steps that change them. The policy is the
+ * domain's (src/domain/ledger.ts); each method is one atomic step in the store.
+ */
+export abstract class UsageLedger {
+  /**
+   * In one atomic step: meet what is kept under the attempt's key (ledger.redeemVerdict: replay it,
+   * or refuse ORDER_CONFLICT); if the coupon is no longer the one read, return STALE_COUPON;
+   * otherwise check every counter against its limit in order and either count one use on all of
+   * them or name the first that is full. The outcome is kept and logged in the same step.
+   */
+  abstract redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON>;
+
+  /** Keeps and logs a rejection (redeemVerdict first, as in `redeem`); returns the outcome that stands. */
+  abstract recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome>;
+
+  /** The outcome that stands under `key` at `now` (a rolled-back redemption stands no more). */
+  abstract findOutcome(
+    code: string,
+    key: string,
+    now: number,
+  ): Promise<RedemptionOutcome | undefined>;
+
+  /**
+   * In one atomic step (ledger.rollbackVerdict, countersToGiveBack): give back the use of this
+   * user's accepted redemption of the order, mark it rolled back and log it.
+   */
+  abstract rollback(attempt: RollbackAttempt): Promise<RollbackResult>;
+
+  /** Uses so far; window counters count only in the given day and week. No userId: user counts are 0. */
+  abstract usage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts>;
+
+  /**
+   * Frees the per-user counters of the window whose periods ledger.resetFrees picks, atomically
+   * per coupon with respect to `redeem`, and makes `cutoff` the newest period.
+   */
+  abstract resetWindows(
+    window: Window,
+    cutoff: string,
+    includeCutoff: boolean,
+  ): Promise<ResetResult>;
+
+  /** Forgets outcomes no longer kept at `now`; returns how many (Redis expires them by itself). */
+  abstract pruneExpired(now: number): Promise<number>;
+}
