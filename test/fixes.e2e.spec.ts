@@ -1,0 +1,53 @@
+import { startApp, type TestApp } from './helpers.js';
+
+const MAX_ID_PART = '18446744073709551615'; // 2^64 - 1, the largest part of a Redis stream id
+
+describe.each(['memory', 'redis'] as const)('redemption log cursors (%s store)', (store) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({ store });
+    await t
+      .post('/coupons', { code: 'LOGGED', discountPercentage: 10, expiresAt: '2027-06-30' })
+      .expect(201);
+    await t.post('/users', { id: 'alice', name: 'Alice', email: 'a@example.com' }).expect(201);
+    for (const orderId of ['o1', 'o2']) {
+      await t.post('/redemptions', { couponCode: 'LOGGED', userId: 'alice', orderId }).expect(201);
+    }
+  });
+  afterAll(async () => t.close());
+
+  it.each([
+    '0-0',
+    '0000000000000000-0',
+    '0-00',
+    `18446744073709551616-0`,
+    `0-18446744073709551616`,
+    '99999999999999999999',
+    '123456789012345678901-1',
+    '1-',
+    '-1',
+  ])('answers the cursor %s, which no log entry can follow, with a 400', async (cursor) => {
+    const response = await t.get(`/coupons/LOGGED/redemptions?cursor=${cursor}`).expect(400);
+    expect(response.body.message).toEqual(['cursor must be a nextCursor of this log']);
+  });
+
+  it.each([
+    [`${MAX_ID_PART}-${MAX_ID_PART}`, ['o2', 'o1']],
+    [MAX_ID_PART, ['o2', 'o1']],
+    ['0', []],
+    ['0-1', []],
+  ])('serves the edge cursor %s', async (cursor, orders) => {
+    const response = await t.get(`/coupons/LOGGED/redemptions?cursor=${cursor}`).expect(200);
+    expect(response.body.items.map((e: { orderId: string }) => e.orderId)).toEqual(orders);
+    expect(response.body.nextCursor).toBeNull();
+  });
+
+  it('still pages with the nextCursor it hands out', async () => {
+    const first = await t.get('/coupons/LOGGED/redemptions?limit=1').expect(200);
+    const next = await t
+      .get(`/coupons/LOGGED/redemptions?limit=1&cursor=${first.body.nextCursor}`)
+      .expect(200);
+    expect(next.body.items.map((e: { orderId: string }) => e.orderId)).toEqual(['o1']);
+  });
+});
