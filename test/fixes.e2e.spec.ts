@@ -51,3 +51,38 @@ describe.each(['memory', 'redis'] as const)('redemption log cursors (%s store)',
     expect(next.body.items.map((e: { orderId: string }) => e.orderId)).toEqual(['o1']);
   });
 });
+
+describe('PATCH /coupons/:code expiresAt', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({}, '2026-11-25T12:00:00Z');
+    await t
+      .post('/coupons', { code: 'LATER', discountPercentage: 10, expiresAt: '2027-06-30' })
+      .expect(201);
+  });
+  afterAll(async () => t.close());
+
+  it.each(['2026-11-24', '2026-11-25T11:59:59Z', '2026-11-25T12:00:00Z'])(
+    'refuses an expiresAt at or before now (%s) as POST does',
+    async (expiresAt) => {
+      const posted = await t
+        .post('/coupons', { code: 'OTHER', discountPercentage: 10, expiresAt })
+        .expect(400);
+      const patched = await t.patch('/coupons/LATER', { expiresAt }).expect(400);
+      expect(patched.body.message).toEqual(['expiresAt must be in the future']);
+      expect(patched.body.message).toEqual(posted.body.message);
+      expect((await t.get('/coupons/LATER').expect(200)).body.expiresAt).toBe(
+        '2027-06-30T23:59:59.999Z',
+      );
+    },
+  );
+
+  it('still takes a future expiresAt, and changes that leave expiresAt alone', async () => {
+    const later = await t.patch('/coupons/LATER', { expiresAt: '2026-11-25T12:00:01Z' });
+    expect(later.status).toBe(200);
+    expect(later.body.expiresAt).toBe('2026-11-25T12:00:01.000Z');
+    t.clock.set('2026-11-26T00:00:00Z'); // the coupon has expired; other fields may still change
+    await t.patch('/coupons/LATER', { description: 'over' }).expect(200);
+  });
+});
