@@ -1,3 +1,9 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EmbeddedRedis } from '../src/redis/embedded-redis.js';
+import { RESET_QUEUE, RESET_SCHEDULES } from '../src/resets/reset.contract.js';
 import { startApp, type TestApp } from './helpers.js';
 
 const MAX_ID_PART = '18446744073709551615'; // 2^64 - 1, the largest part of a Redis stream id
@@ -84,5 +90,40 @@ describe('PATCH /coupons/:code expiresAt', () => {
     expect(later.body.expiresAt).toBe('2026-11-25T12:00:01.000Z');
     t.clock.set('2026-11-26T00:00:00Z'); // the coupon has expired; other fields may still change
     await t.patch('/coupons/LATER', { description: 'over' }).expect(200);
+  });
+});
+
+describe('reset job schedulers after Redis lost its data', () => {
+  let redis: EmbeddedRedis;
+  let t: TestApp | undefined;
+
+  beforeAll(async () => {
+    redis = await EmbeddedRedis.start();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await redis.stop();
+  });
+
+  it('re-creates the daily and weekly schedulers within the check interval', async () => {
+    t = await startApp({ store: 'redis', redisUrl: redis.url, resetSchedulerCheckMs: 200 });
+    const queue = t.app.get<Queue>(getQueueToken(RESET_QUEUE));
+    const ids = async () => (await queue.getJobSchedulers()).map((s) => s.key).sort();
+    const expected = RESET_SCHEDULES.map((s) => s.id).sort();
+    expect(await ids()).toEqual(expected);
+
+    const admin = new Redis(redis.url);
+    try {
+      await admin.flushall();
+    } finally {
+      admin.disconnect();
+    }
+    expect(await ids()).toEqual([]);
+
+    const deadline = Date.now() + 2_000; // a few intervals of 200 ms
+    while ((await ids()).length < expected.length && Date.now() < deadline) await sleep(50);
+    expect(await ids()).toEqual(expected);
+    const daily = await queue.getJobScheduler('daily-reset');
+    expect(daily).toMatchObject({ pattern: '0 0 * * *', tz: 'UTC' });
   });
 });
