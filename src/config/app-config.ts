@@ -52,6 +52,11 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   /** Failed authentications per minute per client address before 429. */
   authFailuresPerMinute: number;
+  /**
+   * How often a process checks that the reset job schedulers still exist (they are gone when Redis
+   * lost its data). Not an environment variable: 60 s unless set here; tests shorten it.
+   */
+  resetSchedulerCheckMs?: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

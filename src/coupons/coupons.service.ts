@@ -105,6 +105,10 @@ export class CouponsService {
           dto.startsAt === undefined ? coupon.startsAt : this.toInstant(dto.startsAt, 'start');
         const expiresAt =
           dto.expiresAt === undefined ? coupon.expiresAt : this.toInstant(dto.expiresAt, 'end')!;
+        // As on create; an expiresAt left unchanged may have passed (other fields stay editable).
+        if (dto.expiresAt !== undefined && expiresAt <= this.clock.now()) {
+          throw new BadRequestException(['expiresAt must be in the future']);
+        }
         this.checkWindow(startsAt, expiresAt);
         return {
           ...coupon,

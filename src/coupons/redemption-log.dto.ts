@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsString, Length, ValidateBy } from 'class-validator';
 import { PaginationQuery } from '../common/pagination.dto.js';
 import { IsOptionalNotNull } from '../common/validation.js';
 import {
@@ -9,6 +9,25 @@ import {
   type LogQuery,
   type LogStatus,
 } from '../store/redemption.log.js';
+
+const MAX_ID_PART = 2n ** 64n - 1n;
+
+/**
+ * Whether the stores can page after `cursor`: a log entry id, `ms` or `ms-seq` (what the Redis
+ * store hands out; the memory store's ids are bare numbers). Each part is at most 2^64 - 1, as in
+ * a Redis stream id, and 0-0 is refused: the Redis store reads entries strictly before the cursor
+ * (XREVRANGE with an exclusive `(` id), and Redis rejects an exclusive bound below which nothing
+ * can be, where the memory store would answer an empty page. A bare `0` means 0-(2^64 - 1) there.
+ */
+export function isLogCursor(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const match = /^(\d{1,20})(?:-(\d{1,20}))?$/.exec(value);
+  if (!match) return false;
+  const ms = BigInt(match[1]!);
+  const seq = match[2] === undefined ? undefined : BigInt(match[2]);
+  if (ms > MAX_ID_PART || (seq !== undefined && seq > MAX_ID_PART)) return false;
+  return !(ms === 0n && seq === 0n);
+}
 
 /** GET /coupons/:code/redemptions: a page of the redemption log, newest first. */
 export class RedemptionLogQuery
@@ -28,7 +47,10 @@ export class RedemptionLogQuery
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptionalNotNull()
-  @Matches(/^\d{1,16}(-\d{1,19})?$/, { message: 'cursor must be a nextCursor of this log' })
+  @ValidateBy(
+    { name: 'isLogCursor', validator: { validate: isLogCursor } },
+    { message: 'cursor must be a nextCursor of this log' },
+  )
   @IsString()
   cursor?: string;
 }

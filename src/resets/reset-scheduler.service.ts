@@ -1,5 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { JobWaiter, type Settlement } from '../common/job-waiter.js';
@@ -11,6 +17,9 @@ import { RESET_QUEUE, RESET_SCHEDULES, ResetJobName, type ResetResult } from './
 /** How long POST /admin/resets/* waits for its job. */
 const MANUAL_RESET_WAIT_MS = 30_000;
 
+/** How often a process checks that the schedulers still exist, unless the config sets it. */
+const SCHEDULER_CHECK_MS = 60_000;
+
 const JOB_OPTIONS = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 1000 },
@@ -19,8 +28,10 @@ const JOB_OPTIONS = {
 };
 
 @Injectable()
-export class ResetSchedulerService implements OnApplicationBootstrap {
+export class ResetSchedulerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Resets');
+  private watch: NodeJS.Timeout | undefined;
+  private checks = 0;
 
   constructor(
     @InjectQueue(RESET_QUEUE) private readonly queue: Queue,
@@ -29,6 +40,37 @@ export class ResetSchedulerService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.upsertSchedulers();
+    this.logger.log(
+      `Reset schedulers: daily at 00:00 and weekly on Monday 00:00, ${this.config.couponTz}`,
+    );
+    // Redis that lost its data (a restart without persistence, FLUSHALL) has lost the schedulers
+    // too: without this they would stay gone until a process restarts.
+    this.watch = setInterval(
+      () => void this.restoreMissing(),
+      this.config.resetSchedulerCheckMs ?? SCHEDULER_CHECK_MS,
+    );
+    this.watch.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.watch);
+  }
+
+  /** One read per check, the schedulers in turn; a missing one brings both back. */
+  private async restoreMissing(): Promise<void> {
+    const schedule = RESET_SCHEDULES[this.checks++ % RESET_SCHEDULES.length]!;
+    try {
+      if (await this.queue.getJobScheduler(schedule.id)) return;
+      this.logger.warn(`Reset scheduler ${schedule.id} is missing; creating the schedulers again`);
+      await this.upsertSchedulers();
+    } catch (error) {
+      // Redis away: the next check tries again.
+      this.logger.warn(`Could not check the reset schedulers: ${(error as Error).message}`);
+    }
+  }
+
+  private async upsertSchedulers(): Promise<void> {
     const tz = this.config.couponTz;
     for (const schedule of RESET_SCHEDULES) {
       // Upserting replaces the scheduler's pending job, which may be a reset that came due while
@@ -47,7 +89,6 @@ export class ResetSchedulerService implements OnApplicationBootstrap {
         { name: schedule.jobName, data: {}, opts: JOB_OPTIONS },
       );
     }
-    this.logger.log(`Reset schedulers: daily at 00:00 and weekly on Monday 00:00, ${tz}`);
   }
 
   /** Runs a reset now through the queue, like the scheduler's, and waits for its result. */
