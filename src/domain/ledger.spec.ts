@@ -5,6 +5,7 @@ import {
   redeemVerdict,
   resetFrees,
   rollbackVerdict,
+  windowCount,
   type KeptOutcome,
 } from './ledger.js';
 import { NOTHING_REMAINING, type RedemptionOutcome } from './outcome.js';
@@ -68,6 +69,12 @@ describe('ledger policy', () => {
     ['rolled back, publication unknown', kept(rolledBack('')), alice(''), 'already'],
   ] as const)('rollbackVerdict: %s', (_, record, request, verdict) => {
     expect(rollbackVerdict(record, request, NOW)).toBe(verdict);
+  });
+
+  it('reads a window count as 0 in a later period than it was counted in', () => {
+    expect(windowCount(3, '2026-11-25', '2026-11-25')).toBe(3);
+    expect(windowCount(3, '2026-11-25', '2026-11-26')).toBe(0);
+    expect(windowCount(3, '2026-W48', '2026-W47')).toBe(3);
   });
 
   it('counts a request stamped with earlier periods in the newest ones', () => {

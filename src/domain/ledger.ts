@@ -43,6 +43,14 @@ export function countingPeriods(stamped: Periods, newest: Partial<Periods>): Per
   };
 }
 
+/**
+ * A window count belongs to the day or week it was counted in: read in a later one it is 0, so a
+ * new period needs no reset. (Redis keeps one hash per period, which reads the same way.)
+ */
+export function windowCount(count: number, countedIn: string, asked: string): number {
+  return asked > countedIn ? 0 : count;
+}
+
 /** Whether a kept outcome still counts at `now`: outcomes are kept for the idempotency TTL. */
 export function isKept(kept: KeptOutcome | undefined, now: number): kept is KeptOutcome {
   return kept !== undefined && kept.keptUntil > now;

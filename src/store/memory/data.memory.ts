@@ -1,5 +1,5 @@
 import type { Coupon, UsageCounts } from '../../domain/coupon.js';
-import type { KeptOutcome } from '../../domain/ledger.js';
+import { windowCount, type KeptOutcome } from '../../domain/ledger.js';
 import type { Periods } from '../../domain/periods.js';
 import type { User } from '../../domain/user.js';
 import {
@@ -23,7 +23,7 @@ export class WindowCounts {
   ended = new Map<string, number>();
 
   get(userId: string, period: string): number {
-    return period > this.period ? 0 : (this.counts.get(userId) ?? 0);
+    return windowCount(this.counts.get(userId) ?? 0, this.period, period);
   }
 
   increment(userId: string, period: string): void {
