@@ -564,6 +564,50 @@ export function describeCouponStore(
         });
       });
 
+      it('answers a rollback job run again with its own result, also after the order was redeemed afresh', async () => {
+        const c = coupon('AAA', { userTotal: 1 });
+        await create(c);
+        await store.ledger.redeem(published(attempt(c, 'u1', 'o1'), 'redeem-1@1'));
+        const rollbackJob = published(rollback(c, 'u1', 'o1'), 'rollback-1@1');
+        const first = await store.ledger.rollback(rollbackJob);
+        expect(
+          await store.ledger.redeem(published(attempt(c, 'u1', 'o1'), 'redeem-1@2')),
+        ).toMatchObject({ status: 'accepted' });
+        // The rollback job's worker died after its step; BullMQ runs it again.
+        expect(await store.ledger.rollback(rollbackJob)).toEqual(first);
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toMatchObject({ userTotal: 1 });
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o2'))).toMatchObject({
+          reason: 'USER_TOTAL_LIMIT_REACHED',
+        });
+      });
+
+      it('hands out copies of kept outcomes', async () => {
+        const c = coupon('AAA', { globalTotal: 5 });
+        await create(c);
+        const first = await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        if (first === STALE_COUPON) throw new Error('stale');
+        first.status = 'rejected';
+        first.remaining.globalTotal = 999;
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o1'))).toMatchObject({
+          status: 'accepted',
+          remaining: { globalTotal: 4 },
+        });
+      });
+
+      it('keeps and logs nothing for a code no coupon can have', async () => {
+        const refused = (userId: string) =>
+          rejectedOutcome(
+            { couponCode: 'SAVE 10', userId, orderId: 'o1' },
+            'COUPON_NOT_FOUND',
+            NOTHING_REMAINING,
+            NOW,
+          );
+        expect(await recordRejection('order:o1', refused('u1'))).toEqual(refused('u1'));
+        expect(await recordRejection('order:o1', refused('u2'))).toEqual(refused('u2'));
+        expect(await store.ledger.findOutcome('SAVE 10', 'order:o1', NOW)).toBeUndefined();
+        expect((await store.log.list('SAVE 10', { limit: 10 }, NOW)).items).toEqual([]);
+      });
+
       it('keeps orderless outcomes per publication, so a job id used again is a new request', async () => {
         const c = coupon('AAA', { userTotal: 1 });
         await create(c);
@@ -621,6 +665,35 @@ export function describeCouponStore(
         expect(page.items[0]).toMatchObject({ couponCode: 'AAA', at: new Date(NOW).toISOString() });
         expect(page.nextCursor).toBeNull();
         expect((await list('BBB')).items).toEqual([]);
+      });
+
+      it('ends a page that reaches the end of the log with no cursor', async () => {
+        const c = coupon('AAA');
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u1', 'o2'));
+        expect((await list('AAA', { limit: 2 })).nextCursor).toBeNull();
+        const first = await list('AAA', { limit: 1 });
+        expect(first.nextCursor).not.toBeNull();
+        expect(await list('AAA', { limit: 1, cursor: first.nextCursor! })).toMatchObject({
+          items: [{ orderId: 'o1' }],
+          nextCursor: null,
+        });
+      });
+
+      it('orders and expires entries by the latest time already logged when a caller’s clock is behind', async () => {
+        const c = coupon('AAA');
+        await create(c);
+        await store.ledger.redeem({ ...attempt(c, 'ahead', 'oA'), now: NOW + 10_000 });
+        await store.ledger.redeem(attempt(c, 'behind', 'oB'));
+        const page = await store.log.list('AAA', { limit: 10 }, NOW + LOG_TTL_MS + 5_000);
+        expect(page.items.map((e) => [e.orderId, e.at])).toEqual([
+          ['oB', new Date(NOW).toISOString()],
+          ['oA', new Date(NOW + 10_000).toISOString()],
+        ]);
+        expect(
+          (await store.log.list('AAA', { limit: 10 }, NOW + LOG_TTL_MS + 10_000)).items,
+        ).toEqual([]);
       });
 
       it('pages through the log and filters by status and user', async () => {
@@ -726,6 +799,36 @@ export function describeCouponStore(
         expect(await store.ledger.resetWindows('daily', TOMORROW.day, false)).toEqual({
           freed: 0,
           periods: [],
+        });
+      });
+
+      it('frees every ended period, however many went by without a reset', async () => {
+        const c = coupon('AAA');
+        await create(c);
+        const days = ['2026-11-22', '2026-11-23', '2026-11-24'];
+        for (const [i, day] of days.entries()) {
+          await store.ledger.redeem(attempt(c, `u${i}`, `o${i}`, { ...TODAY, day }));
+        }
+        expect(await store.ledger.resetWindows('daily', TODAY.day, false)).toEqual({
+          freed: 3,
+          periods: days,
+        });
+      });
+
+      it('gives nothing back to a day a manual reset set to 0 since the use', async () => {
+        const c = coupon('AAA', { userDaily: 1 });
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.resetWindows('daily', TODAY.day, true);
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o2'))).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+          status: 'rolled-back',
+          restored: { ...ALL_RESTORED, userDaily: false },
+        });
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o3'))).toMatchObject({
+          reason: 'USER_DAILY_LIMIT_REACHED',
         });
       });
 

@@ -1,9 +1,11 @@
 import {
   countersToGiveBack,
   countingPeriods,
+  earlierRollback,
   NOTHING_RESTORED,
   redeemVerdict,
   resetFrees,
+  rollbacksToCarry,
   rollbackVerdict,
   windowCount,
   type KeptOutcome,
@@ -67,6 +69,12 @@ describe('ledger policy', () => {
     ['rolled back by this publication', kept(rolledBack('rb@1')), alice('rb@1'), 'replay'],
     ['rolled back by another', kept(rolledBack('rb@1')), alice('rb@2'), 'already'],
     ['rolled back, publication unknown', kept(rolledBack('')), alice(''), 'already'],
+    [
+      'an earlier decision rolled back by this publication',
+      kept({ earlierRollbacks: { 'rb@1': NOTHING_RESTORED } }),
+      alice('rb@1'),
+      'replay',
+    ],
   ] as const)('rollbackVerdict: %s', (_, record, request, verdict) => {
     expect(rollbackVerdict(record, request, NOW)).toBe(verdict);
   });
@@ -85,24 +93,46 @@ describe('ledger policy', () => {
   });
 
   it('gives back totals always and window counts only in their own period, on the same coupon only', () => {
-    const counted = { born: 'b1', periods: TODAY };
-    expect(countersToGiveBack(counted, 'b1', TODAY)).toEqual({
+    const NO_RESETS = { day: 0, week: 0 };
+    const counted = { born: 'b1', periods: TODAY, resets: NO_RESETS };
+    const b1 = { born: 'b1', resets: NO_RESETS };
+    expect(countersToGiveBack(counted, b1, TODAY)).toEqual({
       globalTotal: true,
       userTotal: true,
       userWeekly: true,
       userDaily: true,
     });
-    expect(countersToGiveBack(counted, 'b1', { ...TODAY, day: '2026-11-26' })).toEqual({
+    expect(countersToGiveBack(counted, b1, { ...TODAY, day: '2026-11-26' })).toEqual({
       globalTotal: true,
       userTotal: true,
       userWeekly: true,
       userDaily: false,
     });
-    expect(
-      countersToGiveBack(counted, 'b1', { day: '2026-11-30', week: '2026-W49' }),
-    ).toMatchObject({ userWeekly: false, userDaily: false });
-    expect(countersToGiveBack(counted, 'b2', TODAY)).toEqual(NOTHING_RESTORED);
+    expect(countersToGiveBack(counted, b1, { day: '2026-11-30', week: '2026-W49' })).toMatchObject({
+      userWeekly: false,
+      userDaily: false,
+    });
+    // A manual reset of the day since: the use is gone from today's count already.
+    expect(countersToGiveBack(counted, { born: 'b1', resets: { day: 1, week: 0 } }, TODAY)).toEqual(
+      { globalTotal: true, userTotal: true, userWeekly: true, userDaily: false },
+    );
+    expect(countersToGiveBack(counted, { born: 'b2', resets: NO_RESETS }, TODAY)).toEqual(
+      NOTHING_RESTORED,
+    );
     expect(countersToGiveBack(counted, undefined, TODAY)).toEqual(NOTHING_RESTORED);
+  });
+
+  it('remembers every rollback of an order across new decisions of it', () => {
+    const restored = { ...NOTHING_RESTORED, globalTotal: true };
+    const first = kept({ rollback: { by: 'rb@1', restored } });
+    const carried = rollbacksToCarry(first);
+    expect(carried).toEqual({ 'rb@1': restored });
+    const second = kept({ decidedBy: 'job@9', earlierRollbacks: carried });
+    expect(earlierRollback(second, 'rb@1', NOW)).toEqual(restored);
+    expect(rollbackVerdict(second, { userId: 'bob', publication: 'rb@1' }, NOW)).toBe('replay');
+    expect(rollbackVerdict(second, alice('rb@2'), NOW)).toBe('apply');
+    expect(rollbacksToCarry(kept({ rollback: { by: '', restored } }))).toEqual({});
+    expect(rollbacksToCarry(undefined)).toBeUndefined();
   });
 
   it('frees ended periods on schedule and the current one too on demand', () => {

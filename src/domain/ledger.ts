@@ -11,6 +11,12 @@ import type { Periods } from './periods.js';
 
 export type Restored = Record<CounterName, boolean>;
 
+/** How many manual resets each window of a coupon has had: a count from before one is gone. */
+export interface ResetGenerations {
+  day: number;
+  week: number;
+}
+
 /** What is kept of a decision under its outcome key (see outcomeKey). */
 export interface KeptOutcome {
   outcome: RedemptionOutcome;
@@ -18,10 +24,15 @@ export interface KeptOutcome {
   decidedBy: string;
   /** Epoch ms after which it is forgotten. */
   keptUntil: number;
-  /** For an accepted redemption: the coupon (its birth id) and the periods it counted in. */
-  counted?: { born: string; periods: Periods };
+  /** For an accepted redemption: the coupon (its birth id), the periods and generations it counted in. */
+  counted?: { born: string; periods: Periods; resets: ResetGenerations };
   /** Set once the redemption is rolled back: by which publication, and what it gave back. */
   rollback?: { by: string; restored: Restored };
+  /**
+   * Rollbacks of earlier decisions of the same order, by publication: such a rollback job run
+   * again answers what it did then, and never undoes the order's newer redemption.
+   */
+  earlierRollbacks?: Record<string, Restored>;
 }
 
 export const NOTHING_RESTORED: Restored = {
@@ -81,38 +92,65 @@ export function redeemVerdict(
 }
 
 /**
- * How a rollback meets what is kept under the order's key: only this user's accepted redemption
- * can be rolled back, once; the publication that rolled it back gets its own answer again.
+ * What a publication's rollback of this order gave back, if it rolled the order back before (its
+ * job run again after a crash): the answer it gets again, whatever was decided since.
+ */
+export function earlierRollback(
+  kept: KeptOutcome | undefined,
+  publication: string,
+  now: number,
+): Restored | undefined {
+  if (!isKept(kept, now) || publication === '') return undefined;
+  if (kept.rollback && samePublication(kept.rollback.by, publication))
+    return kept.rollback.restored;
+  return kept.earlierRollbacks?.[publication];
+}
+
+/**
+ * How a rollback meets what is kept under the order's key: a publication that rolled it back
+ * before gets its own answer again (earlierRollback); otherwise only this user's accepted
+ * redemption can be rolled back, once.
  */
 export function rollbackVerdict(
   kept: KeptOutcome | undefined,
   request: { userId: string; publication: string },
   now: number,
 ): 'not-found' | 'apply' | 'replay' | 'already' {
+  if (earlierRollback(kept, request.publication, now)) return 'replay';
   if (!isKept(kept, now)) return 'not-found';
   if (kept.outcome.status !== 'accepted' || kept.outcome.userId !== request.userId) {
     return 'not-found';
   }
-  if (!kept.rollback) return 'apply';
-  return samePublication(kept.rollback.by, request.publication) ? 'replay' : 'already';
+  return kept.rollback ? 'already' : 'apply';
+}
+
+/** The rollbacks a new decision of the order carries over from the record it replaces. */
+export function rollbacksToCarry(
+  replaced: KeptOutcome | undefined,
+): Record<string, Restored> | undefined {
+  if (!replaced?.rollback) return replaced?.earlierRollbacks;
+  const carried = { ...replaced.earlierRollbacks };
+  if (replaced.rollback.by !== '') carried[replaced.rollback.by] = replaced.rollback.restored;
+  return carried;
 }
 
 /**
  * Which counters a rollback may give a use back to (each only if it is above 0): none when the
  * coupon is not the one the use was counted on (deleted, perhaps created again); the totals
- * always; a window count only while the period it was counted in is the current one.
+ * always; a window count only while the period it was counted in is the current one and no manual
+ * reset has set that period to 0 since (the use is gone already).
  */
 export function countersToGiveBack(
-  counted: { born: string; periods: Periods },
-  couponBorn: string | undefined,
+  counted: NonNullable<KeptOutcome['counted']>,
+  coupon: { born: string; resets: ResetGenerations } | undefined,
   current: Periods,
 ): Restored {
-  if (couponBorn !== counted.born) return NOTHING_RESTORED;
+  if (coupon?.born !== counted.born) return NOTHING_RESTORED;
   return {
     globalTotal: true,
     userTotal: true,
-    userWeekly: counted.periods.week === current.week,
-    userDaily: counted.periods.day === current.day,
+    userWeekly: counted.periods.week === current.week && counted.resets.week === coupon.resets.week,
+    userDaily: counted.periods.day === current.day && counted.resets.day === coupon.resets.day,
   };
 }
 

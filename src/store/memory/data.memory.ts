@@ -1,5 +1,5 @@
 import type { Coupon, UsageCounts } from '../../domain/coupon.js';
-import { windowCount, type KeptOutcome } from '../../domain/ledger.js';
+import { windowCount, type KeptOutcome, type ResetGenerations } from '../../domain/ledger.js';
 import type { Periods } from '../../domain/periods.js';
 import type { User } from '../../domain/user.js';
 import {
@@ -12,15 +12,17 @@ import {
 
 /**
  * Per-user counts of one window (days or weeks): the counts of the newest period counted in, and
- * those of the period before it, set aside until a reset frees them. Counts of an earlier period
- * than the one asked read as 0.
+ * those of earlier periods, set aside until a reset frees them. Counts of an earlier period than
+ * the one asked read as 0.
  */
 export class WindowCounts {
   /** The newest period counted in: the one `counts` belong to. */
   period = '';
   counts = new Map<string, number>();
-  endedPeriod = '';
-  ended = new Map<string, number>();
+  /** Counts of earlier periods, by period, until a reset frees them. */
+  readonly ended = new Map<string, Map<string, number>>();
+  /** Manual resets so far (see ResetGenerations). */
+  resets = 0;
 
   get(userId: string, period: string): number {
     return windowCount(this.counts.get(userId) ?? 0, this.period, period);
@@ -34,10 +36,7 @@ export class WindowCounts {
   /** Makes `period` the newest if it is later, setting the current counts aside. */
   startPeriod(period: string): void {
     if (period <= this.period) return;
-    if (this.counts.size > 0) {
-      this.endedPeriod = this.period;
-      this.ended = this.counts;
-    }
+    if (this.counts.size > 0) this.ended.set(this.period, this.counts);
     this.period = period;
     this.counts = new Map();
   }
@@ -60,6 +59,10 @@ export class CouponUsage {
   readonly userTotals = new Map<string, number>();
   readonly weekly = new WindowCounts();
   readonly daily = new WindowCounts();
+
+  get resets(): ResetGenerations {
+    return { day: this.daily.resets, week: this.weekly.resets };
+  }
 
   get newest(): Partial<Periods> {
     return {
@@ -95,8 +98,13 @@ export class CouponLog {
     return this.entries.length - this.start;
   }
 
-  append(entry: LogEntry, seq: number, atMs: number): void {
-    this.entries.push({ entry, seq, atMs });
+  /**
+   * Appends an entry decided at `now`. It is ordered and expires as of the latest time already in
+   * the log if that is later (a caller's clock behind another's), as the Redis stream's ids do.
+   */
+  append(entry: LogEntry, seq: number, now: number): void {
+    const last = this.entries[this.entries.length - 1];
+    this.entries.push({ entry, seq, atMs: last && last.atMs > now ? last.atMs : now });
     if (this.size > MAX_LOG_ENTRIES) this.start++;
   }
 

@@ -1,12 +1,14 @@
-import { remainingUses, type UsageCounts } from '../../domain/coupon.js';
+import { COUPON_CODE_PATTERN, remainingUses, type UsageCounts } from '../../domain/coupon.js';
 import { firstFullCounter } from '../../domain/decide.js';
 import {
   countersToGiveBack,
   countingPeriods,
+  earlierRollback,
   isKept,
   NOTHING_RESTORED,
   redeemVerdict,
   resetFrees,
+  rollbacksToCarry,
   rollbackVerdict,
   type KeptOutcome,
 } from '../../domain/ledger.js';
@@ -27,6 +29,12 @@ import { CouponUsage, type MemoryData, type WindowCounts } from './data.memory.j
 /** What an unknown coupon reads as: nothing used. */
 const NO_COUPON_USAGE = new CouponUsage('');
 
+/** Outcomes are kept and handed out as copies: a caller changing one changes nothing kept. */
+const copyOutcome = (outcome: RedemptionOutcome): RedemptionOutcome => ({
+  ...outcome,
+  remaining: { ...outcome.remaining },
+});
+
 /** The usage ledger in process memory: the domain's ledger policy applied to plain maps. */
 export class MemoryUsageLedger extends UsageLedger {
   constructor(private readonly data: MemoryData) {
@@ -41,7 +49,7 @@ export class MemoryUsageLedger extends UsageLedger {
       redeemVerdict(kept, { userId: request.userId, publication: attempt.publication }, now)
     ) {
       case 'replay':
-        return kept!.outcome;
+        return copyOutcome(kept!.outcome);
       case 'conflict':
         return this.conflict(request, this.remaining(attempt), now);
       case 'decide':
@@ -69,11 +77,11 @@ export class MemoryUsageLedger extends UsageLedger {
     const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
     this.data.log(code, outcome, outcome.status, now);
     if (key !== undefined) {
-      this.keep(code, key, {
-        outcome,
+      this.keep(code, key, kept, {
+        outcome: copyOutcome(outcome),
         decidedBy: attempt.publication,
         keptUntil: now + this.data.options.outcomeTtlMs,
-        ...(!full && { counted: { born: usage.born, periods } }),
+        ...(!full && { counted: { born: usage.born, periods, resets: usage.resets } }),
       });
     }
     return outcome;
@@ -81,12 +89,14 @@ export class MemoryUsageLedger extends UsageLedger {
 
   async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
     const { outcome, now, outcomeKey: key } = attempt;
+    // A code no coupon can have is refused the same way every time: nothing to keep or log.
+    if (!COUPON_CODE_PATTERN.test(outcome.couponCode)) return outcome;
     const kept = this.kept(outcome.couponCode, key);
     switch (
       redeemVerdict(kept, { userId: outcome.userId, publication: attempt.publication }, now)
     ) {
       case 'replay':
-        return kept!.outcome;
+        return copyOutcome(kept!.outcome);
       case 'conflict':
         return this.conflict(outcome, outcome.remaining, now);
       case 'decide':
@@ -94,8 +104,8 @@ export class MemoryUsageLedger extends UsageLedger {
     }
     this.data.log(outcome.couponCode, outcome, 'rejected', now);
     if (key !== undefined) {
-      this.keep(outcome.couponCode, key, {
-        outcome,
+      this.keep(outcome.couponCode, key, kept, {
+        outcome: copyOutcome(outcome),
         decidedBy: attempt.publication,
         keptUntil: now + this.data.options.outcomeTtlMs,
       });
@@ -109,7 +119,7 @@ export class MemoryUsageLedger extends UsageLedger {
     now: number,
   ): Promise<RedemptionOutcome | undefined> {
     const kept = this.kept(code, key);
-    return isKept(kept, now) && !kept.rollback ? kept.outcome : undefined;
+    return isKept(kept, now) && !kept.rollback ? copyOutcome(kept.outcome) : undefined;
   }
 
   async rollback(attempt: RollbackAttempt): Promise<RollbackResult> {
@@ -123,17 +133,16 @@ export class MemoryUsageLedger extends UsageLedger {
       case 'already':
         return { status: 'already-rolled-back' };
       case 'replay':
-        return { status: 'rolled-back', restored: kept!.rollback!.restored };
+        return {
+          status: 'rolled-back',
+          restored: { ...earlierRollback(kept, attempt.publication, now)! },
+        };
       case 'apply':
         break;
     }
     const usage = this.data.usage.get(request.couponCode);
     const allowed = usage
-      ? countersToGiveBack(
-          kept!.counted!,
-          usage.born,
-          countingPeriods(attempt.periods, usage.newest),
-        )
+      ? countersToGiveBack(kept!.counted!, usage, countingPeriods(attempt.periods, usage.newest))
       : NOTHING_RESTORED;
     const restored = { ...NOTHING_RESTORED };
     if (usage && allowed.globalTotal && usage.globalTotal > 0) {
@@ -152,7 +161,7 @@ export class MemoryUsageLedger extends UsageLedger {
     if (usage && allowed.userDaily) restored.userDaily = usage.daily.decrement(request.userId);
     kept!.rollback = { by: attempt.publication, restored };
     this.data.log(request.couponCode, request, 'rolled-back', now);
-    return { status: 'rolled-back', restored };
+    return { status: 'rolled-back', restored: { ...restored } };
   }
 
   async usage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts> {
@@ -171,8 +180,11 @@ export class MemoryUsageLedger extends UsageLedger {
     };
     for (const usage of this.data.usage.values()) {
       const windowCounts: WindowCounts = window === 'daily' ? usage.daily : usage.weekly;
-      if (free(windowCounts.ended, windowCounts.endedPeriod)) windowCounts.ended = new Map();
+      for (const [period, counts] of windowCounts.ended) {
+        if (free(counts, period)) windowCounts.ended.delete(period);
+      }
       if (free(windowCounts.counts, windowCounts.period)) windowCounts.counts = new Map();
+      if (includeCutoff) windowCounts.resets += 1;
       windowCounts.startPeriod(cutoff);
     }
     return { freed, periods: [...periods].sort() };
@@ -196,10 +208,17 @@ export class MemoryUsageLedger extends UsageLedger {
     return key === undefined ? undefined : this.data.outcomes.get(code)?.get(key);
   }
 
-  private keep(code: string, key: string, kept: KeptOutcome): void {
+  /** Keeps `kept` in place of `replaced`, carrying its rollbacks over (ledger.rollbacksToCarry). */
+  private keep(
+    code: string,
+    key: string,
+    replaced: KeptOutcome | undefined,
+    kept: KeptOutcome,
+  ): void {
     let byKey = this.data.outcomes.get(code);
     if (!byKey) this.data.outcomes.set(code, (byKey = new Map()));
-    byKey.set(key, kept);
+    const earlierRollbacks = rollbacksToCarry(replaced);
+    byKey.set(key, earlierRollbacks ? { ...kept, earlierRollbacks } : kept);
   }
 
   /** What this user has left now, for a refusal that counts nothing. */

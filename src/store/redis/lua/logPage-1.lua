@@ -29,5 +29,6 @@ while found < limit and scanned < maxScan do
   if #batch < 100 and found < limit and scanned < maxScan then return reply end
   from = '(' .. last
 end
-reply[1] = last
+-- A cursor only when older entries remain.
+if #redis.call('XREVRANGE', KEYS[1], from, oldest, 'COUNT', 1) > 0 then reply[1] = last end
 return reply

@@ -76,7 +76,9 @@ if keeps then
   if orderId ~= '' then table.insert(fields, 'order'); table.insert(fields, orderId) end
   if full == 0 then
     table.insert(fields, 'discount'); table.insert(fields, ARGV[14])
-    for _, field in ipairs({'born', coupon[1], 'day', day, 'week', week}) do
+    local dayResets, weekResets = resetGenerations(KEYS[7])
+    for _, field in ipairs({'born', coupon[1], 'day', day, 'week', week,
+        'dayResets', dayResets, 'weekResets', weekResets}) do
       table.insert(fields, field)
     end
   else

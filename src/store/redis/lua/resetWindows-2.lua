@@ -33,4 +33,7 @@ for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 local newest = redis.call('HGET', KEYS[2], ARGV[1])
 if not newest or newest < cutoff then redis.call('HSET', KEYS[2], ARGV[1], cutoff) end
+-- A manual reset starts a new generation (ledger.ResetGenerations): rollbacks of uses counted
+-- before it give nothing back to the window.
+if includeCutoff then redis.call('HINCRBY', KEYS[2], ARGV[1] .. 'Resets', 1) end
 return reply

@@ -14,22 +14,26 @@
 --- @include "includes/verdicts"
 --- @include "includes/log"
 local userId, now = ARGV[1], ARGV[4]
-local verdict = rollbackVerdict(KEYS[1], userId, ARGV[6], now)
+local verdict, replayed = rollbackVerdict(KEYS[1], userId, ARGV[6], now)
 if verdict == 'not-found' then return {'not-found'} end
 if verdict == 'already' then return {'already'} end
 if verdict == 'replay' then
-  local restored = redis.call('HMGET', KEYS[1], unpack(RESTORED_FIELDS))
-  return {'rolled-back', tonumber(restored[1]), tonumber(restored[2]), tonumber(restored[3]),
-    tonumber(restored[4])}
+  return {'rolled-back', tonumber(replayed[1]), tonumber(replayed[2]), tonumber(replayed[3]),
+    tonumber(replayed[4])}
 end
 
 local day, week = countingPeriods(KEYS[7], ARGV[3], ARGV[2])
 if day ~= ARGV[3] or week ~= ARGV[2] then return {'behind', day, week} end
 
 -- Mirrors ledger.countersToGiveBack.
-local counted = redis.call('HMGET', KEYS[1], 'born', 'day', 'week')
+local counted = redis.call('HMGET', KEYS[1], 'born', 'day', 'week', 'dayResets', 'weekResets')
+local dayResets, weekResets = resetGenerations(KEYS[7])
 local same = redis.call('HGET', KEYS[2], 'born') == counted[1]
-local allowed = {same, same, same and counted[3] == week, same and counted[2] == day}
+local allowed = {
+  same, same,
+  same and counted[3] == week and counted[5] == weekResets,
+  same and counted[2] == day and counted[4] == dayResets,
+}
 
 local function takeBack(hash)
   if tonumber(redis.call('HGET', hash, userId) or '0') <= 0 then return 0 end

@@ -6,3 +6,9 @@ local function countingPeriods(newestKey, day, week)
   if newest[2] and newest[2] > week then week = newest[2] end
   return day, week
 end
+
+-- The coupon's manual reset generations (ledger.ResetGenerations): day, week.
+local function resetGenerations(newestKey)
+  local generations = redis.call('HMGET', newestKey, 'dayResets', 'weekResets')
+  return generations[1] or '0', generations[2] or '0'
+end

@@ -21,12 +21,27 @@ local function redeemVerdict(outcomeKey, userId, publication, now)
   return 'conflict'
 end
 
--- Mirrors ledger.rollbackVerdict: 'not-found', 'apply', 'replay' or 'already'.
+-- Mirrors ledger.earlierRollback: the restored flags (as stored) of this publication's rollback of
+-- the order, the current decision's or an earlier one's (fields 'past:<publication>:rb.*'), or nil.
+local function earlierRollback(outcomeKey, publication, now)
+  if publication == '' then return nil end
+  local kept = redis.call('HMGET', outcomeKey, 'until', 'rbBy')
+  if not isKept(kept[1], now) then return nil end
+  local prefix = kept[2] == publication and '' or ('past:' .. publication .. ':')
+  local fields = {}
+  for i = 1, 4 do fields[i] = prefix .. RESTORED_FIELDS[i] end
+  local flags = redis.call('HMGET', outcomeKey, unpack(fields))
+  if not flags[1] then return nil end
+  return flags
+end
+
+-- Mirrors ledger.rollbackVerdict: 'not-found', 'apply', 'already', or 'replay' with the flags.
 local function rollbackVerdict(outcomeKey, userId, publication, now)
+  local replayed = earlierRollback(outcomeKey, publication, now)
+  if replayed then return 'replay', replayed end
   local kept = redis.call('HMGET', outcomeKey, 'until', 'user', 'status', 'rbBy')
   if not isKept(kept[1], now) then return 'not-found' end
   if kept[3] ~= 'accepted' or kept[2] ~= userId then return 'not-found' end
-  if not kept[4] then return 'apply' end
-  if samePublication(kept[4], publication) then return 'replay' end
-  return 'already'
+  if kept[4] then return 'already' end
+  return 'apply'
 end
