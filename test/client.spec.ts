@@ -140,6 +140,25 @@ describe('CouponClient against the service (memory store)', () => {
     expect(await globalUsed(t, code)).toBe(1);
   });
 
+  it.each([
+    ['pr\u0131ce', 'PRICE'], // dotless i
+    ['stra\u00DFe', 'STRASSE'], // sharp s
+    ['\u017Ftrasse', 'STRASSE'], // long s
+  ])('keeps an order of %s apart from the coupon %s, which it is not', async (lookalike, ascii) => {
+    const code = `${ascii}-${++couponCount}`;
+    await t.post('/coupons', { code, discountPercentage: 15, expiresAt: '2026-12-31' }).expect(201);
+    const orderId = `lookalike-${couponCount}`;
+    const other = await client.redeem({
+      couponCode: `${lookalike}-${couponCount}`,
+      userId: 'u1',
+      orderId,
+    });
+    expect(other).toMatchObject({ status: 'rejected', reason: 'COUPON_NOT_FOUND' });
+    const outcome = await client.redeem({ couponCode: code, userId: 'u1', orderId });
+    expect(outcome).toMatchObject({ status: 'accepted', couponCode: code, orderId });
+    expect(await globalUsed(t, code)).toBe(1);
+  });
+
   it('throws a TypeError naming the bad fields and publishes nothing', async () => {
     const before = await jobCount(t);
     const bad: unknown[] = [
