@@ -20,8 +20,8 @@ import {
 import { NOTHING_REMAINING } from '../domain/outcome.js';
 import { decide, type RejectionReason } from '../domain/decide.js';
 import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.js';
-import { RedemptionService } from '../redemptions/redemption.service.js';
 import { CouponStore, type LogPage, type LogQuery, type Page } from '../store/coupon-store.js';
+import { UsersService } from '../users/users.service.js';
 import type { CreateCouponDto, RepeatCountsDto, UpdateCouponDto } from './coupon.dto.js';
 
 export interface CouponView {
@@ -50,7 +50,7 @@ export class CouponsService {
   constructor(
     private readonly store: CouponStore,
     private readonly clock: Clock,
-    private readonly redemptions: RedemptionService,
+    private readonly users: UsersService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -140,7 +140,7 @@ export class CouponsService {
     userId: string,
   ): Promise<Record<'userTotal' | 'userDaily' | 'userWeekly', UsageCount>> {
     const coupon = await this.find(code);
-    if (!(await this.redemptions.isUserKnown(userId)))
+    if (!(await this.users.isKnown(userId)))
       throw new NotFoundException(`User ${userId} not found`);
     const used = await this.store.getUsage(code, userId, this.periodsNow());
     const remaining = remainingUses(coupon.repeatCounts, used);
@@ -178,7 +178,7 @@ export class CouponsService {
             repeatCounts: { ...UNLIMITED, globalTotal: stored.repeatCounts.globalTotal },
           }
         : stored;
-    const userKnown = userId === undefined || (await this.redemptions.isUserKnown(userId));
+    const userKnown = userId === undefined || (await this.users.isKnown(userId));
     const used = await this.store.getUsage(code, userId, periodsAt(now, this.config.couponTz));
     const decision = decide({ coupon, userKnown, used, now });
     const remaining = stored ? remainingUses(stored.repeatCounts, used) : NOTHING_REMAINING;

@@ -5,8 +5,8 @@ import type { Queue } from 'bullmq';
 import { AuthModule } from '../auth/auth.module.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import { ADMIN_TOKEN } from '../auth/token.js';
-import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
-import { RESET_QUEUE } from '../resets/reset.contract.js';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { REDEMPTION_QUEUE, RESET_QUEUE } from '../jobs/queue.contract.js';
 import { dashboardAuth } from './dashboard-auth.js';
 import { MetricsService } from './metrics.service.js';
 import { MonitoringController } from './monitoring.controller.js';
@@ -14,7 +14,7 @@ import { DASHBOARD_ROUTE, queueDashboard } from './queue-dashboard.js';
 
 @Global()
 @Module({
-  imports: [TerminusModule, AuthModule],
+  imports: [TerminusModule, AuthModule, JobsModule],
   controllers: [MonitoringController],
   providers: [MetricsService],
   exports: [MetricsService],

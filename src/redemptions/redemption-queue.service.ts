@@ -2,14 +2,19 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { jobStatus, JobWaiter, type JobStatus, type Settlement } from '../common/job-waiter.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
+import {
+  addReplacingFailed,
+  jobStatus,
+  type JobStatus,
+  type Settlement,
+} from '../jobs/job.status.js';
+import { JobWaiter } from '../jobs/job.waiter.js';
 import {
   JobName,
   REDEMPTION_QUEUE,
-  redemptionJobId,
-  rollbackJobId,
   type RedeemJobData,
   type RedemptionOutcome,
   type RollbackJobData,
@@ -33,22 +38,13 @@ export class RedemptionQueueService {
       data.orderId === undefined
         ? `redeem.${randomUUID()}`
         : redemptionJobId(data.couponCode, data.orderId);
+    // A retried request with the same order finds the job it added before, perhaps long
+    // finished; one that failed is no decision, and this request is published anew.
     const settlement = await this.waiter.publishAndWait<RedemptionOutcome>(
-      REDEMPTION_QUEUE,
+      this.queue,
       jobId,
       this.config.redemptionWaitMs,
-      async () => {
-        await this.queue.add(JobName.Redeem, data, { jobId });
-        // A retried request with the same order finds the job it added before, perhaps long finished.
-        let earlier = await this.status(jobId);
-        if (earlier.kind === 'failed') {
-          // A failed job is no decision: it must not stand for the order. Publish this request anew.
-          await this.queue.remove(jobId);
-          await this.queue.add(JobName.Redeem, data, { jobId });
-          earlier = await this.status(jobId);
-        }
-        if (earlier.kind === 'completed') this.waiter.settle(REDEMPTION_QUEUE, jobId, earlier);
-      },
+      () => addReplacingFailed(this.queue, JobName.Redeem, data, { jobId }),
     );
     return { jobId, settlement };
   }
@@ -59,7 +55,7 @@ export class RedemptionQueueService {
   ): Promise<{ jobId: string; settlement: Settlement<RollbackOutcome> }> {
     const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
     const settlement = await this.waiter.publishAndWait<RollbackOutcome>(
-      REDEMPTION_QUEUE,
+      this.queue,
       jobId,
       this.config.redemptionWaitMs,
       async () => {

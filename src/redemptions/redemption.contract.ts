@@ -3,16 +3,12 @@
  * Producers, the worker and the tests all use these types.
  */
 import type { RedemptionOutcome } from '../domain/outcome.js';
+import { JobName } from '../jobs/queue.contract.js';
 
 export type { RedemptionOutcome } from '../domain/outcome.js';
 export type { RejectionReason } from '../domain/decide.js';
 
-export const REDEMPTION_QUEUE = 'coupon-redemptions';
-
-export enum JobName {
-  Redeem = 'redeem',
-  Rollback = 'rollback',
-}
+export { JobName, REDEMPTION_QUEUE } from '../jobs/queue.contract.js';
 
 export interface RedeemJobData {
   couponCode: string;

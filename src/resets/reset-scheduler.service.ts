@@ -2,7 +2,9 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { JobWaiter, type Settlement } from '../common/job-waiter.js';
+import { RESET_JOB_OPTIONS } from '../jobs/job.options.js';
+import type { Settlement } from '../jobs/job.status.js';
+import { JobWaiter } from '../jobs/job.waiter.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Window } from '../store/coupon-store.js';
@@ -10,13 +12,6 @@ import { RESET_QUEUE, RESET_SCHEDULES, ResetJobName, type ResetResult } from './
 
 /** How long POST /admin/resets/* waits for its job. */
 const MANUAL_RESET_WAIT_MS = 30_000;
-
-const JOB_OPTIONS = {
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { count: 100 },
-  removeOnFail: { count: 100 },
-};
 
 @Injectable()
 export class ResetSchedulerService implements OnApplicationBootstrap {
@@ -44,7 +39,7 @@ export class ResetSchedulerService implements OnApplicationBootstrap {
       await this.queue.upsertJobScheduler(
         schedule.id,
         { pattern: schedule.pattern, tz },
-        { name: schedule.jobName, data: {}, opts: JOB_OPTIONS },
+        { name: schedule.jobName, data: {}, opts: RESET_JOB_OPTIONS },
       );
     }
     this.logger.log(`Reset schedulers: daily at 00:00 and weekly on Monday 00:00, ${tz}`);
@@ -55,11 +50,11 @@ export class ResetSchedulerService implements OnApplicationBootstrap {
     const name = window === 'daily' ? ResetJobName.Daily : ResetJobName.Weekly;
     const jobId = `manual-${name}-${randomUUID()}`;
     const settlement = await this.waiter.publishAndWait<ResetResult>(
-      RESET_QUEUE,
+      this.queue,
       jobId,
       MANUAL_RESET_WAIT_MS,
       async () => {
-        await this.queue.add(name, {}, { ...JOB_OPTIONS, jobId });
+        await this.queue.add(name, {}, { ...RESET_JOB_OPTIONS, jobId });
       },
     );
     return { jobId, settlement };

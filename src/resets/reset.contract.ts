@@ -1,11 +1,8 @@
 import type { Window } from '../store/coupon-store.js';
 
-export const RESET_QUEUE = 'coupon-counter-resets';
+import { ResetJobName } from '../jobs/queue.contract.js';
 
-export enum ResetJobName {
-  Daily = 'daily-reset',
-  Weekly = 'weekly-reset',
-}
+export { RESET_QUEUE, ResetJobName } from '../jobs/queue.contract.js';
 
 export const RESET_WINDOWS: Record<ResetJobName, Window> = {
   [ResetJobName.Daily]: 'daily',

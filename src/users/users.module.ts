@@ -10,6 +10,7 @@ export class UsersModule {
       module: UsersModule,
       controllers: servesAdminApi(config) ? [UsersController] : [],
       providers: [UsersService],
+      exports: [UsersService],
     };
   }
 }

@@ -1,5 +1,7 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import type { User } from '../domain/coupon.js';
 import { CouponStore, type Page } from '../store/coupon-store.js';
 import type { CreateUserDto } from './user.dto.js';
@@ -11,12 +13,35 @@ export interface UserView {
   createdAt: string;
 }
 
+/** Bound on the users remembered as registered: the oldest make room. */
+const MAX_KNOWN_USERS = 100_000;
+
 @Injectable()
 export class UsersService {
+  /** Users are never deleted, so a registered user stays registered. */
+  private readonly knownUsers = new Set<string>();
+
   constructor(
     private readonly store: CouponStore,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Whether redemptions accept this user: any user when REQUIRE_REGISTERED_USERS is false,
+   * otherwise a registered one.
+   */
+  async isKnown(userId: string): Promise<boolean> {
+    if (!this.config.requireRegisteredUsers || this.knownUsers.has(userId)) return true;
+    const known = (await this.store.getUser(userId)) !== undefined;
+    if (known) {
+      if (this.knownUsers.size >= MAX_KNOWN_USERS) {
+        this.knownUsers.delete(this.knownUsers.values().next().value!);
+      }
+      this.knownUsers.add(userId);
+    }
+    return known;
+  }
 
   async create(dto: CreateUserDto): Promise<UserView> {
     const user: User = {
