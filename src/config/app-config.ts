@@ -13,7 +13,6 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { isValidTimeZone } from '../domain/periods.js';
-import { DEFAULT_IDEMPOTENCY_TTL_HOURS } from '../jobs/job.options.js';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -70,7 +69,7 @@ export const DEFAULTS = {
   couponTz: 'UTC',
   requireRegisteredUsers: true,
   redemptionWaitMs: 5000,
-  idempotencyTtlHours: DEFAULT_IDEMPOTENCY_TTL_HOURS,
+  idempotencyTtlHours: 168,
   redemptionLogTtlDays: 7,
   logLevel: 'info',
   rateLimitPerMinute: 6000,

@@ -4,7 +4,10 @@
  */
 import type { JobsOptions } from 'bullmq';
 
-/** IDEMPOTENCY_TTL_HOURS when unset; the configuration's default is this constant. */
+/**
+ * IDEMPOTENCY_TTL_HOURS when unset (config's DEFAULTS, which the client may not import; a test
+ * keeps the two equal).
+ */
 export const DEFAULT_IDEMPOTENCY_TTL_HOURS = 168;
 
 /**

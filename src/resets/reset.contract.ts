@@ -1,6 +1,5 @@
-import type { Window } from '../store/coupon-store.js';
-
 import { ResetJobName } from '../jobs/queue.contract.js';
+import type { Window } from '../store/coupon-store.js';
 
 export { RESET_QUEUE, ResetJobName } from '../jobs/queue.contract.js';
 
