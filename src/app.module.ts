@@ -14,7 +14,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { RedemptionsModule } from './redemptions/redemptions.module.js';
 import { ResetsModule } from './resets/resets.module.js';
 import { StoreModule } from './store/store.module.js';
-import { UsersModule } from './users/users.module.js';
+import { UsersApiModule } from './users/users.module.js';
 
 @Global()
 @Module({ providers: [{ provide: Clock, useClass: SystemClock }], exports: [Clock] })
@@ -41,7 +41,7 @@ export class AppModule {
           }),
         }),
         CouponsModule.forRoot(config),
-        UsersModule.forRoot(config),
+        UsersApiModule.forRoot(config),
         RedemptionsModule.forRoot(config),
         ResetsModule.forRoot(config),
         MonitoringModule,

@@ -9,7 +9,7 @@ export class CouponsModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CouponsModule,
-      imports: [UsersModule.forRoot(config)],
+      imports: [UsersModule],
       controllers: servesAdminApi(config) ? [CouponsController] : [],
       providers: [CouponsService],
     };

@@ -21,7 +21,7 @@ export class RedemptionsModule {
       : [];
     return {
       module: RedemptionsModule,
-      imports: [JobsModule, UsersModule.forRoot(config)],
+      imports: [JobsModule, UsersModule],
       controllers: servesAdminApi(config) ? [RedemptionsController] : [],
       providers: [RedemptionService, RedemptionQueueService, ...workers],
     };
