@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { UNLIMITED } from '../src/domain/coupon.js';
 import { periodsAt } from '../src/domain/periods.js';
 import { RedisKeys } from '../src/store/redis/keys.redis.js';
-import { memoryStores, redisStores } from '../src/store/stores.js';
+import { memoryStores, redisStores } from '../src/store/store.factory.js';
 import { childMain, coupon, REDIS_URL, send, userId } from './common.js';
 
 interface MemorySpec {

@@ -4,10 +4,8 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './clock/clock.js';
 import { ErrorFilter } from './common/error.filter.js';
-import { JobsModule } from './common/jobs.module.js';
-import { QueueEventsRelay } from './common/queue-events-relay.js';
 import { validationPipe } from './common/validation.js';
-import { runsWorkers, servesAdminApi, type AppConfig } from './config/app-config.js';
+import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
 import { CouponsModule } from './coupons/coupons.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
@@ -16,20 +14,11 @@ import { LoggerModule } from 'nestjs-pino';
 import { RedemptionsModule } from './redemptions/redemptions.module.js';
 import { ResetsModule } from './resets/resets.module.js';
 import { StoreModule } from './store/store.module.js';
-import { UsersModule } from './users/users.module.js';
+import { UsersApiModule } from './users/users.module.js';
 
 @Global()
 @Module({ providers: [{ provide: Clock, useClass: SystemClock }], exports: [Clock] })
 class ClockModule {}
-
-/**
- * Whether this process's HTTP requests may wait for jobs that other processes' workers finish: an
- * API-only process, or one of several full processes sharing the Redis store. A lone memory-store
- * process hears everything from its own workers and saves the cost of a QueueEvents subscriber.
- */
-function hearsOtherWorkers(config: AppConfig): boolean {
-  return !runsWorkers(config) || (servesAdminApi(config) && config.store === 'redis');
-}
 
 @Module({})
 export class AppModule {
@@ -41,25 +30,23 @@ export class AppModule {
         LoggerModule.forRoot(loggingOptions(config)),
         ClockModule,
         StoreModule,
-        JobsModule,
         AuthModule,
         BullModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (appConfig: AppConfig) => ({
             // Producers fail fast while Redis is away (the API answers 503); workers get a
-            // connection of their own that waits for Redis instead (registerProcessor).
+            // connection of their own that waits for Redis instead (processorProvider).
             connection: { url: appConfig.redisUrl, enableOfflineQueue: false },
             prefix: appConfig.queuePrefix,
           }),
         }),
         CouponsModule.forRoot(config),
-        UsersModule.forRoot(config),
+        UsersApiModule.forRoot(config),
         RedemptionsModule.forRoot(config),
         ResetsModule.forRoot(config),
         MonitoringModule,
       ],
       providers: [
-        ...(hearsOtherWorkers(config) ? [QueueEventsRelay] : []),
         { provide: APP_PIPE, useValue: validationPipe },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

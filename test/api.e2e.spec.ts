@@ -675,6 +675,26 @@ describe('REST API', () => {
       await t.post('/coupons', { ...COUPON, code: '\u017Fave10' }).expect(400);
     });
 
+    it('keeps an order of a code that differs outside ASCII letters apart from the ASCII code', async () => {
+      await t.post('/coupons', { ...COUPON, code: 'PRICE10' }).expect(201);
+      await register('alice');
+      // U+0131 LATIN SMALL LETTER DOTLESS I upper-cases to I in Unicode, but is not the letter i.
+      const other = await redeem({
+        couponCode: 'pr\u0131ce10',
+        userId: 'alice',
+        orderId: 'ord-1',
+      }).expect(422);
+      expect(other.body).toMatchObject({ reason: 'COUPON_NOT_FOUND', couponCode: 'PR\u0131CE10' });
+      const validated = await t.get('/coupons/PRICE10/validate?userId=alice').expect(200);
+      expect(validated.body.valid).toBe(true);
+      const response = await redeem({
+        couponCode: 'PRICE10',
+        userId: 'alice',
+        orderId: 'ord-1',
+      }).expect(201);
+      expect(response.body).toMatchObject({ status: 'accepted', couponCode: 'PRICE10' });
+    });
+
     it('counts user id length the same way on every route', async () => {
       const id = '\u{1F600}'.repeat(100); // 100 characters, 200 UTF-16 code units
       await t.post('/users', { id, name: 'Smiley', email: 'smiley@example.com' }).expect(201);

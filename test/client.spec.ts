@@ -112,6 +112,24 @@ describe('CouponClient against the service (memory store)', () => {
     expect(await globalUsed(t, code)).toBe(1);
   });
 
+  it("refuses another user's order as ORDER_CONFLICT, leaving the first outcome alone", async () => {
+    const code = await newCoupon(t);
+    const alice = await client.redeem({ couponCode: code, userId: 'u1', orderId: 'shared' });
+    expect(alice.status).toBe('accepted');
+    expect(
+      await client.redeem({ couponCode: code, userId: 'u2', orderId: 'shared' }),
+    ).toMatchObject({
+      status: 'rejected',
+      reason: 'ORDER_CONFLICT',
+      userId: 'u2',
+      orderId: 'shared',
+    });
+    expect(await client.redeem({ couponCode: code, userId: 'u1', orderId: 'shared' })).toEqual(
+      alice,
+    );
+    expect(await globalUsed(t, code)).toBe(1);
+  });
+
   it('counts one use for two concurrent calls for one order', async () => {
     const code = await newCoupon(t);
     const request = { couponCode: code, userId: 'u1', orderId: 'concurrent' };
@@ -137,6 +155,25 @@ describe('CouponClient against the service (memory store)', () => {
     const outcome = await client.redeem({ couponCode: code, userId: 'u1', orderId: 'once-failed' });
     expect(outcome).toMatchObject({ status: 'accepted', orderId: 'once-failed' });
     expect(await t.producer.getJobState(jobId)).toBe('completed');
+    expect(await globalUsed(t, code)).toBe(1);
+  });
+
+  it.each([
+    ['pr\u0131ce', 'PRICE'], // dotless i
+    ['stra\u00DFe', 'STRASSE'], // sharp s
+    ['\u017Ftrasse', 'STRASSE'], // long s
+  ])('keeps an order of %s apart from the coupon %s, which it is not', async (lookalike, ascii) => {
+    const code = `${ascii}-${++couponCount}`;
+    await t.post('/coupons', { code, discountPercentage: 15, expiresAt: '2026-12-31' }).expect(201);
+    const orderId = `lookalike-${couponCount}`;
+    const other = await client.redeem({
+      couponCode: `${lookalike}-${couponCount}`,
+      userId: 'u1',
+      orderId,
+    });
+    expect(other).toMatchObject({ status: 'rejected', reason: 'COUPON_NOT_FOUND' });
+    const outcome = await client.redeem({ couponCode: code, userId: 'u1', orderId });
+    expect(outcome).toMatchObject({ status: 'accepted', couponCode: code, orderId });
     expect(await globalUsed(t, code)).toBe(1);
   });
 

@@ -41,7 +41,9 @@ describe.each(['memory', 'redis'] as const)('cached coupons (%s store)', (store)
 
     await admin.put('/coupons/CACHED/repeat-counts', { globalTotal: 2 }).expect(200);
     expect(await redeem()).toBe('GLOBAL_LIMIT_REACHED');
-    await admin.patch('/coupons/CACHED', { expiresAt: '2026-11-01' }).expect(200);
+    // An expiry in the past is refused (as on create): bring it near, then let the worker's day pass.
+    await admin.patch('/coupons/CACHED', { expiresAt: '2026-11-25' }).expect(200);
+    worker.clock.set('2026-11-26T00:00:00Z');
     expect(await redeem()).toBe('COUPON_EXPIRED');
     await admin.patch('/coupons/CACHED', { expiresAt: '2027-06-30' }).expect(200);
     expect(await redeem()).toBe('GLOBAL_LIMIT_REACHED');

@@ -6,7 +6,7 @@ import {
   REDEMPTION_QUEUE,
   redemptionJobId,
 } from '../src/redemptions/redemption.contract.js';
-import { redisStores, type Stores } from '../src/store/stores.js';
+import { redisStores, type Stores } from '../src/store/store.factory.js';
 import { deleteKeys, REDIS_URL, TOKEN, uniquePrefix, type RedemptionQueue } from './helpers.js';
 import { freePort, run, type Started } from './processes.js';
 

@@ -8,7 +8,7 @@ import {
 import type { Periods } from '../src/domain/periods.js';
 import type { User } from '../src/domain/user.js';
 import type { LogEntry, LogQuery } from '../src/store/redemption.log.js';
-import type { Stores } from '../src/store/stores.js';
+import type { Stores } from '../src/store/store.factory.js';
 import {
   STALE_COUPON,
   type RedeemAttempt,

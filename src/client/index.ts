@@ -7,7 +7,7 @@ export {
   type CouponClientOptions,
   type RedeemRequest,
   type RollbackRequest,
-} from './coupon-client.js';
+} from './coupon.client.js';
 export {
   JobName,
   REDEMPTION_QUEUE,

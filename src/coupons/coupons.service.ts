@@ -20,10 +20,10 @@ import {
 import { NOTHING_REMAINING } from '../domain/outcome.js';
 import { decide, type RejectionReason } from '../domain/decide.js';
 import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.js';
-import { RedemptionService } from '../redemptions/redemption.service.js';
 import { CouponRepository, type Page } from '../store/coupon.repository.js';
 import { RedemptionLog, type LogPage, type LogQuery } from '../store/redemption.log.js';
 import { UsageLedger } from '../store/usage.ledger.js';
+import { UsersService } from '../users/users.service.js';
 import type { CreateCouponDto, RepeatCountsDto, UpdateCouponDto } from './coupon.dto.js';
 
 export interface CouponView {
@@ -54,7 +54,7 @@ export class CouponsService {
     private readonly ledger: UsageLedger,
     private readonly log: RedemptionLog,
     private readonly clock: Clock,
-    private readonly redemptions: RedemptionService,
+    private readonly users: UsersService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -149,7 +149,7 @@ export class CouponsService {
     userId: string,
   ): Promise<Record<'userTotal' | 'userDaily' | 'userWeekly', UsageCount>> {
     const coupon = await this.find(code);
-    if (!(await this.redemptions.isUserKnown(userId)))
+    if (!(await this.users.isKnown(userId)))
       throw new NotFoundException(`User ${userId} not found`);
     const used = await this.ledger.usage(code, userId, this.periodsNow());
     const remaining = remainingUses(coupon.repeatCounts, used);
@@ -179,7 +179,11 @@ export class CouponsService {
     userId: string | undefined,
   ): Promise<{ valid: boolean; reason?: RejectionReason; remaining: Remaining }> {
     const now = this.clock.now();
-    const stored = await this.coupons.get(code);
+    const [stored, userKnown, used] = await Promise.all([
+      this.coupons.get(code),
+      userId === undefined || this.users.isKnown(userId),
+      this.ledger.usage(code, userId, periodsAt(now, this.config.couponTz)),
+    ]);
     const coupon =
       stored && userId === undefined
         ? {
@@ -187,8 +191,6 @@ export class CouponsService {
             repeatCounts: { ...UNLIMITED, globalTotal: stored.repeatCounts.globalTotal },
           }
         : stored;
-    const userKnown = userId === undefined || (await this.redemptions.isUserKnown(userId));
-    const used = await this.ledger.usage(code, userId, periodsAt(now, this.config.couponTz));
     const decision = decide({ coupon, userKnown, used, now });
     const remaining = stored ? remainingUses(stored.repeatCounts, used) : NOTHING_REMAINING;
     return decision.status === 'accepted'

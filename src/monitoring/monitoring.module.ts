@@ -1,23 +1,20 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Global, Inject, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Inject, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Queue } from 'bullmq';
 import { AuthModule } from '../auth/auth.module.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import { ADMIN_TOKEN } from '../auth/token.js';
-import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
-import { RESET_QUEUE } from '../resets/reset.contract.js';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { REDEMPTION_QUEUE, RESET_QUEUE } from '../jobs/queue.contract.js';
 import { dashboardAuth } from './dashboard-auth.js';
-import { MetricsService } from './metrics.service.js';
+import { MetricsModule } from './metrics.module.js';
 import { MonitoringController } from './monitoring.controller.js';
 import { DASHBOARD_ROUTE, queueDashboard } from './queue-dashboard.js';
 
-@Global()
 @Module({
-  imports: [TerminusModule, AuthModule],
+  imports: [TerminusModule, AuthModule, JobsModule, MetricsModule],
   controllers: [MonitoringController],
-  providers: [MetricsService],
-  exports: [MetricsService],
 })
 export class MonitoringModule implements NestModule {
   constructor(

@@ -2,14 +2,23 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { jobStatus, JobWaiter, type JobStatus, type Settlement } from '../common/job-waiter.js';
+import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { normalizeCouponCode } from '../domain/coupon.js';
+import { outcomeKey } from '../domain/outcome.js';
+import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
+import {
+  addReplacingFailed,
+  jobStatus,
+  type JobStatus,
+  type Settlement,
+} from '../jobs/job.status.js';
+import { JobWaiter } from '../jobs/job.waiter.js';
+import { UsageLedger } from '../store/usage.ledger.js';
 import {
   JobName,
   REDEMPTION_QUEUE,
-  redemptionJobId,
-  rollbackJobId,
   type RedeemJobData,
   type RedemptionOutcome,
   type RollbackJobData,
@@ -22,6 +31,8 @@ export class RedemptionQueueService {
   constructor(
     @InjectQueue(REDEMPTION_QUEUE) private readonly queue: Queue,
     private readonly waiter: JobWaiter,
+    private readonly ledger: UsageLedger,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -33,24 +44,54 @@ export class RedemptionQueueService {
       data.orderId === undefined
         ? `redeem.${randomUUID()}`
         : redemptionJobId(data.couponCode, data.orderId);
+    const first = await this.publishAndWait(jobId, () => this.publishRedeem(jobId, data));
+    if (first.settlement.kind !== 'completed' || first.settlement.value.userId === data.userId) {
+      return first;
+    }
+    // The order's job is another user's: this request is decided under a job of its own
+    // (ORDER_CONFLICT), never answered with their outcome.
+    const ownJobId = ownRedemptionJobId(jobId);
+    return this.publishAndWait(ownJobId, () =>
+      addReplacingFailed(this.queue, JobName.Redeem, data, { jobId: ownJobId }),
+    );
+  }
+
+  private async publishAndWait(
+    jobId: string,
+    publish: () => Promise<JobStatus<RedemptionOutcome>>,
+  ): Promise<{ jobId: string; settlement: Settlement<RedemptionOutcome> }> {
     const settlement = await this.waiter.publishAndWait<RedemptionOutcome>(
-      REDEMPTION_QUEUE,
+      this.queue,
       jobId,
       this.config.redemptionWaitMs,
-      async () => {
-        await this.queue.add(JobName.Redeem, data, { jobId });
-        // A retried request with the same order finds the job it added before, perhaps long finished.
-        let earlier = await this.status(jobId);
-        if (earlier.kind === 'failed') {
-          // A failed job is no decision: it must not stand for the order. Publish this request anew.
-          await this.queue.remove(jobId);
-          await this.queue.add(JobName.Redeem, data, { jobId });
-          earlier = await this.status(jobId);
-        }
-        if (earlier.kind === 'completed') this.waiter.settle(REDEMPTION_QUEUE, jobId, earlier);
-      },
+      publish,
     );
     return { jobId, settlement };
+  }
+
+  /**
+   * Publishes under the order's job id. A retried request finds the job it added before, perhaps
+   * long finished: one that failed is no decision, and one whose acceptance no longer stands (the
+   * order was rolled back while that job's worker was dead, so the job was left) is no answer
+   * either; this request is then published anew and decided afresh.
+   */
+  private async publishRedeem(
+    jobId: string,
+    data: RedeemJobData,
+  ): Promise<JobStatus<RedemptionOutcome>> {
+    const status = await addReplacingFailed<RedemptionOutcome>(this.queue, JobName.Redeem, data, {
+      jobId,
+    });
+    if (status.kind !== 'completed' || (await this.stillStands(status.value))) return status;
+    await this.queue.remove(jobId);
+    return addReplacingFailed(this.queue, JobName.Redeem, data, { jobId });
+  }
+
+  private async stillStands(outcome: RedemptionOutcome): Promise<boolean> {
+    if (outcome.status !== 'accepted' || outcome.orderId === undefined) return true;
+    const code = normalizeCouponCode(outcome.couponCode);
+    const key = outcomeKey(outcome.orderId, undefined)!;
+    return (await this.ledger.findOutcome(code, key, this.clock.now())) !== undefined;
   }
 
   /** Settles with the rollback's outcome, or 'pending' when none came in REDEMPTION_WAIT_MS. */
@@ -59,7 +100,7 @@ export class RedemptionQueueService {
   ): Promise<{ jobId: string; settlement: Settlement<RollbackOutcome> }> {
     const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
     const settlement = await this.waiter.publishAndWait<RollbackOutcome>(
-      REDEMPTION_QUEUE,
+      this.queue,
       jobId,
       this.config.redemptionWaitMs,
       async () => {

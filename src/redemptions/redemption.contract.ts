@@ -3,16 +3,12 @@
  * Producers, the worker and the tests all use these types.
  */
 import type { RedemptionOutcome } from '../domain/outcome.js';
+import { JobName } from '../jobs/queue.contract.js';
 
 export type { RedemptionOutcome } from '../domain/outcome.js';
 export type { RejectionReason } from '../domain/decide.js';
 
-export const REDEMPTION_QUEUE = 'coupon-redemptions';
-
-export enum JobName {
-  Redeem = 'redeem',
-  Rollback = 'rollback',
-}
+export { JobName, REDEMPTION_QUEUE } from '../jobs/queue.contract.js';
 
 export interface RedeemJobData {
   couponCode: string;
@@ -63,21 +59,4 @@ export interface JobResult {
   [JobName.Rollback]: RollbackOutcome;
 }
 
-// BullMQ job ids may not contain ':'; '.' separates the parts, so it is escaped inside them too.
-const escapeIdPart = (part: string) => encodeURIComponent(part).replaceAll('.', '%2E');
-
-/**
- * The job id a producer should give a `redeem` job with an orderId, so that publishing the same
- * order twice adds one job while the first still exists.
- */
-export function redemptionJobId(couponCode: string, orderId: string): string {
-  return `redeem.${escapeIdPart(couponCode.toUpperCase())}.${escapeIdPart(orderId)}`;
-}
-
-/**
- * The job id of a `rollback` job. It is unique per call: a rollback is idempotent in the store, and
- * a fixed id would answer a later rollback (after the order was redeemed again) with the old result.
- */
-export function rollbackJobId(couponCode: string, orderId: string, unique: string): string {
-  return `rollback.${escapeIdPart(couponCode.toUpperCase())}.${escapeIdPart(orderId)}.${escapeIdPart(unique)}`;
-}
+export { redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';

@@ -2,16 +2,16 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue, UnrecoverableError, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JobWaiter } from '../common/job-waiter.js';
-import { ReportingWorkerHost } from '../common/workers.js';
 import { validatePlain } from '../common/validation.js';
+import { redemptionJobId } from '../jobs/job.ids.js';
+import { JobWaiter } from '../jobs/job.waiter.js';
+import { ReportingWorkerHost } from '../jobs/worker.host.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import { publicationId } from '../domain/outcome.js';
 import { RedeemDto, wellFormedRedeemData } from './redeem.dto.js';
 import {
   JobName,
   REDEMPTION_QUEUE,
-  redemptionJobId,
   type RedemptionOutcome,
   type RollbackOutcome,
 } from './redemption.contract.js';
@@ -22,7 +22,7 @@ import { RedemptionService } from './redemption.service.js';
  * Decides `redeem` jobs: WORKER_CONCURRENCY at a time (default 1). Each check-and-commit is one
  * atomic step in the store, so caps stay exact at any concurrency and across processes.
  */
-// The queue binding (@Processor) is added by registerProcessor when the module is built.
+// The queue binding (@Processor) is added by processorProvider when the module is built.
 @Injectable()
 export class RedemptionProcessor extends ReportingWorkerHost {
   constructor(

@@ -14,7 +14,7 @@ import {
 import { periodsAt, type Periods } from '../domain/periods.js';
 import { CouponRepository } from '../store/coupon.repository.js';
 import { STALE_COUPON, UsageLedger } from '../store/usage.ledger.js';
-import { UserRepository } from '../store/user.repository.js';
+import { UsersService } from '../users/users.service.js';
 import type { RedeemJobData, RollbackJobData, RollbackOutcome } from './redemption.contract.js';
 
 /** How often a redemption is re-read when an admin changes the coupon under it. */
@@ -45,7 +45,7 @@ export class RedemptionService {
 
   constructor(
     private readonly couponRepository: CouponRepository,
-    private readonly users: UserRepository,
+    private readonly users: UsersService,
     private readonly ledger: UsageLedger,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -115,15 +115,14 @@ export class RedemptionService {
     request: RedemptionRequest,
     cached: Coupon | undefined,
   ): Promise<[Coupon | undefined, boolean]> {
-    const [coupon, user] = await Promise.all([
+    const [coupon, known] = await Promise.all([
       cached ?? this.readCoupon(request.couponCode),
-      this.config.requireRegisteredUsers ? this.users.get(request.userId) : undefined,
+      this.users.isKnown(request.userId),
     ]);
-    if (!this.config.requireRegisteredUsers) return [coupon, true];
-    if (user && coupon) {
+    if (known && coupon && this.config.requireRegisteredUsers) {
       remember(this.knownUsers, `${coupon.born}/${request.userId}`, true, MAX_KNOWN_USERS);
     }
-    return [coupon, user !== undefined];
+    return [coupon, known];
   }
 
   private async remaining(coupon: Coupon, userId: string, periods: Periods) {
@@ -158,10 +157,5 @@ export class RedemptionService {
     if (coupon) remember(this.coupons, code, coupon, MAX_CACHED_COUPONS);
     else this.coupons.delete(code);
     return coupon;
-  }
-
-  /** Whether the user may redeem: registered, or registration is not required. */
-  async isUserKnown(userId: string): Promise<boolean> {
-    return !this.config.requireRegisteredUsers || (await this.users.get(userId)) !== undefined;
   }
 }

@@ -1,7 +1,9 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { registerProcessor } from '../common/workers.js';
 import { runsWorkers, servesAdminApi, type AppConfig } from '../config/app-config.js';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { MetricsModule } from '../monitoring/metrics.module.js';
+import { processorProvider } from '../jobs/worker.host.js';
+import { UsersModule } from '../users/users.module.js';
 import { REDEMPTION_QUEUE } from './redemption.contract.js';
 import { RedemptionProcessor } from './redemption.processor.js';
 import { RedemptionQueueService } from './redemption-queue.service.js';
@@ -13,30 +15,19 @@ export class RedemptionsModule {
   static forRoot(config: AppConfig): DynamicModule {
     const workers = runsWorkers(config)
       ? [
-          registerProcessor(RedemptionProcessor, REDEMPTION_QUEUE, config, {
+          processorProvider(RedemptionProcessor, REDEMPTION_QUEUE, config, {
             concurrency: config.workerConcurrency,
+            // A stalled job is run again however often its worker died, never failed for it: a
+            // run after a committed decision replays it, so a failed job always means no decision.
+            maxStalledCount: Number.MAX_SAFE_INTEGER,
           }),
         ]
       : [];
     return {
       module: RedemptionsModule,
-      global: true,
-      imports: [
-        BullModule.registerQueue({
-          name: REDEMPTION_QUEUE,
-          // For jobs the REST API publishes; order systems set their own options. A finished job
-          // answers a retried POST for its order, so it is kept no longer than the order's outcome.
-          defaultJobOptions: {
-            attempts: 3,
-            backoff: { type: 'exponential', delay: 200 },
-            removeOnComplete: { age: Math.min(24, config.idempotencyTtlHours) * 3600 },
-            removeOnFail: { age: 7 * 24 * 3600 },
-          },
-        }),
-      ],
+      imports: [JobsModule, UsersModule, MetricsModule],
       controllers: servesAdminApi(config) ? [RedemptionsController] : [],
       providers: [RedemptionService, RedemptionQueueService, ...workers],
-      exports: [RedemptionService, BullModule],
     };
   }
 }

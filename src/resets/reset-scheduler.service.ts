@@ -8,7 +8,9 @@ import {
 } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { JobWaiter, type Settlement } from '../common/job-waiter.js';
+import { RESET_JOB_OPTIONS } from '../jobs/job.options.js';
+import type { Settlement } from '../jobs/job.status.js';
+import { JobWaiter } from '../jobs/job.waiter.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { Window } from '../store/usage.ledger.js';
@@ -19,13 +21,6 @@ const MANUAL_RESET_WAIT_MS = 30_000;
 
 /** How often a process checks that the schedulers still exist, unless the config sets it. */
 const SCHEDULER_CHECK_MS = 60_000;
-
-const JOB_OPTIONS = {
-  attempts: 3,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { count: 100 },
-  removeOnFail: { count: 100 },
-};
 
 @Injectable()
 export class ResetSchedulerService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -86,7 +81,7 @@ export class ResetSchedulerService implements OnApplicationBootstrap, OnApplicat
       await this.queue.upsertJobScheduler(
         schedule.id,
         { pattern: schedule.pattern, tz },
-        { name: schedule.jobName, data: {}, opts: JOB_OPTIONS },
+        { name: schedule.jobName, data: {}, opts: RESET_JOB_OPTIONS },
       );
     }
   }
@@ -96,11 +91,11 @@ export class ResetSchedulerService implements OnApplicationBootstrap, OnApplicat
     const name = window === 'daily' ? ResetJobName.Daily : ResetJobName.Weekly;
     const jobId = `manual-${name}-${randomUUID()}`;
     const settlement = await this.waiter.publishAndWait<ResetResult>(
-      RESET_QUEUE,
+      this.queue,
       jobId,
       MANUAL_RESET_WAIT_MS,
       async () => {
-        await this.queue.add(name, { trigger: 'manual' }, { ...JOB_OPTIONS, jobId });
+        await this.queue.add(name, { trigger: 'manual' }, { ...RESET_JOB_OPTIONS, jobId });
       },
     );
     return { jobId, settlement };

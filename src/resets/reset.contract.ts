@@ -1,11 +1,7 @@
+import { ResetJobName } from '../jobs/queue.contract.js';
 import type { Window } from '../store/usage.ledger.js';
 
-export const RESET_QUEUE = 'coupon-counter-resets';
-
-export enum ResetJobName {
-  Daily = 'daily-reset',
-  Weekly = 'weekly-reset',
-}
+export { RESET_QUEUE, ResetJobName } from '../jobs/queue.contract.js';
 
 export const RESET_WINDOWS: Record<ResetJobName, Window> = {
   [ResetJobName.Daily]: 'daily',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { JobWaiter } from '../common/job-waiter.js';
-import { ReportingWorkerHost } from '../common/workers.js';
+import { JobWaiter } from '../jobs/job.waiter.js';
+import { ReportingWorkerHost } from '../jobs/worker.host.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import {
   RESET_QUEUE,
@@ -12,7 +12,7 @@ import {
 } from './reset.contract.js';
 import { ResetService } from './reset.service.js';
 
-// The queue binding (@Processor) is added by registerProcessor when the module is built.
+// The queue binding (@Processor) is added by processorProvider when the module is built.
 @Injectable()
 export class ResetProcessor extends ReportingWorkerHost {
   constructor(

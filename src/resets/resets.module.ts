@@ -1,7 +1,8 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { registerProcessor } from '../common/workers.js';
 import { runsWorkers, servesAdminApi, type AppConfig } from '../config/app-config.js';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { MetricsModule } from '../monitoring/metrics.module.js';
+import { processorProvider } from '../jobs/worker.host.js';
 import { RESET_QUEUE } from './reset.contract.js';
 import { ResetProcessor } from './reset.processor.js';
 import { ResetSchedulerService } from './reset-scheduler.service.js';
@@ -12,15 +13,13 @@ import { ResetsController } from './resets.controller.js';
 export class ResetsModule {
   static forRoot(config: AppConfig): DynamicModule {
     const workers = runsWorkers(config)
-      ? [registerProcessor(ResetProcessor, RESET_QUEUE, config)]
+      ? [processorProvider(ResetProcessor, RESET_QUEUE, config)]
       : [];
     return {
       module: ResetsModule,
-      global: true,
-      imports: [BullModule.registerQueue({ name: RESET_QUEUE })],
+      imports: [JobsModule, MetricsModule],
       controllers: servesAdminApi(config) ? [ResetsController] : [],
       providers: [ResetService, ResetSchedulerService, ...workers],
-      exports: [BullModule],
     };
   }
 }

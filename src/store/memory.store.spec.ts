@@ -1,5 +1,5 @@
 import { coupon, describeCouponStore } from '../../test/store-contract.js';
-import { memoryStores } from './stores.js';
+import { memoryStores } from './store.factory.js';
 
 describeCouponStore('memory', async (options) => memoryStores(options));
 

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../../test/helpers.js';
 import { coupon, describeCouponStore } from '../../test/store-contract.js';
 import { RedisKeys } from './redis/keys.redis.js';
-import { redisStores } from './stores.js';
+import { redisStores } from './store.factory.js';
 
 const clients: Redis[] = [];
 const prefixes: string[] = [];

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { CouponRepository } from './coupon.repository.js';
 import { RedemptionLog } from './redemption.log.js';
-import { memoryStores, redisStores, type Stores } from './stores.js';
+import { memoryStores, redisStores, type Stores } from './store.factory.js';
 import { UsageLedger } from './usage.ledger.js';
 import { UserRepository } from './user.repository.js';
 

@@ -1,5 +1,7 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Clock } from '../clock/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import type { User } from '../domain/user.js';
 import type { Page } from '../store/coupon.repository.js';
 import { UserRepository } from '../store/user.repository.js';
@@ -17,7 +19,17 @@ export class UsersService {
   constructor(
     private readonly users: UserRepository,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * Whether redemptions accept this user: any user when REQUIRE_REGISTERED_USERS is false,
+   * otherwise a registered one. Read every time: a cache here would outlive a Redis that lost
+   * its data (the worker's own cache is tied to a coupon's identity instead).
+   */
+  async isKnown(userId: string): Promise<boolean> {
+    return !this.config.requireRegisteredUsers || (await this.users.get(userId)) !== undefined;
+  }
 
   async create(dto: CreateUserDto): Promise<UserView> {
     const user: User = {

@@ -1,20 +1,24 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, type BeforeApplicationShutdown, type Type } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type Provider, type Type } from '@nestjs/common';
 import { MetricsTime, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
-import { JobWaiter } from './job-waiter.js';
+import { JobWaiter } from './job.waiter.js';
 
 /**
- * Makes `processor` the worker of `queue` with options from the configuration. @Processor is
- * applied here, when the module is built, rather than as a class decorator, because its worker
- * options (lock duration, concurrency) come from the environment.
+ * A provider that makes `processor` the worker of `queue`, with worker options from the
+ * configuration. @Processor is applied to a subclass made for this registration, not to
+ * `processor` itself: its metadata stays untouched, so registering it again (another app in the
+ * same process, other options) cannot change an earlier registration. The provider's token is
+ * `processor`, so `app.get(processor)` finds the worker.
  */
-export function registerProcessor(
-  processor: Type<WorkerHost>,
+export function processorProvider(
+  processor: Type<WorkerHost & { process: WorkerHost['process'] }>,
   queue: string,
   config: AppConfig,
   options: Partial<WorkerOptions> = {},
-): Type<WorkerHost> {
+): Provider {
+  const registered = class extends processor {};
+  Object.defineProperty(registered, 'name', { value: processor.name });
   Processor(queue, {
     connection: { url: config.redisUrl },
     lockDuration: config.jobLockMs,
@@ -23,8 +27,8 @@ export function registerProcessor(
     // BullMQ's own throughput metrics, shown by queue dashboards.
     metrics: { maxDataPoints: MetricsTime.ONE_WEEK * 2 },
     ...options,
-  })(processor);
-  return processor;
+  })(registered);
+  return { provide: processor, useClass: registered };
 }
 
 /**

@@ -1,0 +1,182 @@
+import { Queue, type JobsOptions, type RedisOptions } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, redemptionJobOptions } from '../jobs/job.options.js';
+import { addReplacingFailed, type JobStatus } from '../jobs/job.status.js';
+import { JobWaiter } from '../jobs/job.waiter.js';
+import { QueueEventsRelay } from '../jobs/queue-events.relay.js';
+import { JobName, REDEMPTION_QUEUE } from '../jobs/queue.contract.js';
+import type {
+  JobData,
+  RedemptionOutcome,
+  RollbackOutcome,
+} from '../redemptions/redemption.contract.js';
+
+export interface CouponClientOptions {
+  /** `{ url: 'redis://…' }` or ioredis options; the client opens its own connections. */
+  connection: RedisOptions;
+  /** The BullMQ queue prefix the service runs with (its QUEUE_PREFIX). Default 'bull'. */
+  prefix?: string;
+  /** How long a call waits for the job's end. Default 5000. */
+  timeoutMs?: number;
+  /**
+   * The service's IDEMPOTENCY_TTL_HOURS (default 168): a finished `redeem` job is kept for the
+   * shorter of this and a day, as the service keeps those it publishes.
+   */
+  idempotencyTtlHours?: number;
+  /** How long the QueueEvents subscriber stays open after the last call waited. Default 60000. */
+  subscriberIdleMs?: number;
+}
+
+export interface RedeemRequest {
+  couponCode: string;
+  userId: string;
+  /** Required here: the order makes a retried publish count once. */
+  orderId: string;
+}
+
+export type RollbackRequest = JobData[JobName.Rollback];
+
+/**
+ * No end within timeoutMs. The job stays queued and may still be decided: retrying the same
+ * `redeem` is safe (same job id), and `jobId` can be looked up with GET /redemptions/:jobId.
+ */
+export class CouponClientTimeoutError extends Error {
+  override readonly name = 'CouponClientTimeoutError';
+  constructor(
+    readonly jobId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Job ${jobId} did not finish within ${timeoutMs} ms; it stays queued`);
+  }
+}
+
+/** The job failed for good (invalid data, or every attempt failed): there is no decision. */
+export class CouponJobFailedError extends Error {
+  override readonly name = 'CouponJobFailedError';
+  constructor(
+    readonly jobId: string,
+    readonly failedReason: string,
+  ) {
+    super(`Job ${jobId} failed: ${failedReason}`);
+  }
+}
+
+/**
+ * The options the service's REST API publishes with (at the default IDEMPOTENCY_TTL_HOURS):
+ * attempts and backoff ride out a worker crash; finished jobs are kept so that a retried publish
+ * of an order finds its decision.
+ */
+export const CLIENT_JOB_OPTIONS: JobsOptions = redemptionJobOptions(DEFAULT_IDEMPOTENCY_TTL_HOURS);
+
+const MAX_FIELD_LENGTH = 128;
+
+/**
+ * A typed producer for the `coupon-redemptions` queue: publishes `redeem` and `rollback` jobs and
+ * waits for their return values through one shared QueueEvents subscriber, open while calls wait.
+ */
+export class CouponClient {
+  private readonly queue: Queue;
+  private readonly waiter = new JobWaiter();
+  private readonly relay: QueueEventsRelay;
+  private readonly timeoutMs: number;
+  private readonly jobOptions: JobsOptions;
+  private closed = false;
+
+  constructor(options: CouponClientOptions) {
+    const prefix = options.prefix ?? 'bull';
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.jobOptions = redemptionJobOptions(
+      options.idempotencyTtlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS,
+    );
+    this.queue = new Queue(REDEMPTION_QUEUE, { connection: options.connection, prefix });
+    // Connection trouble shows up as rejected calls (publish errors, timeouts); an 'error' event
+    // without a listener would instead crash the order system's process.
+    this.queue.on('error', () => {});
+    this.relay = new QueueEventsRelay({
+      connection: options.connection,
+      prefix,
+      idleMs: options.subscriberIdleMs ?? 60_000,
+      onEnd: (queue, jobId, end) => this.waiter.settle(queue, jobId, end),
+      onError: () => {},
+    });
+    this.waiter.listenThrough(this.relay);
+  }
+
+  /**
+   * Redeems the coupon for an order. The job id comes from (couponCode, orderId), so calling
+   * again for the same order – concurrently or after a crash – counts one use and answers with
+   * the same outcome. A failed earlier job of the order is replaced (as in POST /redemptions).
+   */
+  async redeem(request: RedeemRequest): Promise<RedemptionOutcome> {
+    const data = validRequest('redeem', request);
+    const publish = (jobId: string) =>
+      this.publishAndWait<RedemptionOutcome>(jobId, () =>
+        addReplacingFailed(this.queue, JobName.Redeem, data, { ...this.jobOptions, jobId }),
+      );
+    const jobId = redemptionJobId(data.couponCode, data.orderId);
+    const outcome = await publish(jobId);
+    // The order's job is another user's: decided under a job of its own (ORDER_CONFLICT).
+    return outcome.userId === data.userId ? outcome : publish(ownRedemptionJobId(jobId));
+  }
+
+  /** Gives back the use an accepted redemption of this order counted. Idempotent in the store. */
+  async rollback(request: RollbackRequest): Promise<RollbackOutcome> {
+    const data = validRequest('rollback', request);
+    const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
+    return this.publishAndWait<RollbackOutcome>(jobId, async () => {
+      await this.queue.add(JobName.Rollback, data, { ...this.jobOptions, jobId });
+    });
+  }
+
+  /** Rejects the calls still waiting, then closes the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.waiter.close();
+    await Promise.all([this.relay.close(), this.queue.close()]);
+  }
+
+  private async publishAndWait<T>(
+    jobId: string,
+    publish: () => Promise<JobStatus<T> | void>,
+  ): Promise<T> {
+    if (this.closed) throw new Error('CouponClient is closed');
+    const settlement = await this.waiter.publishAndWait<T>(
+      this.queue,
+      jobId,
+      this.timeoutMs,
+      publish,
+    );
+    switch (settlement.kind) {
+      case 'completed':
+        return settlement.value;
+      case 'failed':
+        throw new CouponJobFailedError(jobId, settlement.error);
+      case 'pending':
+        throw this.closed
+          ? new Error('CouponClient closed while waiting for a job')
+          : new CouponClientTimeoutError(jobId, this.timeoutMs);
+    }
+  }
+}
+
+/**
+ * Checks the fields locally, as the worker would, so a bad request throws before anything is
+ * published, and copies only the contract's fields into the job data.
+ */
+function validRequest<T extends RedeemRequest | RollbackRequest>(operation: string, request: T): T {
+  const fields = ['couponCode', 'userId', 'orderId'] as const;
+  const given = (request ?? {}) as Partial<Record<(typeof fields)[number], unknown>>;
+  const problems = fields.flatMap((field) => {
+    const value = given[field];
+    // Counted in code points, as the worker's validation counts them.
+    const valid =
+      typeof value === 'string' && value.length > 0 && [...value].length <= MAX_FIELD_LENGTH;
+    return valid ? [] : [`${field} must be a string of 1-${MAX_FIELD_LENGTH} characters`];
+  });
+  if (problems.length > 0) {
+    throw new TypeError(`Invalid ${operation} request: ${problems.join('; ')}`);
+  }
+  return { couponCode: given.couponCode, userId: given.userId, orderId: given.orderId } as T;
+}

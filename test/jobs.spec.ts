@@ -1,0 +1,91 @@
+import { Queue, Worker } from 'bullmq';
+import { addReplacingFailed } from '../src/jobs/job.status.js';
+import { JobWaiter } from '../src/jobs/job.waiter.js';
+import { QueueEventsRelay } from '../src/jobs/queue-events.relay.js';
+import { RESET_QUEUE } from '../src/jobs/queue.contract.js';
+import { deleteKeys, REDIS_URL, startApp, uniquePrefix } from './helpers.js';
+
+/** Polls `check` until it holds, for at most `ms`. */
+async function eventually(check: () => boolean, ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('JobWaiter through a QueueEventsRelay (the worker in another process)', () => {
+  const prefix = uniquePrefix();
+  const connection = { url: REDIS_URL };
+  const queue = new Queue('waited', { connection, prefix });
+  const waiter = new JobWaiter();
+  const relay = new QueueEventsRelay({
+    connection,
+    prefix,
+    idleMs: 200,
+    onEnd: (name, jobId, end) => waiter.settle(name, jobId, end),
+  });
+  waiter.listenThrough(relay);
+  let worker: Worker | undefined;
+
+  afterAll(async () => {
+    await worker?.close();
+    await relay.close();
+    await queue.close();
+    await deleteKeys(`${prefix}:*`);
+  });
+
+  it('subscribes only while someone waits, and hears the end a worker elsewhere reports', async () => {
+    expect(relay.isSubscribed('waited')).toBe(false);
+    worker = new Worker(
+      'waited',
+      async (job) => {
+        const { n } = job.data as { n: unknown };
+        if (typeof n !== 'number') throw new Error('not a number');
+        return { doubled: n * 2 };
+      },
+      { connection, prefix },
+    );
+    const settlement = await waiter.publishAndWait(queue, 'job-1', 5000, async () => {
+      expect(relay.isSubscribed('waited')).toBe(true); // subscribed before publishing
+      await queue.add('double', { n: 21 }, { jobId: 'job-1' });
+    });
+    expect(settlement).toEqual({ kind: 'completed', value: { doubled: 42 } });
+    // Nobody waits any more: the subscriber closes after idleMs.
+    await eventually(() => !relay.isSubscribed('waited'));
+  });
+
+  it('answers from the job itself when it had already finished, and hears failures', async () => {
+    const settlement = await waiter.publishAndWait(queue, 'job-1', 5000, () =>
+      addReplacingFailed(queue, 'double', { n: 1 }, { jobId: 'job-1' }),
+    );
+    expect(settlement).toEqual({ kind: 'completed', value: { doubled: 42 } }); // the earlier job's
+    const failed = await waiter.publishAndWait(queue, 'job-2', 5000, async () => {
+      await queue.add('double', { n: 'x' }, { jobId: 'job-2', attempts: 1 });
+    });
+    expect(failed).toEqual({ kind: 'failed', error: 'not a number' });
+  });
+
+  it("settles 'pending' after the timeout when no end comes", async () => {
+    await worker!.pause();
+    const settlement = await waiter.publishAndWait(queue, 'job-3', 100, async () => {
+      await queue.add('double', { n: 2 }, { jobId: 'job-3' });
+    });
+    expect(settlement).toEqual({ kind: 'pending' });
+    worker!.resume();
+  });
+});
+
+describe('the REST API and the QueueEvents relay (redis store, ROLE=all)', () => {
+  it('subscribes only once a request waits for a job', async () => {
+    const t = await startApp({ store: 'redis' });
+    try {
+      const relay = t.app.get(QueueEventsRelay);
+      expect(relay.isSubscribed(RESET_QUEUE)).toBe(false);
+      await t.post('/admin/resets/daily').expect(200);
+      expect(relay.isSubscribed(RESET_QUEUE)).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+});
