@@ -7,6 +7,7 @@ import {
   resetFrees,
   rollbacksToCarry,
   rollbackVerdict,
+  standingOutcome,
   windowCount,
   type KeptOutcome,
 } from './ledger.js';
@@ -77,6 +78,13 @@ describe('ledger policy', () => {
     ],
   ] as const)('rollbackVerdict: %s', (_, record, request, verdict) => {
     expect(rollbackVerdict(record, request, NOW)).toBe(verdict);
+  });
+
+  it('lets an outcome stand while kept and not rolled back', () => {
+    expect(standingOutcome(kept(), NOW)).toEqual(kept().outcome);
+    expect(standingOutcome(kept({ keptUntil: NOW }), NOW)).toBeUndefined();
+    expect(standingOutcome(kept(rolledBack()), NOW)).toBeUndefined();
+    expect(standingOutcome(undefined, NOW)).toBeUndefined();
   });
 
   it('reads a window count as 0 in a later period than it was counted in', () => {

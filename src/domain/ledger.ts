@@ -48,9 +48,12 @@ export const NOTHING_RESTORED: Restored = {
  * never slip past a cap.
  */
 export function countingPeriods(stamped: Periods, newest: Partial<Periods>): Periods {
+  const laterDay = newest.day !== undefined && newest.day > stamped.day;
+  const laterWeek = newest.week !== undefined && newest.week > stamped.week;
+  if (!laterDay && !laterWeek) return stamped; // the common case: no copy on the hot path
   return {
-    day: newest.day !== undefined && newest.day > stamped.day ? newest.day : stamped.day,
-    week: newest.week !== undefined && newest.week > stamped.week ? newest.week : stamped.week,
+    day: laterDay ? newest.day! : stamped.day,
+    week: laterWeek ? newest.week! : stamped.week,
   };
 }
 
@@ -65,6 +68,14 @@ export function windowCount(count: number, countedIn: string, asked: string): nu
 /** Whether a kept outcome still counts at `now`: outcomes are kept for the idempotency TTL. */
 export function isKept(kept: KeptOutcome | undefined, now: number): kept is KeptOutcome {
   return kept !== undefined && kept.keptUntil > now;
+}
+
+/** The outcome that stands under a key at `now`: kept, and not a rolled-back redemption. */
+export function standingOutcome(
+  kept: Pick<KeptOutcome, 'outcome' | 'keptUntil' | 'rollback'> | undefined,
+  now: number,
+): RedemptionOutcome | undefined {
+  return kept !== undefined && kept.keptUntil > now && !kept.rollback ? kept.outcome : undefined;
 }
 
 /** Two runs are the same publication only when the id is known. */

@@ -64,11 +64,9 @@ export class CouponUsage {
     return { day: this.daily.resets, week: this.weekly.resets };
   }
 
-  get newest(): Partial<Periods> {
-    return {
-      ...(this.daily.period !== '' && { day: this.daily.period }),
-      ...(this.weekly.period !== '' && { week: this.weekly.period }),
-    };
+  /** The newest day and week counted in ('' before the first use, earlier than any period). */
+  get newest(): Periods {
+    return { day: this.daily.period, week: this.weekly.period };
   }
 
   read(userId: string | undefined, periods: Periods): UsageCounts {

@@ -10,6 +10,7 @@ import {
   resetFrees,
   rollbacksToCarry,
   rollbackVerdict,
+  standingOutcome,
   type KeptOutcome,
 } from '../../domain/ledger.js';
 import { counterOutcome, rejectedOutcome, type RedemptionOutcome } from '../../domain/outcome.js';
@@ -118,8 +119,8 @@ export class MemoryUsageLedger extends UsageLedger {
     key: string,
     now: number,
   ): Promise<RedemptionOutcome | undefined> {
-    const kept = this.kept(code, key);
-    return isKept(kept, now) && !kept.rollback ? copyOutcome(kept.outcome) : undefined;
+    const standing = standingOutcome(this.kept(code, key), now);
+    return standing && copyOutcome(standing);
   }
 
   async rollback(attempt: RollbackAttempt): Promise<RollbackResult> {

@@ -7,7 +7,7 @@ import {
   type UsageCounts,
 } from '../../domain/coupon.js';
 import type { RejectionReason } from '../../domain/decide.js';
-import type { Restored } from '../../domain/ledger.js';
+import { NOTHING_RESTORED, standingOutcome, type Restored } from '../../domain/ledger.js';
 import {
   counterOutcome,
   rejectedOutcome,
@@ -162,11 +162,17 @@ export class RedisUsageLedger extends UsageLedger {
   ): Promise<RedemptionOutcome | undefined> {
     if (!COUPON_CODE_PATTERN.test(code)) return undefined;
     const record = await this.scripts.redis.hgetall(this.keys.outcome(code, key));
-    // A rolled-back redemption stands no more.
-    if (record.until === undefined || Number(record.until) <= now || record.rbBy !== undefined) {
-      return undefined;
-    }
-    return decodeOutcome(code, Object.entries(record).flat());
+    if (record.until === undefined) return undefined;
+    return standingOutcome(
+      {
+        outcome: decodeOutcome(code, Object.entries(record).flat()),
+        keptUntil: Number(record.until),
+        ...(record.rbBy !== undefined && {
+          rollback: { by: record.rbBy, restored: NOTHING_RESTORED },
+        }),
+      },
+      now,
+    );
   }
 
   async rollback(attempt: RollbackAttempt): Promise<RollbackResult> {
