@@ -2,6 +2,7 @@ import {
   countersToGiveBack,
   countingPeriods,
   earlierRollback,
+  isSameCoupon,
   NOTHING_RESTORED,
   redeemVerdict,
   resetFrees,
@@ -78,6 +79,13 @@ describe('ledger policy', () => {
     ],
   ] as const)('rollbackVerdict: %s', (_, record, request, verdict) => {
     expect(rollbackVerdict(record, request, NOW)).toBe(verdict);
+  });
+
+  it('tells a coupon read earlier from one changed or created again since', () => {
+    expect(isSameCoupon({ born: 'b1', version: 2 }, { born: 'b1', version: 2 })).toBe(true);
+    expect(isSameCoupon({ born: 'b1', version: 3 }, { born: 'b1', version: 2 })).toBe(false);
+    expect(isSameCoupon({ born: 'b2', version: 2 }, { born: 'b1', version: 2 })).toBe(false);
+    expect(isSameCoupon(undefined, { born: 'b1', version: 2 })).toBe(false);
   });
 
   it('lets an outcome stand while kept and not rolled back', () => {

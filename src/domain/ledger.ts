@@ -1,4 +1,4 @@
-import type { CounterName } from './coupon.js';
+import type { Coupon, CounterName } from './coupon.js';
 import type { RedemptionOutcome } from './outcome.js';
 import type { Periods } from './periods.js';
 
@@ -68,6 +68,17 @@ export function windowCount(count: number, countedIn: string, asked: string): nu
 /** Whether a kept outcome still counts at `now`: outcomes are kept for the idempotency TTL. */
 export function isKept(kept: KeptOutcome | undefined, now: number): kept is KeptOutcome {
   return kept !== undefined && kept.keptUntil > now;
+}
+
+/**
+ * Whether the stored coupon is still the one a caller read: the same birth id (not one deleted and
+ * created again, or created again after Redis lost its data) at the same version (no change since).
+ */
+export function isSameCoupon(
+  stored: Pick<Coupon, 'born' | 'version'> | undefined,
+  read: Pick<Coupon, 'born' | 'version'>,
+): boolean {
+  return stored !== undefined && stored.born === read.born && stored.version === read.version;
 }
 
 /** The outcome that stands under a key at `now`: kept, and not a rolled-back redemption. */

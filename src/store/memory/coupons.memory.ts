@@ -1,4 +1,5 @@
 import type { Coupon } from '../../domain/coupon.js';
+import { isSameCoupon } from '../../domain/ledger.js';
 import { CouponRepository, newBirthId, type Page, type SaveResult } from '../coupon.repository.js';
 import { CouponUsage, copyCoupon, type MemoryData } from './data.memory.js';
 
@@ -31,7 +32,7 @@ export class MemoryCouponRepository extends CouponRepository {
   async save(coupon: Coupon, expected: Pick<Coupon, 'born' | 'version'>): Promise<SaveResult> {
     const stored = this.data.coupons.get(coupon.code);
     if (!stored) return 'not-found';
-    if (stored.born !== expected.born || stored.version !== expected.version) return 'conflict';
+    if (!isSameCoupon(stored, expected)) return 'conflict';
     this.data.coupons.set(coupon.code, {
       ...copyCoupon(coupon),
       born: stored.born,

@@ -5,6 +5,7 @@ import {
   countingPeriods,
   earlierRollback,
   isKept,
+  isSameCoupon,
   NOTHING_RESTORED,
   redeemVerdict,
   resetFrees,
@@ -58,13 +59,7 @@ export class MemoryUsageLedger extends UsageLedger {
     }
     const usage = this.data.usage.get(code);
     const coupon = this.data.coupons.get(code);
-    if (
-      !usage ||
-      coupon?.born !== attempt.coupon.born ||
-      coupon.version !== attempt.coupon.version
-    ) {
-      return STALE_COUPON;
-    }
+    if (!usage || !isSameCoupon(coupon, attempt.coupon)) return STALE_COUPON;
     const periods = countingPeriods(attempt.periods, usage.newest);
     const full = firstFullCounter(attempt.coupon.repeatCounts, usage.read(request.userId, periods));
     if (!full) {

@@ -42,6 +42,7 @@ if keeps then
   end
 end
 
+-- Mirrors ledger.isSameCoupon.
 local coupon = redis.call('HMGET', KEYS[1], 'born', 'v')
 if coupon[1] ~= ARGV[1] or coupon[2] ~= ARGV[2] then return {'stale'} end
 

@@ -5,6 +5,7 @@
 ]]
 local stored = redis.call('HMGET', KEYS[1], 'born', 'v')
 if not stored[1] then return 'not-found' end
+-- Mirrors ledger.isSameCoupon.
 if stored[1] ~= ARGV[2] or stored[2] ~= ARGV[3] then return 'conflict' end
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'v', tonumber(stored[2]) + 1)
 return 'saved'
