@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { normalizeCouponCode } from '../domain/coupon.js';
 import { outcomeKey } from '../domain/outcome.js';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
 import {
@@ -89,9 +88,9 @@ export class RedemptionQueueService {
 
   private async stillStands(outcome: RedemptionOutcome): Promise<boolean> {
     if (outcome.status !== 'accepted' || outcome.orderId === undefined) return true;
-    const code = normalizeCouponCode(outcome.couponCode);
+    // The outcome's coupon code is normalised already.
     const key = outcomeKey(outcome.orderId, undefined)!;
-    return (await this.ledger.findOutcome(code, key, this.clock.now())) !== undefined;
+    return (await this.ledger.findOutcome(outcome.couponCode, key, this.clock.now())) !== undefined;
   }
 
   /** Settles with the rollback's outcome, or 'pending' when none came in REDEMPTION_WAIT_MS. */

@@ -8,12 +8,7 @@ import {
 } from '../../domain/coupon.js';
 import type { RejectionReason } from '../../domain/decide.js';
 import { NOTHING_RESTORED, standingOutcome, type Restored } from '../../domain/ledger.js';
-import {
-  counterOutcome,
-  rejectedOutcome,
-  type RedemptionOutcome,
-  type RedemptionRequest,
-} from '../../domain/outcome.js';
+import { counterOutcome, rejectedOutcome, type RedemptionOutcome } from '../../domain/outcome.js';
 import type { Periods } from '../../domain/periods.js';
 import {
   STALE_COUPON,
@@ -110,7 +105,12 @@ export class RedisUsageLedger extends UsageLedger {
       case 'replay':
         return decodeOutcome(code, reply[1] as string[]);
       case 'conflict':
-        return conflict(request, remainingUses(limits, counts(reply.slice(1))), now);
+        return rejectedOutcome(
+          request,
+          'ORDER_CONFLICT',
+          remainingUses(limits, counts(reply.slice(1))),
+          now,
+        );
       default: {
         const full = Number(reply[1]);
         return counterOutcome(
@@ -149,7 +149,7 @@ export class RedisUsageLedger extends UsageLedger {
       case 'replay':
         return decodeOutcome(code, reply[1] as string[]);
       case 'conflict':
-        return conflict(outcome, outcome.remaining, now);
+        return rejectedOutcome(outcome, 'ORDER_CONFLICT', outcome.remaining, now);
       default:
         return outcome;
     }
@@ -284,13 +284,4 @@ function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
     remaining,
     processedAt: new Date(Number(record.at)).toISOString(),
   };
-}
-
-/** The order was decided for another user: refused, counting and keeping nothing (logged). */
-function conflict(
-  request: RedemptionRequest,
-  remaining: Remaining,
-  now: number,
-): RedemptionOutcome {
-  return rejectedOutcome(request, 'ORDER_CONFLICT', remaining, now);
 }

@@ -20,7 +20,7 @@
 local userId, now, orderId, logTtl = ARGV[3], ARGV[10], ARGV[13], ARGV[15]
 local keeps = ARGV[11] ~= '0'
 
-local day, week = countingPeriods(KEYS[7], ARGV[9], ARGV[8])
+local day, week, dayResets, weekResets = countingPeriods(KEYS[7], ARGV[9], ARGV[8])
 if day ~= ARGV[9] or week ~= ARGV[8] then return {'behind', day, week} end
 
 local function readUsed()
@@ -77,7 +77,6 @@ if keeps then
   if orderId ~= '' then table.insert(fields, 'order'); table.insert(fields, orderId) end
   if full == 0 then
     table.insert(fields, 'discount'); table.insert(fields, ARGV[14])
-    local dayResets, weekResets = resetGenerations(KEYS[7])
     for _, field in ipairs({'born', coupon[1], 'day', day, 'week', week,
         'dayResets', dayResets, 'weekResets', weekResets}) do
       table.insert(fields, field)

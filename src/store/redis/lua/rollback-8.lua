@@ -22,12 +22,11 @@ if verdict == 'replay' then
     tonumber(replayed[4])}
 end
 
-local day, week = countingPeriods(KEYS[7], ARGV[3], ARGV[2])
+local day, week, dayResets, weekResets = countingPeriods(KEYS[7], ARGV[3], ARGV[2])
 if day ~= ARGV[3] or week ~= ARGV[2] then return {'behind', day, week} end
 
 -- Mirrors ledger.countersToGiveBack.
 local counted = redis.call('HMGET', KEYS[1], 'born', 'day', 'week', 'dayResets', 'weekResets')
-local dayResets, weekResets = resetGenerations(KEYS[7])
 local same = redis.call('HGET', KEYS[2], 'born') == counted[1]
 local allowed = {
   same, same,
