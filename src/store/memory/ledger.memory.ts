@@ -47,16 +47,10 @@ export class MemoryUsageLedger extends UsageLedger {
     const { request, now, outcomeKey: key } = attempt;
     const code = request.couponCode;
     const kept = this.kept(code, key);
-    switch (
-      redeemVerdict(kept, { userId: request.userId, publication: attempt.publication }, now)
-    ) {
-      case 'replay':
-        return copyOutcome(kept!.outcome);
-      case 'conflict':
-        return this.conflict(request, this.remaining(attempt), now);
-      case 'decide':
-        break;
-    }
+    const answered = this.answerFromKept(kept, request, attempt.publication, now, () =>
+      this.remaining(attempt),
+    );
+    if (answered) return answered;
     const usage = this.data.usage.get(code);
     const coupon = this.data.coupons.get(code);
     if (!usage || !isSameCoupon(coupon, attempt.coupon)) return STALE_COUPON;
@@ -73,12 +67,8 @@ export class MemoryUsageLedger extends UsageLedger {
     const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
     this.data.log(code, outcome, outcome.status, now);
     if (key !== undefined) {
-      this.keep(code, key, kept, {
-        outcome: copyOutcome(outcome),
-        decidedBy: attempt.publication,
-        keptUntil: now + this.data.options.outcomeTtlMs,
-        ...(!full && { counted: { born: usage.born, periods, resets: usage.resets } }),
-      });
+      const counted = full ? undefined : { born: usage.born, periods, resets: usage.resets };
+      this.keep(code, key, kept, outcome, attempt.publication, now, counted);
     }
     return outcome;
   }
@@ -88,23 +78,17 @@ export class MemoryUsageLedger extends UsageLedger {
     // A code no coupon can have is refused the same way every time: nothing to keep or log.
     if (!COUPON_CODE_PATTERN.test(outcome.couponCode)) return outcome;
     const kept = this.kept(outcome.couponCode, key);
-    switch (
-      redeemVerdict(kept, { userId: outcome.userId, publication: attempt.publication }, now)
-    ) {
-      case 'replay':
-        return copyOutcome(kept!.outcome);
-      case 'conflict':
-        return this.conflict(outcome, outcome.remaining, now);
-      case 'decide':
-        break;
-    }
+    const answered = this.answerFromKept(
+      kept,
+      outcome,
+      attempt.publication,
+      now,
+      () => outcome.remaining,
+    );
+    if (answered) return answered;
     this.data.log(outcome.couponCode, outcome, 'rejected', now);
     if (key !== undefined) {
-      this.keep(outcome.couponCode, key, kept, {
-        outcome: copyOutcome(outcome),
-        decidedBy: attempt.publication,
-        keptUntil: now + this.data.options.outcomeTtlMs,
-      });
+      this.keep(outcome.couponCode, key, kept, outcome, attempt.publication, now);
     }
     return outcome;
   }
@@ -205,16 +189,53 @@ export class MemoryUsageLedger extends UsageLedger {
   }
 
   /** Keeps `kept` in place of `replaced`, carrying its rollbacks over (ledger.rollbacksToCarry). */
+  /**
+   * Keeps a copy of `outcome`, decided by `publication` at `now`, in place of `replaced`, carrying
+   * its rollbacks over (ledger.rollbacksToCarry).
+   */
   private keep(
     code: string,
     key: string,
     replaced: KeptOutcome | undefined,
-    kept: KeptOutcome,
+    outcome: RedemptionOutcome,
+    publication: string,
+    now: number,
+    counted?: KeptOutcome['counted'],
   ): void {
     let byKey = this.data.outcomes.get(code);
     if (!byKey) this.data.outcomes.set(code, (byKey = new Map()));
     const earlierRollbacks = rollbacksToCarry(replaced);
-    byKey.set(key, earlierRollbacks ? { ...kept, earlierRollbacks } : kept);
+    byKey.set(key, {
+      outcome: copyOutcome(outcome),
+      decidedBy: publication,
+      keptUntil: now + this.data.options.outcomeTtlMs,
+      ...(counted && { counted }),
+      ...(earlierRollbacks && { earlierRollbacks }),
+    });
+  }
+
+  /**
+   * What is kept under the key answers a redeem first (ledger.redeemVerdict): a replay of it, or
+   * ORDER_CONFLICT (logged, counting and keeping nothing); undefined when the request is decided.
+   */
+  private answerFromKept(
+    kept: KeptOutcome | undefined,
+    request: RedeemAttempt['request'],
+    publication: string,
+    now: number,
+    remaining: () => RedemptionOutcome['remaining'],
+  ): RedemptionOutcome | undefined {
+    switch (redeemVerdict(kept, { userId: request.userId, publication }, now)) {
+      case 'replay':
+        return copyOutcome(kept!.outcome);
+      case 'conflict': {
+        const outcome = rejectedOutcome(request, 'ORDER_CONFLICT', remaining(), now);
+        this.data.log(request.couponCode, outcome, 'rejected', now);
+        return outcome;
+      }
+      case 'decide':
+        return undefined;
+    }
   }
 
   /** What this user has left now, for a refusal that counts nothing. */
@@ -222,16 +243,5 @@ export class MemoryUsageLedger extends UsageLedger {
     const usage = this.data.usage.get(attempt.request.couponCode) ?? NO_COUPON_USAGE;
     const used = usage.read(attempt.request.userId, countingPeriods(attempt.periods, usage.newest));
     return remainingUses(attempt.coupon.repeatCounts, used);
-  }
-
-  /** The order was decided for another user: refuse, count nothing, keep nothing. */
-  private conflict(
-    request: RedeemAttempt['request'],
-    remaining: RedemptionOutcome['remaining'],
-    now: number,
-  ): RedemptionOutcome {
-    const outcome = rejectedOutcome(request, 'ORDER_CONFLICT', remaining, now);
-    this.data.log(request.couponCode, outcome, 'rejected', now);
-    return outcome;
   }
 }
