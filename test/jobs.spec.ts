@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import { addReplacingFailed } from '../src/jobs/job.status.js';
+import { addUnlessAnswered } from '../src/jobs/job.status.js';
 import { JobWaiter } from '../src/jobs/job.waiter.js';
 import { QueueEventsRelay } from '../src/jobs/queue-events.relay.js';
 import { RESET_QUEUE } from '../src/jobs/queue.contract.js';
@@ -57,7 +57,7 @@ describe('JobWaiter through a QueueEventsRelay (the worker in another process)',
 
   it('answers from the job itself when it had already finished, and hears failures', async () => {
     const settlement = await waiter.publishAndWait(queue, 'job-1', 5000, () =>
-      addReplacingFailed(queue, 'double', { n: 1 }, { jobId: 'job-1' }),
+      addUnlessAnswered(queue, 'double', { n: 1 }, { jobId: 'job-1' }),
     );
     expect(settlement).toEqual({ kind: 'completed', value: { doubled: 42 } }); // the earlier job's
     const failed = await waiter.publishAndWait(queue, 'job-2', 5000, async () => {

@@ -2,7 +2,7 @@ import { Queue, type JobsOptions, type RedisOptions } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, redemptionJobOptions } from '../jobs/job.options.js';
-import { addReplacingFailed, type JobStatus } from '../jobs/job.status.js';
+import { addUnlessAnswered, type JobStatus } from '../jobs/job.status.js';
 import { JobWaiter } from '../jobs/job.waiter.js';
 import { QueueEventsRelay } from '../jobs/queue-events.relay.js';
 import { JobName, REDEMPTION_QUEUE } from '../jobs/queue.contract.js';
@@ -112,7 +112,7 @@ export class CouponClient {
     const data = validRequest('redeem', request);
     const publish = (jobId: string) =>
       this.publishAndWait<RedemptionOutcome>(jobId, () =>
-        addReplacingFailed(this.queue, JobName.Redeem, data, { ...this.jobOptions, jobId }),
+        addUnlessAnswered(this.queue, JobName.Redeem, data, { ...this.jobOptions, jobId }),
       );
     const jobId = redemptionJobId(data.couponCode, data.orderId);
     const outcome = await publish(jobId);

@@ -42,18 +42,20 @@ function parseReturnValue(raw: string | undefined): unknown {
 
 /**
  * Adds a job under a fixed id. A job already under that id answers for it while it exists, except
- * a failed one: a failed job is no decision, so it is removed and this one published anew.
- * Returns the job's status after publishing.
+ * a failed one (a failed job is no decision) or a completed one whose value `stillAnswers` refuses:
+ * that job is removed and this one published anew. Returns the job's status after publishing.
  */
-export async function addReplacingFailed<T>(
+export async function addUnlessAnswered<T>(
   queue: Queue,
   name: string,
   data: object,
   opts: JobsOptions & { jobId: string },
+  stillAnswers: (value: T) => Promise<boolean> = async () => true,
 ): Promise<JobStatus<T>> {
   await queue.add(name, data, opts);
   const status = await jobStatus<T>(queue, opts.jobId);
-  if (status.kind !== 'failed') return status;
+  if (status.kind === 'pending' || status.kind === 'unknown') return status;
+  if (status.kind === 'completed' && (await stillAnswers(status.value))) return status;
   await queue.remove(opts.jobId);
   await queue.add(name, data, opts);
   return jobStatus<T>(queue, opts.jobId);

@@ -8,7 +8,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { outcomeKey } from '../domain/outcome.js';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
 import {
-  addReplacingFailed,
+  addUnlessAnswered,
   jobStatus,
   type JobStatus,
   type Settlement,
@@ -51,7 +51,7 @@ export class RedemptionQueueService {
     // (ORDER_CONFLICT), never answered with their outcome.
     const ownJobId = ownRedemptionJobId(jobId);
     return this.publishAndWait(ownJobId, () =>
-      addReplacingFailed(this.queue, JobName.Redeem, data, { jobId: ownJobId }),
+      addUnlessAnswered(this.queue, JobName.Redeem, data, { jobId: ownJobId }),
     );
   }
 
@@ -74,16 +74,14 @@ export class RedemptionQueueService {
    * order was rolled back while that job's worker was dead, so the job was left) is no answer
    * either; this request is then published anew and decided afresh.
    */
-  private async publishRedeem(
-    jobId: string,
-    data: RedeemJobData,
-  ): Promise<JobStatus<RedemptionOutcome>> {
-    const status = await addReplacingFailed<RedemptionOutcome>(this.queue, JobName.Redeem, data, {
-      jobId,
-    });
-    if (status.kind !== 'completed' || (await this.stillStands(status.value))) return status;
-    await this.queue.remove(jobId);
-    return addReplacingFailed(this.queue, JobName.Redeem, data, { jobId });
+  private publishRedeem(jobId: string, data: RedeemJobData): Promise<JobStatus<RedemptionOutcome>> {
+    return addUnlessAnswered<RedemptionOutcome>(
+      this.queue,
+      JobName.Redeem,
+      data,
+      { jobId },
+      (outcome) => this.stillStands(outcome),
+    );
   }
 
   private async stillStands(outcome: RedemptionOutcome): Promise<boolean> {
