@@ -10,6 +10,7 @@ import { UNLIMITED } from '../src/domain/coupon.js';
 import { periodsAt } from '../src/domain/periods.js';
 import { RedisKeys } from '../src/store/redis/keys.redis.js';
 import { memoryStores, redisStores } from '../src/store/store.factory.js';
+import { DEFAULT_STORE_OPTIONS } from '../src/store/store.options.js';
 import { childMain, coupon, REDIS_URL, send, userId } from './common.js';
 
 interface MemorySpec {
@@ -35,7 +36,7 @@ async function usedMemory(redis: Redis): Promise<number> {
 async function main(): Promise<void> {
   if (!globalThis.gc) throw new Error('run with node --expose-gc');
   // Usage records only: no outcome is kept (no key) and the redemption log is off.
-  const options = { outcomeTtlMs: 168 * 3600_000, logTtlMs: 0 };
+  const options = { ...DEFAULT_STORE_OPTIONS, logTtlMs: 0 };
   const redis = spec.store === 'redis' ? new Redis(REDIS_URL) : undefined;
   const store = redis
     ? redisStores(redis, { prefix: spec.storePrefix, ...options })

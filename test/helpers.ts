@@ -53,7 +53,11 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     requireRegisteredUsers: true,
     redemptionWaitMs: 5000,
     idempotencyTtlHours: 168,
+    rejectionTtlHours: 24,
     redemptionLogTtlDays: 7,
+    redemptionLogMaxEntries: 100_000,
+    memoryStoreMaxOutcomes: 1_000_000,
+    guessLimitPerHour: 100,
     logLevel: 'silent',
     corsOrigins: [],
     rateLimitPerMinute: 0, // the fuzzing sends thousands of requests; rate-limit tests set their own

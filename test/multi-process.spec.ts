@@ -7,6 +7,7 @@ import {
   redemptionJobId,
 } from '../src/redemptions/redemption.contract.js';
 import { redisStores, type Stores } from '../src/store/store.factory.js';
+import { DEFAULT_STORE_OPTIONS } from '../src/store/store.options.js';
 import { deleteKeys, REDIS_URL, TOKEN, uniquePrefix, type RedemptionQueue } from './helpers.js';
 import { freePort, run, type Started } from './processes.js';
 
@@ -30,6 +31,7 @@ function cluster() {
   };
   const redis = new Redis(REDIS_URL);
   const store = redisStores(redis, {
+    ...DEFAULT_STORE_OPTIONS,
     prefix: storePrefix,
     outcomeTtlMs: 3600_000,
     logTtlMs: 0,

@@ -9,6 +9,7 @@ import type { Periods } from '../src/domain/periods.js';
 import type { User } from '../src/domain/user.js';
 import type { LogEntry, LogQuery } from '../src/store/redemption.log.js';
 import type { Stores } from '../src/store/store.factory.js';
+import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../src/store/store.options.js';
 import {
   STALE_COUPON,
   type RedeemAttempt,
@@ -57,13 +58,17 @@ const summaryOf = (page: { items: LogEntry[] }) =>
 /** The behaviour every store must have, through its four ports; run against each implementation. */
 export function describeCouponStore(
   name: string,
-  makeStore: (options: { outcomeTtlMs: number; logTtlMs: number }) => Promise<Stores>,
+  makeStore: (options: StoreOptions) => Promise<Stores>,
   cleanup?: () => Promise<void>,
 ) {
   describe(`${name} store contract`, () => {
     let store: Stores;
     beforeEach(async () => {
-      store = await makeStore({ outcomeTtlMs: OUTCOME_TTL_MS, logTtlMs: LOG_TTL_MS });
+      store = await makeStore({
+        ...DEFAULT_STORE_OPTIONS,
+        outcomeTtlMs: OUTCOME_TTL_MS,
+        logTtlMs: LOG_TTL_MS,
+      });
     });
     afterAll(async () => cleanup?.());
 
@@ -739,14 +744,128 @@ export function describeCouponStore(
         expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
       });
 
-      it('keeps outcomes for codes that have no coupon', async () => {
-        const request = { couponCode: 'LATER', userId: 'u1', orderId: 'o9' };
-        const first = rejectedOutcome(request, 'COUPON_NOT_FOUND', NOTHING_REMAINING, NOW);
-        expect(await recordRejection(`order:${first.orderId}`, first)).toEqual(first);
-        await create(coupon('LATER'));
-        expect(await store.ledger.findOutcome('LATER', 'order:o9', NOW)).toEqual(first);
-        expect(await store.ledger.redeem(attempt(coupon('LATER'), 'u1', 'o9'))).toEqual(first);
+      it('answers a decided order read-only with replay, as a redeem would', async () => {
+        const c = coupon('AAA');
+        await create(c);
+        const accepted = await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        const logged = (await store.log.list('AAA', { limit: 10 }, NOW)).items;
+        const ask = (userId: string, key = 'order:o1', publication = '') =>
+          store.ledger.replay('AAA', key, { userId, publication }, NOW + 1);
+        expect(await ask('u1')).toEqual(accepted);
+        expect(await ask('u2')).toBeUndefined(); // a redeem would refuse it ORDER_CONFLICT
+        expect(await ask('u1', 'order:o2')).toBeUndefined();
+        expect(
+          await store.ledger.replay('AAA', undefined, { userId: 'u1', publication: '' }, NOW),
+        ).toBeUndefined();
+        expect(
+          await store.ledger.replay('A A', 'order:o1', { userId: 'u1', publication: '' }, NOW),
+        ).toBeUndefined();
+        await store.ledger.rollback({
+          request: { couponCode: 'AAA', userId: 'u1', orderId: 'o1' },
+          publication: 'rb@1',
+          outcomeKey: 'order:o1',
+          periods: TODAY,
+          now: NOW,
+        });
+        expect(await ask('u1')).toBeUndefined(); // rolled back: a new publish is decided afresh
+        expect((await store.log.list('AAA', { limit: 10 }, NOW)).items).toHaveLength(
+          logged.length + 1,
+        );
       });
+    });
+
+    describe('bounded state', () => {
+      const HOUR = 3600_000;
+      const refusal = (orderId?: string) =>
+        rejectedOutcome(
+          { couponCode: 'AAA', userId: 'u1', ...(orderId !== undefined && { orderId }) },
+          'COUPON_INACTIVE',
+          NOTHING_REMAINING,
+          NOW,
+        );
+
+      it('keeps a rejection only under an order, and for the rejection TTL', async () => {
+        await create(coupon('AAA'));
+        const orderless = refusal();
+        await store.ledger.recordRejection({
+          outcome: orderless,
+          outcomeKey: 'job:1@1000',
+          publication: '1@1000',
+          now: NOW,
+        });
+        expect(await store.ledger.findOutcome('AAA', 'job:1@1000', NOW)).toBeUndefined();
+
+        const refused = refusal('o1');
+        await recordRejection('order:o1', refused);
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW + 24 * HOUR - 1)).toEqual(
+          refused,
+        );
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW + 24 * HOUR)).toBeUndefined();
+        // Both were logged, as every decision is.
+        expect((await store.log.list('AAA', { limit: 10 }, NOW)).items).toHaveLength(2);
+      });
+
+      it('keeps a refusal for a full counter as long as other rejections, acceptances longer', async () => {
+        const c = coupon('AAA', { globalTotal: 1 });
+        await create(c);
+        const accepted = await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        const full = await store.ledger.redeem(attempt(c, 'u2', 'o2'));
+        expect(full).toMatchObject({ reason: 'GLOBAL_LIMIT_REACHED' });
+        await store.ledger.redeem({
+          ...attempt(c, 'u3'),
+          outcomeKey: 'job:7@1',
+          publication: '7@1',
+        });
+        const later = NOW + 24 * HOUR;
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', later)).toEqual(accepted);
+        expect(await store.ledger.findOutcome('AAA', 'order:o2', later - 1)).toEqual(full);
+        expect(await store.ledger.findOutcome('AAA', 'order:o2', later)).toBeUndefined();
+        expect(await store.ledger.findOutcome('AAA', 'job:7@1', NOW)).toBeUndefined();
+      });
+
+      it('keeps at most logMaxEntries log entries per coupon, the newest', async () => {
+        const small = await makeStore({ ...DEFAULT_STORE_OPTIONS, logMaxEntries: 5 });
+        await small.coupons.create(coupon('AAA'));
+        for (let i = 1; i <= 8; i++) {
+          await small.ledger.recordRejection({
+            outcome: refusal(`o${i}`),
+            outcomeKey: `order:o${i}`,
+            publication: '',
+            now: NOW + i,
+          });
+        }
+        const page = await small.log.list('AAA', { limit: 20 }, NOW + 10);
+        expect(page.items.map((entry) => entry.orderId)).toEqual(['o8', 'o7', 'o6', 'o5', 'o4']);
+        expect(page.nextCursor).toBeNull();
+      });
+
+      it('leaves a log at the default cap of 100,000 entries after 200,000 refusals', async () => {
+        await create(coupon('AAA'));
+        const refusals = 200_000;
+        for (let sent = 0; sent < refusals; sent += 2000) {
+          await Promise.all(
+            Array.from({ length: 2000 }, (_, i) =>
+              store.ledger.recordRejection({
+                outcome: { ...refusal(), userId: `u${sent + i}` },
+                outcomeKey: undefined,
+                publication: '',
+                now: NOW,
+              }),
+            ),
+          );
+        }
+        let entries = 0;
+        let oldest = '';
+        let cursor: string | undefined;
+        do {
+          const page = await store.log.list('AAA', { limit: 100, cursor }, NOW);
+          entries += page.items.length;
+          oldest = page.items.at(-1)?.userId ?? oldest;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        expect(entries).toBe(DEFAULT_STORE_OPTIONS.logMaxEntries);
+        expect(oldest).toBe(`u${refusals - DEFAULT_STORE_OPTIONS.logMaxEntries}`);
+      }, 60_000);
     });
 
     describe('resets', () => {

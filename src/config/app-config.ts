@@ -43,8 +43,16 @@ export interface AppConfig {
   redemptionWaitMs: number;
   /** How long the first outcome of an order is kept and replayed. */
   idempotencyTtlHours: number;
+  /** How long a rejection of an order is kept and replayed (at most idempotencyTtlHours). */
+  rejectionTtlHours: number;
   /** How long the redemption log keeps a decision; 0 keeps no log. */
   redemptionLogTtlDays: number;
+  /** Most entries one coupon's redemption log keeps; the oldest go first. */
+  redemptionLogMaxEntries: number;
+  /** Most outcomes the memory store keeps; the oldest go first. */
+  memoryStoreMaxOutcomes: number;
+  /** COUPON_NOT_FOUND refusals per hour per user (and per client address over REST); 0: no limit. */
+  guessLimitPerHour: number;
   logLevel: LogLevel;
   /** Origins allowed to call the API from a browser; empty: CORS off. */
   corsOrigins: string[];
@@ -75,7 +83,11 @@ export const DEFAULTS = {
   requireRegisteredUsers: true,
   redemptionWaitMs: 5000,
   idempotencyTtlHours: 168,
+  rejectionTtlHours: 24,
   redemptionLogTtlDays: 7,
+  redemptionLogMaxEntries: 100_000,
+  memoryStoreMaxOutcomes: 1_000_000,
+  guessLimitPerHour: 100,
   logLevel: 'info',
   rateLimitPerMinute: 6000,
   authFailuresPerMinute: 20,
@@ -175,8 +187,20 @@ class Environment {
   @WholeNumber('IDEMPOTENCY_TTL_HOURS', 1, 8760)
   IDEMPOTENCY_TTL_HOURS?: number;
 
+  @WholeNumber('REJECTION_TTL_HOURS', 1, 8760)
+  REJECTION_TTL_HOURS?: number;
+
   @WholeNumber('REDEMPTION_LOG_TTL_DAYS', 0, 365)
   REDEMPTION_LOG_TTL_DAYS?: number;
+
+  @WholeNumber('REDEMPTION_LOG_MAX_ENTRIES', 1, 10_000_000)
+  REDEMPTION_LOG_MAX_ENTRIES?: number;
+
+  @WholeNumber('MEMORY_STORE_MAX_OUTCOMES', 1, 100_000_000)
+  MEMORY_STORE_MAX_OUTCOMES?: number;
+
+  @WholeNumber('GUESS_LIMIT_PER_HOUR', 0, 1_000_000)
+  GUESS_LIMIT_PER_HOUR?: number;
 
   @WholeNumber('RATE_LIMIT_PER_MINUTE', 0, 1_000_000)
   RATE_LIMIT_PER_MINUTE?: number;
@@ -210,7 +234,11 @@ const VARIABLES = [
   'REQUIRE_REGISTERED_USERS',
   'REDEMPTION_WAIT_MS',
   'IDEMPOTENCY_TTL_HOURS',
+  'REJECTION_TTL_HOURS',
   'REDEMPTION_LOG_TTL_DAYS',
+  'REDEMPTION_LOG_MAX_ENTRIES',
+  'MEMORY_STORE_MAX_OUTCOMES',
+  'GUESS_LIMIT_PER_HOUR',
   'LOG_LEVEL',
   'CORS_ORIGINS',
   'RATE_LIMIT_PER_MINUTE',
@@ -247,7 +275,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     requireRegisteredUsers: parsed.REQUIRE_REGISTERED_USERS ?? DEFAULTS.requireRegisteredUsers,
     redemptionWaitMs: parsed.REDEMPTION_WAIT_MS ?? DEFAULTS.redemptionWaitMs,
     idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
+    rejectionTtlHours: parsed.REJECTION_TTL_HOURS ?? DEFAULTS.rejectionTtlHours,
     redemptionLogTtlDays: parsed.REDEMPTION_LOG_TTL_DAYS ?? DEFAULTS.redemptionLogTtlDays,
+    redemptionLogMaxEntries: parsed.REDEMPTION_LOG_MAX_ENTRIES ?? DEFAULTS.redemptionLogMaxEntries,
+    memoryStoreMaxOutcomes: parsed.MEMORY_STORE_MAX_OUTCOMES ?? DEFAULTS.memoryStoreMaxOutcomes,
+    guessLimitPerHour: parsed.GUESS_LIMIT_PER_HOUR ?? DEFAULTS.guessLimitPerHour,
     logLevel: parsed.LOG_LEVEL ?? DEFAULTS.logLevel,
     corsOrigins: parsed.CORS_ORIGINS?.split(',') ?? [],
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.rateLimitPerMinute,

@@ -17,8 +17,10 @@ export const REJECTION_REASONS = [
   'USER_TOTAL_LIMIT_REACHED',
   'USER_WEEKLY_LIMIT_REACHED',
   'USER_DAILY_LIMIT_REACHED',
-  // Not a rule of the coupon: the order was already decided for another user (see redeemVerdict).
+  // Not rules of the coupon: the order was already decided for another user (see redeemVerdict),
+  // or the user (or REST client) had GUESS_LIMIT_PER_HOUR refusals for unknown codes.
   'ORDER_CONFLICT',
+  'TOO_MANY_ATTEMPTS',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

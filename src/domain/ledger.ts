@@ -65,6 +65,31 @@ export function windowCount(count: number, countedIn: string, asked: string): nu
   return asked > countedIn ? 0 : count;
 }
 
+/** How long outcomes are kept for replay, in ms; 0 keeps none. */
+export interface KeepTimes {
+  accepted: number;
+  rejected: number;
+}
+
+/**
+ * How long a decision under an outcome key is kept. An acceptance counted a use, so any run of its
+ * job again must replay it: kept under its order or publication for the idempotency TTL. A
+ * refusal counted nothing, so deciding it again is harmless: it is kept only where an order id
+ * lets a new publish ask again, and for the shorter rejection TTL (never longer than the other).
+ * Nothing is kept without a key.
+ */
+export function keepTimes(
+  orderId: string | undefined,
+  hasKey: boolean,
+  ttl: { outcomeTtlMs: number; rejectionTtlMs: number },
+): KeepTimes {
+  if (!hasKey) return { accepted: 0, rejected: 0 };
+  return {
+    accepted: ttl.outcomeTtlMs,
+    rejected: orderId === undefined ? 0 : Math.min(ttl.rejectionTtlMs, ttl.outcomeTtlMs),
+  };
+}
+
 /** Whether a kept outcome still counts at `now`: outcomes are kept for the idempotency TTL. */
 export function isKept(kept: KeptOutcome | undefined, now: number): kept is KeptOutcome {
   return kept !== undefined && kept.keptUntil > now;

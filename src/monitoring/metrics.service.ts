@@ -6,7 +6,7 @@ import { SystemClock } from '../clock/clock.js';
 import type { RedemptionOutcome } from '../domain/outcome.js';
 import { REDEMPTION_QUEUE, type RollbackOutcome } from '../redemptions/redemption.contract.js';
 import { RESET_QUEUE } from '../resets/reset.contract.js';
-import type { Window } from '../store/usage.ledger.js';
+import { UsageLedger, type Window } from '../store/usage.ledger.js';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
@@ -53,8 +53,28 @@ export class MetricsService {
   constructor(
     @InjectQueue(REDEMPTION_QUEUE) redemptionQueue: Queue,
     @InjectQueue(RESET_QUEUE) resetQueue: Queue,
+    ledger: UsageLedger,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    if (ledger.keptOutcomes()) {
+      new Gauge({
+        name: 'store_outcomes_kept',
+        help: 'Outcomes the memory store keeps for replay (at most MEMORY_STORE_MAX_OUTCOMES).',
+        registers: [this.registry],
+        collect() {
+          this.set(ledger.keptOutcomes()!.kept);
+        },
+      });
+      new Counter({
+        name: 'store_outcomes_evicted_total',
+        help: 'Outcomes the memory store evicted, oldest first, to stay within MEMORY_STORE_MAX_OUTCOMES.',
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(ledger.keptOutcomes()!.evicted);
+        },
+      });
+    }
     new Gauge({
       name: 'queue_jobs',
       help: 'Jobs in each queue by state, read when scraped.',
@@ -77,6 +97,11 @@ export class MetricsService {
     this.redemptions.inc({ status: outcome.status, reason: outcome.reason ?? 'none' });
     this.processing.observe(processingSeconds);
     this.latency.observe(Math.max(0, this.wallClock.now() - job.timestamp) / 1000);
+  }
+
+  /** A refusal made without a job (a REST client at its guess limit). */
+  recordRefusal(outcome: RedemptionOutcome): void {
+    this.redemptions.inc({ status: outcome.status, reason: outcome.reason ?? 'none' });
   }
 
   recordRollback(outcome: RollbackOutcome): void {

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { outcomeKey } from '../domain/outcome.js';
+import { normalizeCouponCode } from '../domain/coupon.js';
+import { NOTHING_REMAINING, outcomeKey, rejectedOutcome } from '../domain/outcome.js';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
 import {
   addUnlessAnswered,
@@ -14,6 +15,8 @@ import {
   type Settlement,
 } from '../jobs/job.status.js';
 import { JobWaiter } from '../jobs/job.waiter.js';
+import { MetricsService } from '../monitoring/metrics.service.js';
+import { GuessLimits } from '../store/guess.limits.js';
 import { UsageLedger } from '../store/usage.ledger.js';
 import {
   JobName,
@@ -31,12 +34,54 @@ export class RedemptionQueueService {
     @InjectQueue(REDEMPTION_QUEUE) private readonly queue: Queue,
     private readonly waiter: JobWaiter,
     private readonly ledger: UsageLedger,
+    private readonly guesses: GuessLimits,
+    private readonly metrics: MetricsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Settles with the decision, or 'pending' when none came in REDEMPTION_WAIT_MS. */
+  /**
+   * The answer to a client address at its guess limit (GUESS_LIMIT_PER_HOUR refusals for unknown
+   * coupons within the hour), published nowhere: the order's first outcome if it was decided,
+   * else TOO_MANY_ATTEMPTS, with the seconds until the limit frees up. Undefined otherwise.
+   */
+  async refuseGuesser(
+    data: RedeemJobData,
+    client: string,
+  ): Promise<{ outcome: RedemptionOutcome; retryAfterSeconds: number } | undefined> {
+    const retryAfterSeconds = await this.guesses.blockedFor('address', client);
+    if (retryAfterSeconds === 0) return undefined;
+    const now = this.clock.now();
+    const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
+    const replayed = await this.ledger.replay(
+      request.couponCode,
+      outcomeKey(data.orderId, undefined),
+      { userId: data.userId, publication: '' },
+      now,
+    );
+    const outcome =
+      replayed ?? rejectedOutcome(request, 'TOO_MANY_ATTEMPTS', NOTHING_REMAINING, now);
+    if (!replayed) this.metrics.recordRefusal(outcome);
+    return { outcome, retryAfterSeconds };
+  }
+
+  /**
+   * Settles with the decision, or 'pending' when none came in REDEMPTION_WAIT_MS. A refusal for an
+   * unknown coupon counts against the client address's guess limit.
+   */
   async submit(
+    data: RedeemJobData,
+    client: string,
+  ): Promise<{ jobId: string; settlement: Settlement<RedemptionOutcome> }> {
+    const submitted = await this.decide(data);
+    const { settlement } = submitted;
+    if (settlement.kind === 'completed' && settlement.value.reason === 'COUPON_NOT_FOUND') {
+      await this.guesses.guessed('address', client);
+    }
+    return submitted;
+  }
+
+  private async decide(
     data: RedeemJobData,
   ): Promise<{ jobId: string; settlement: Settlement<RedemptionOutcome> }> {
     const jobId =
@@ -84,8 +129,13 @@ export class RedemptionQueueService {
     );
   }
 
+  /**
+   * Whether the store still keeps the outcome: an acceptance rolled back, a rejection past
+   * REJECTION_TTL_HOURS, and a refusal that keeps nothing (an unknown coupon, too many guesses)
+   * are decided afresh.
+   */
   private async stillStands(outcome: RedemptionOutcome): Promise<boolean> {
-    if (outcome.status !== 'accepted' || outcome.orderId === undefined) return true;
+    if (outcome.orderId === undefined) return true;
     // The outcome's coupon code is normalised already.
     const key = outcomeKey(outcome.orderId, undefined)!;
     return (await this.ledger.findOutcome(outcome.couponCode, key, this.clock.now())) !== undefined;

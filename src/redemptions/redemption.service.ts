@@ -13,6 +13,7 @@ import {
 } from '../domain/outcome.js';
 import { periodsAt, type Periods } from '../domain/periods.js';
 import { CouponRepository } from '../store/coupon.repository.js';
+import { GuessLimits } from '../store/guess.limits.js';
 import { STALE_COUPON, UsageLedger } from '../store/usage.ledger.js';
 import { UsersService } from '../users/users.service.js';
 import type { RedeemJobData, RollbackJobData, RollbackOutcome } from './redemption.contract.js';
@@ -34,19 +35,25 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
  * Decides `redeem` requests: the domain's rules over the ledger's atomic commit. Coupons are read
  * from a cache first: the commit checks the coupon's identity (birth id and version), so a stale
  * copy costs a re-read, never a wrong count, and a copy that would refuse the request is re-read
- * before it does. A user found registered is remembered for that coupon identity only, so a
- * coupon created anew (after a delete, or after Redis lost its data) checks its users again.
+ * before it does. A user's first request for a coupon also checks that the user is registered and
+ * not over the guess limit; the pair is then remembered for that coupon identity only, so a coupon
+ * created anew (after a delete, or after Redis lost its data) checks its users again.
+ *
+ * A refusal for an unknown coupon keeps and logs nothing (anyone may send any code); it counts
+ * against the user's GUESS_LIMIT_PER_HOUR, past which the user's first requests for any coupon
+ * are refused TOO_MANY_ATTEMPTS, so guessing answers nothing.
  */
 @Injectable()
 export class RedemptionService {
   private readonly coupons = new Map<string, Coupon>();
-  /** `<coupon born>/<userId>` of registered users; users are never deleted. */
+  /** `<coupon born>/<userId>` of users seen registered and under the guess limit. */
   private readonly knownUsers = new Map<string, true>();
 
   constructor(
     private readonly couponRepository: CouponRepository,
     private readonly users: UsersService,
     private readonly ledger: UsageLedger,
+    private readonly guesses: GuessLimits,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -78,18 +85,28 @@ export class RedemptionService {
   ): Promise<RedemptionOutcome | typeof STALE_COUPON> {
     const now = this.clock.now();
     const cached = mayUseCache ? this.coupons.get(request.couponCode) : undefined;
+    let coupon = cached;
+    let userKnown = true;
     // The common case needs no read at all; the ledger's commit checks the coupon's identity.
-    const [coupon, userKnown] =
-      cached && this.knownFor(cached, request.userId)
-        ? [cached, true]
-        : await this.readCouponAndUser(request, cached);
+    if (!cached || !this.knownUsers.has(`${cached.born}/${request.userId}`)) {
+      let blockedFor: number;
+      [coupon, userKnown, blockedFor] = await Promise.all([
+        cached ?? this.readCoupon(request.couponCode),
+        this.users.isKnown(request.userId),
+        this.guesses.blockedFor('user', request.userId),
+      ]);
+      if (!coupon || blockedFor > 0) {
+        return this.refuseGuess(request, key, publication, blockedFor > 0, now);
+      }
+      if (userKnown) {
+        remember(this.knownUsers, `${coupon.born}/${request.userId}`, true, MAX_KNOWN_USERS);
+      }
+    }
     const periods = periodsAt(now, this.config.couponTz);
     const ineligible = eligibility(coupon, userKnown, now);
     if (ineligible) {
       if (cached) return STALE_COUPON;
-      const remaining = coupon
-        ? await this.remaining(coupon, request.userId, periods)
-        : NOTHING_REMAINING;
+      const remaining = await this.remaining(coupon!, request.userId, periods);
       return this.ledger.recordRejection({
         outcome: rejectedOutcome(request, ineligible, remaining, now),
         publication,
@@ -107,22 +124,27 @@ export class RedemptionService {
     });
   }
 
-  private knownFor(coupon: Coupon, userId: string): boolean {
-    return !this.config.requireRegisteredUsers || this.knownUsers.has(`${coupon.born}/${userId}`);
-  }
-
-  private async readCouponAndUser(
+  /**
+   * An unknown coupon, or a user at the guess limit: nothing is kept or logged, but an order
+   * already decided still gets its first outcome. Only the first counts as a guess.
+   */
+  private async refuseGuess(
     request: RedemptionRequest,
-    cached: Coupon | undefined,
-  ): Promise<[Coupon | undefined, boolean]> {
-    const [coupon, known] = await Promise.all([
-      cached ?? this.readCoupon(request.couponCode),
-      this.users.isKnown(request.userId),
-    ]);
-    if (known && coupon && this.config.requireRegisteredUsers) {
-      remember(this.knownUsers, `${coupon.born}/${request.userId}`, true, MAX_KNOWN_USERS);
-    }
-    return [coupon, known];
+    key: string | undefined,
+    publication: string,
+    blocked: boolean,
+    now: number,
+  ): Promise<RedemptionOutcome> {
+    const replayed = await this.ledger.replay(
+      request.couponCode,
+      key,
+      { userId: request.userId, publication },
+      now,
+    );
+    if (replayed) return replayed;
+    const tooMany = blocked || (await this.guesses.guessed('user', request.userId)) > 0;
+    const reason = tooMany ? 'TOO_MANY_ATTEMPTS' : 'COUPON_NOT_FOUND';
+    return rejectedOutcome(request, reason, NOTHING_REMAINING, now);
   }
 
   private async remaining(coupon: Coupon, userId: string, periods: Periods) {

@@ -24,10 +24,11 @@ import {
   NotFoundException,
   Param,
   Post,
+  Req,
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { RedeemDto } from './redeem.dto.js';
 import { RollbackDto } from './rollback.dto.js';
 import { RedemptionQueueService } from './redemption-queue.service.js';
@@ -37,7 +38,10 @@ import { RedemptionQueueService } from './redemption-queue.service.js';
 export class RedemptionsController {
   constructor(private readonly redemptions: RedemptionQueueService) {}
 
-  /** 201 accepted, 422 rejected (both with the outcome), 202 with the job id while undecided. */
+  /**
+   * 201 accepted, 422 rejected (both with the outcome), 202 with the job id while undecided. A
+   * client address at its guess limit gets 422 TOO_MANY_ATTEMPTS with Retry-After, unpublished.
+   */
   @Post()
   @ApiCreatedResponse({ type: RedemptionOutcomeResponse, description: 'Accepted' })
   @ApiUnprocessableEntityResponse({
@@ -49,8 +53,22 @@ export class RedemptionsController {
     description: 'No decision within REDEMPTION_WAIT_MS',
   })
   @ApiErrors(400, 503)
-  async redeem(@Body() body: RedeemDto, @Res({ passthrough: true }) res: Response) {
-    const { jobId, settlement } = await this.redemptions.submit({ ...body });
+  async redeem(
+    @Body() body: RedeemDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const client = req.ip ?? 'unknown';
+    const refused = await this.redemptions.refuseGuesser({ ...body }, client);
+    if (refused) {
+      const { outcome, retryAfterSeconds } = refused;
+      res.status(
+        outcome.status === 'accepted' ? HttpStatus.CREATED : HttpStatus.UNPROCESSABLE_ENTITY,
+      );
+      if (outcome.reason === 'TOO_MANY_ATTEMPTS') res.set('Retry-After', String(retryAfterSeconds));
+      return outcome;
+    }
+    const { jobId, settlement } = await this.redemptions.submit({ ...body }, client);
     switch (settlement.kind) {
       case 'completed':
         res.status(

@@ -3,6 +3,7 @@ import { deleteKeys, REDIS_URL, uniquePrefix } from '../../test/helpers.js';
 import { coupon, describeCouponStore } from '../../test/store-contract.js';
 import { RedisKeys } from './redis/keys.redis.js';
 import { redisStores } from './store.factory.js';
+import { DEFAULT_STORE_OPTIONS } from './store.options.js';
 
 const clients: Redis[] = [];
 const prefixes: string[] = [];
@@ -25,7 +26,12 @@ describeCouponStore(
 describe('redis store keys', () => {
   const redis = new Redis(REDIS_URL);
   const prefix = uniquePrefix();
-  const store = redisStores(redis, { prefix, outcomeTtlMs: 3_600_000, logTtlMs: 3_600_000 });
+  const store = redisStores(redis, {
+    ...DEFAULT_STORE_OPTIONS,
+    prefix,
+    outcomeTtlMs: 3_600_000,
+    logTtlMs: 3_600_000,
+  });
   const keys = new RedisKeys(prefix);
   const now = Date.now();
   const periods = { day: '2026-11-25', week: '2026-W48' };

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { CouponRepository } from './coupon.repository.js';
+import { GuessLimits } from './guess.limits.js';
 import { MemoryCouponRepository } from './memory/coupons.memory.js';
-import { MemoryData, type MemoryStoreOptions } from './memory/data.memory.js';
+import { MemoryData } from './memory/data.memory.js';
 import { MemoryUsageLedger } from './memory/ledger.memory.js';
 import { MemoryRedemptionLog } from './memory/log.memory.js';
 import { MemoryUserRepository } from './memory/users.memory.js';
@@ -12,27 +14,36 @@ import { RedisUsageLedger } from './redis/ledger.redis.js';
 import { RedisRedemptionLog } from './redis/log.redis.js';
 import { RedisScripts } from './redis/scripts.redis.js';
 import { RedisUserRepository } from './redis/users.redis.js';
+import type { StoreOptions } from './store.options.js';
 import { UsageLedger } from './usage.ledger.js';
 import { UserRepository } from './user.repository.js';
 
-/** The four ports, as one store kind provides them. */
+/** The four ports, as one store kind provides them, and the guess counters kept beside them. */
 export interface Stores {
   coupons: CouponRepository;
   users: UserRepository;
   ledger: UsageLedger;
   log: RedemptionLog;
+  guesses: GuessLimits;
 }
 
-export type StoreOptions = MemoryStoreOptions;
+const GUESS_WINDOW_SECONDS = 3600;
 
 /** The single-process store: all four ports over one MemoryData. */
 export function memoryStores(options: StoreOptions): Stores {
   const data = new MemoryData(options);
+  const limit = options.guessLimitPerHour;
   return {
     coupons: new MemoryCouponRepository(data),
     users: new MemoryUserRepository(data),
     ledger: new MemoryUsageLedger(data),
     log: new MemoryRedemptionLog(data),
+    guesses: new GuessLimits(
+      limit > 0
+        ? new RateLimiterMemory({ points: limit, duration: GUESS_WINDOW_SECONDS })
+        : undefined,
+      limit,
+    ),
   };
 }
 
@@ -40,10 +51,22 @@ export function memoryStores(options: StoreOptions): Stores {
 export function redisStores(redis: Redis, options: StoreOptions & { prefix: string }): Stores {
   const scripts = new RedisScripts(redis);
   const keys = new RedisKeys(options.prefix);
+  const limit = options.guessLimitPerHour;
   return {
     coupons: new RedisCouponRepository(redis, scripts, keys),
     users: new RedisUserRepository(redis, scripts, keys),
     ledger: new RedisUsageLedger(scripts, keys, options),
     log: new RedisRedemptionLog(scripts, keys, options.logTtlMs),
+    guesses: new GuessLimits(
+      limit > 0
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: keys.guesses,
+            points: limit,
+            duration: GUESS_WINDOW_SECONDS,
+          })
+        : undefined,
+      limit,
+    ),
   };
 }

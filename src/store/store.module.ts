@@ -4,7 +4,9 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { CouponRepository } from './coupon.repository.js';
 import { RedemptionLog } from './redemption.log.js';
+import { GuessLimits } from './guess.limits.js';
 import { memoryStores, redisStores, type Stores } from './store.factory.js';
+import { storeOptions } from './store.options.js';
 import { UsageLedger } from './usage.ledger.js';
 import { UserRepository } from './user.repository.js';
 
@@ -21,7 +23,10 @@ class StoreConnection implements OnApplicationShutdown {
   }
 }
 
-/** The store's four ports (coupons, users, the usage ledger, the redemption log), by STORE. */
+/**
+ * The store's four ports (coupons, users, the usage ledger, the redemption log) and its guess
+ * counters, by STORE.
+ */
 @Global()
 @Module({
   providers: [
@@ -47,10 +52,7 @@ class StoreConnection implements OnApplicationShutdown {
       provide: STORES,
       inject: [APP_CONFIG, STORE_REDIS],
       useFactory: (config: AppConfig, redis: Redis | undefined): Stores => {
-        const options = {
-          outcomeTtlMs: config.idempotencyTtlHours * 3600_000,
-          logTtlMs: config.redemptionLogTtlDays * 24 * 3600_000,
-        };
+        const options = storeOptions(config);
         return redis
           ? redisStores(redis, { ...options, prefix: config.storePrefix })
           : memoryStores(options);
@@ -61,7 +63,8 @@ class StoreConnection implements OnApplicationShutdown {
     { provide: UserRepository, inject: [STORES], useFactory: (s: Stores) => s.users },
     { provide: UsageLedger, inject: [STORES], useFactory: (s: Stores) => s.ledger },
     { provide: RedemptionLog, inject: [STORES], useFactory: (s: Stores) => s.log },
+    { provide: GuessLimits, inject: [STORES], useFactory: (s: Stores) => s.guesses },
   ],
-  exports: [CouponRepository, UserRepository, UsageLedger, RedemptionLog],
+  exports: [CouponRepository, UserRepository, UsageLedger, RedemptionLog, GuessLimits],
 })
 export class StoreModule {}

@@ -66,8 +66,23 @@ export abstract class UsageLedger {
    */
   abstract redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON>;
 
-  /** Keeps and logs a rejection (redeemVerdict first, as in `redeem`); returns the outcome that stands. */
+  /**
+   * Logs a rejection and keeps it as ledger.keepTimes says (redeemVerdict first, as in `redeem`);
+   * returns the outcome that stands.
+   */
   abstract recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome>;
+
+  /**
+   * The kept outcome a redeem of this request would answer again (redeemVerdict 'replay'), read
+   * only: for a refusal that keeps and logs nothing (an unknown coupon, too many guesses), which
+   * must still answer a decided order with its first outcome.
+   */
+  abstract replay(
+    code: string,
+    key: string | undefined,
+    request: { userId: string; publication: string },
+    now: number,
+  ): Promise<RedemptionOutcome | undefined>;
 
   /** The outcome that stands under `key` at `now` (a rolled-back redemption stands no more). */
   abstract findOutcome(
@@ -97,4 +112,12 @@ export abstract class UsageLedger {
 
   /** Forgets outcomes no longer kept at `now`; returns how many (Redis expires them by itself). */
   abstract pruneExpired(now: number): Promise<number>;
+
+  /**
+   * How many outcomes the store keeps and how many it evicted to stay within its bound; undefined
+   * where the store has no such bound (Redis: each outcome expires by itself).
+   */
+  keptOutcomes(): { kept: number; evicted: number } | undefined {
+    return undefined;
+  }
 }

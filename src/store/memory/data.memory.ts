@@ -2,6 +2,7 @@ import type { Coupon, UsageCounts } from '../../domain/coupon.js';
 import { windowCount, type KeptOutcome, type ResetGenerations } from '../../domain/ledger.js';
 import type { Periods } from '../../domain/periods.js';
 import type { User } from '../../domain/user.js';
+import type { StoreOptions } from '../store.options.js';
 import {
   LOG_PAGE_SCAN_LIMIT,
   type LogEntry,
@@ -81,9 +82,6 @@ export class CouponUsage {
   }
 }
 
-/** Most entries one coupon's log keeps in memory, whatever the TTL: the oldest go first. */
-const MAX_LOG_ENTRIES = 100_000;
-
 /**
  * One coupon's redemption log, oldest first. Expired entries are dropped from the front by moving
  * `start`, and the array is compacted now and then, so an append costs O(1) on average.
@@ -91,6 +89,9 @@ const MAX_LOG_ENTRIES = 100_000;
 export class CouponLog {
   private entries: { entry: LogEntry; seq: number; atMs: number }[] = [];
   private start = 0;
+
+  /** `maxEntries`: the most it keeps, whatever the TTL; the oldest go first. */
+  constructor(private readonly maxEntries: number) {}
 
   get size(): number {
     return this.entries.length - this.start;
@@ -103,7 +104,7 @@ export class CouponLog {
   append(entry: LogEntry, seq: number, now: number): void {
     const last = this.entries[this.entries.length - 1];
     this.entries.push({ entry, seq, atMs: last && last.atMs > now ? last.atMs : now });
-    if (this.size > MAX_LOG_ENTRIES) this.start++;
+    if (this.size > this.maxEntries) this.start++;
   }
 
   /** Drops entries decided at or before `oldest`; returns how many. */
@@ -150,13 +151,6 @@ export class CouponLog {
   }
 }
 
-export interface MemoryStoreOptions {
-  /** How long the first outcome of an order is kept (IDEMPOTENCY_TTL_HOURS). */
-  outcomeTtlMs: number;
-  /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
-  logTtlMs: number;
-}
-
 /**
  * Everything the single-process store holds, shared by its four adapters. Every adapter method
  * does its work synchronously, so each call is atomic with respect to every other.
@@ -164,14 +158,34 @@ export interface MemoryStoreOptions {
 export class MemoryData {
   readonly coupons = new Map<string, Coupon>();
   readonly usage = new Map<string, CouponUsage>();
-  /** Kept outcomes by coupon code, then outcome key; they outlive the coupon. */
-  readonly outcomes = new Map<string, Map<string, KeptOutcome>>();
+  /**
+   * Kept outcomes by `<code> <outcome key>` (codes have no spaces), oldest first: at most
+   * options.maxOutcomes, evicting the oldest. They outlive the coupon.
+   */
+  readonly outcomes = new Map<string, KeptOutcome>();
+  /** Outcomes evicted to stay within options.maxOutcomes. */
+  evictedOutcomes = 0;
   readonly logs = new Map<string, CouponLog>();
   readonly users = new Map<string, User>();
   readonly userIdsByEmail = new Map<string, string>();
   private lastLogId = 0;
 
-  constructor(readonly options: MemoryStoreOptions) {}
+  constructor(readonly options: StoreOptions) {}
+
+  keptOutcome(code: string, key: string): KeptOutcome | undefined {
+    return this.outcomes.get(`${code} ${key}`);
+  }
+
+  /** Keeps `kept` as the newest outcome, in place of any under the same key. */
+  keepOutcome(code: string, key: string, kept: KeptOutcome): void {
+    const id = `${code} ${key}`;
+    this.outcomes.delete(id);
+    this.outcomes.set(id, kept);
+    if (this.outcomes.size > this.options.maxOutcomes) {
+      this.outcomes.delete(this.outcomes.keys().next().value!);
+      this.evictedOutcomes++;
+    }
+  }
 
   log(
     code: string,
@@ -181,7 +195,7 @@ export class MemoryData {
   ): void {
     if (this.options.logTtlMs === 0) return;
     let log = this.logs.get(code);
-    if (!log) this.logs.set(code, (log = new CouponLog()));
+    if (!log) this.logs.set(code, (log = new CouponLog(this.options.logMaxEntries)));
     const seq = ++this.lastLogId;
     log.append(
       {

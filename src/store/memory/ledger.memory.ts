@@ -6,6 +6,7 @@ import {
   earlierRollback,
   isKept,
   isSameCoupon,
+  keepTimes,
   NOTHING_RESTORED,
   redeemVerdict,
   resetFrees,
@@ -66,10 +67,8 @@ export class MemoryUsageLedger extends UsageLedger {
     const used = usage.read(request.userId, periods);
     const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
     this.data.log(code, outcome, outcome.status, now);
-    if (key !== undefined) {
-      const counted = full ? undefined : { born: usage.born, periods, resets: usage.resets };
-      this.keep(code, key, kept, outcome, attempt.publication, now, counted);
-    }
+    const counted = full ? undefined : { born: usage.born, periods, resets: usage.resets };
+    this.keep(code, key, kept, outcome, attempt.publication, now, counted);
     return outcome;
   }
 
@@ -87,10 +86,22 @@ export class MemoryUsageLedger extends UsageLedger {
     );
     if (answered) return answered;
     this.data.log(outcome.couponCode, outcome, 'rejected', now);
-    if (key !== undefined) {
-      this.keep(outcome.couponCode, key, kept, outcome, attempt.publication, now);
-    }
+    this.keep(outcome.couponCode, key, kept, outcome, attempt.publication, now);
     return outcome;
+  }
+
+  async replay(
+    code: string,
+    key: string | undefined,
+    request: { userId: string; publication: string },
+    now: number,
+  ): Promise<RedemptionOutcome | undefined> {
+    const kept = this.kept(code, key);
+    return redeemVerdict(kept, request, now) === 'replay' ? copyOutcome(kept!.outcome) : undefined;
+  }
+
+  override keptOutcomes(): { kept: number; evicted: number } {
+    return { kept: this.data.outcomes.size, evicted: this.data.evictedOutcomes };
   }
 
   async findOutcome(
@@ -173,42 +184,39 @@ export class MemoryUsageLedger extends UsageLedger {
   async pruneExpired(now: number): Promise<number> {
     for (const [code, log] of this.data.logs) this.data.pruneLog(code, log, now);
     let pruned = 0;
-    for (const [code, byKey] of this.data.outcomes) {
-      for (const [key, kept] of byKey) {
-        if (isKept(kept, now)) continue;
-        byKey.delete(key);
-        pruned++;
-      }
-      if (byKey.size === 0) this.data.outcomes.delete(code);
+    for (const [id, kept] of this.data.outcomes) {
+      if (isKept(kept, now)) continue;
+      this.data.outcomes.delete(id);
+      pruned++;
     }
     return pruned;
   }
 
   private kept(code: string, key: string | undefined): KeptOutcome | undefined {
-    return key === undefined ? undefined : this.data.outcomes.get(code)?.get(key);
+    return key === undefined ? undefined : this.data.keptOutcome(code, key);
   }
 
-  /** Keeps `kept` in place of `replaced`, carrying its rollbacks over (ledger.rollbacksToCarry). */
   /**
-   * Keeps a copy of `outcome`, decided by `publication` at `now`, in place of `replaced`, carrying
-   * its rollbacks over (ledger.rollbacksToCarry).
+   * Keeps a copy of `outcome`, decided by `publication` at `now`, for as long as ledger.keepTimes
+   * says, in place of `replaced`, carrying its rollbacks over (ledger.rollbacksToCarry).
    */
   private keep(
     code: string,
-    key: string,
+    key: string | undefined,
     replaced: KeptOutcome | undefined,
     outcome: RedemptionOutcome,
     publication: string,
     now: number,
     counted?: KeptOutcome['counted'],
   ): void {
-    let byKey = this.data.outcomes.get(code);
-    if (!byKey) this.data.outcomes.set(code, (byKey = new Map()));
+    const times = keepTimes(outcome.orderId, key !== undefined, this.data.options);
+    const keepFor = outcome.status === 'accepted' ? times.accepted : times.rejected;
+    if (keepFor === 0) return;
     const earlierRollbacks = rollbacksToCarry(replaced);
-    byKey.set(key, {
+    this.data.keepOutcome(code, key!, {
       outcome: copyOutcome(outcome),
       decidedBy: publication,
-      keptUntil: now + this.data.options.outcomeTtlMs,
+      keptUntil: now + keepFor,
       ...(counted && { counted }),
       ...(earlierRollbacks && { earlierRollbacks }),
     });

@@ -64,6 +64,14 @@ export class RedisKeys {
     return `${this.prefix}:coupon-index`;
   }
 
+  /**
+   * Prefix of rate-limiter-flexible's counters of COUPON_NOT_FOUND refusals (strings with an
+   * expiry): `<this>:user:<n>` and `<this>:address:<n>`, n < GUESS_COUNTERS.
+   */
+  get guesses(): string {
+    return `${this.prefix}:guesses`;
+  }
+
   /** String: the user as JSON. */
   user(id: string): string {
     return `${this.prefix}:{users}:user:${id}`;

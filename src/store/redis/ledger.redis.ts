@@ -7,7 +7,14 @@ import {
   type UsageCounts,
 } from '../../domain/coupon.js';
 import type { RejectionReason } from '../../domain/decide.js';
-import { NOTHING_RESTORED, standingOutcome, type Restored } from '../../domain/ledger.js';
+import {
+  keepTimes,
+  NOTHING_RESTORED,
+  redeemVerdict,
+  standingOutcome,
+  type KeptOutcome,
+  type Restored,
+} from '../../domain/ledger.js';
 import { counterOutcome, rejectedOutcome, type RedemptionOutcome } from '../../domain/outcome.js';
 import type { Periods } from '../../domain/periods.js';
 import {
@@ -20,15 +27,9 @@ import {
   type RollbackResult,
   type Window,
 } from '../usage.ledger.js';
+import type { StoreOptions } from '../store.options.js';
 import { REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
-
-export interface RedisLedgerOptions {
-  /** How long the first outcome of an order is kept (IDEMPOTENCY_TTL_HOURS). */
-  outcomeTtlMs: number;
-  /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
-  logTtlMs: number;
-}
 
 const HOUR = 3600_000;
 // Window hashes expire by themselves well after their period: a day is at most 25 hours, a week 169.
@@ -57,7 +58,7 @@ export class RedisUsageLedger extends UsageLedger {
   constructor(
     private readonly scripts: RedisScripts,
     private readonly keys: RedisKeys,
-    private readonly options: RedisLedgerOptions,
+    private readonly options: StoreOptions,
   ) {
     super();
   }
@@ -66,6 +67,7 @@ export class RedisUsageLedger extends UsageLedger {
     const { request, periods, outcomeKey, now } = attempt;
     const code = request.couponCode;
     const limits = attempt.coupon.repeatCounts;
+    const keep = keepTimes(request.orderId, outcomeKey !== undefined, this.options);
     const k = this.keys;
     const reply = (await this.scripts.run(
       'redeem',
@@ -88,13 +90,15 @@ export class RedisUsageLedger extends UsageLedger {
         periods.week,
         periods.day,
         now,
-        outcomeKey === undefined ? 0 : this.options.outcomeTtlMs,
+        keep.accepted,
         attempt.publication,
         request.orderId ?? '',
         attempt.coupon.discountPercentage,
         this.options.logTtlMs,
         DAY_WINDOW_TTL_MS,
         WEEK_WINDOW_TTL_MS,
+        keep.rejected,
+        this.options.logMaxEntries,
       ],
     )) as unknown[];
     switch (reply[0]) {
@@ -141,8 +145,10 @@ export class RedisUsageLedger extends UsageLedger {
         outcome.reason!,
         ...COUNTER_NAMES.map((name) => outcome.remaining[name] ?? ''),
         now,
-        outcomeKey === undefined ? 0 : this.options.outcomeTtlMs,
+        keepTimes(outcome.orderId, outcomeKey !== undefined, this.options).rejected,
         this.options.logTtlMs,
+        this.options.logMaxEntries,
+        outcomeKey === undefined ? 0 : 1,
       ],
     )) as unknown[];
     switch (reply[0]) {
@@ -155,24 +161,37 @@ export class RedisUsageLedger extends UsageLedger {
     }
   }
 
+  async replay(
+    code: string,
+    key: string | undefined,
+    request: { userId: string; publication: string },
+    now: number,
+  ): Promise<RedemptionOutcome | undefined> {
+    const kept = key === undefined ? undefined : await this.kept(code, key);
+    return redeemVerdict(kept, request, now) === 'replay' ? kept!.outcome : undefined;
+  }
+
   async findOutcome(
     code: string,
     key: string,
     now: number,
   ): Promise<RedemptionOutcome | undefined> {
+    return standingOutcome(await this.kept(code, key), now);
+  }
+
+  /** What the verdicts need of a kept record (rollback flags aside), read in one HGETALL. */
+  private async kept(code: string, key: string): Promise<KeptOutcome | undefined> {
     if (!COUPON_CODE_PATTERN.test(code)) return undefined;
     const record = await this.scripts.redis.hgetall(this.keys.outcome(code, key));
     if (record.until === undefined) return undefined;
-    return standingOutcome(
-      {
-        outcome: decodeOutcome(code, Object.entries(record).flat()),
-        keptUntil: Number(record.until),
-        ...(record.rbBy !== undefined && {
-          rollback: { by: record.rbBy, restored: NOTHING_RESTORED },
-        }),
-      },
-      now,
-    );
+    return {
+      outcome: decodeOutcome(code, Object.entries(record).flat()),
+      decidedBy: record.by ?? '',
+      keptUntil: Number(record.until),
+      ...(record.rbBy !== undefined && {
+        rollback: { by: record.rbBy, restored: NOTHING_RESTORED },
+      }),
+    };
   }
 
   async rollback(attempt: RollbackAttempt): Promise<RollbackResult> {
@@ -200,6 +219,7 @@ export class RedisUsageLedger extends UsageLedger {
         request.orderId,
         attempt.publication,
         this.options.logTtlMs,
+        this.options.logMaxEntries,
       ],
     )) as unknown[];
     switch (reply[0]) {

@@ -8,7 +8,8 @@
   ARGV: 1 coupon born, 2 coupon version, 3 userId, 4-7 limits (global, user total, week, day;
         -1 unlimited), 8 week, 9 day, 10 now (ms), 11 outcome TTL ms (0: keep nothing),
         12 publication, 13 orderId ('' for none), 14 discount, 15 log TTL ms,
-        16 day hash TTL ms, 17 week hash TTL ms
+        16 day hash TTL ms, 17 week hash TTL ms, 18 how long a refusal for a full counter is
+        kept (ms; 0: not kept), 19 log max entries
   Returns {'behind', day, week} | {'replay', record} | {'conflict', used...} | {'stale'} |
           {'decided', index of the full counter (0 for none), used...}
 ]]
@@ -17,7 +18,7 @@
 --- @include "includes/verdicts"
 --- @include "includes/log"
 --- @include "includes/keepOutcome"
-local userId, now, orderId, logTtl = ARGV[3], ARGV[10], ARGV[13], ARGV[15]
+local userId, now, orderId, logTtl, logMax = ARGV[3], ARGV[10], ARGV[13], ARGV[15], ARGV[19]
 local keeps = ARGV[11] ~= '0'
 
 local day, week, dayResets, weekResets = countingPeriods(KEYS[7], ARGV[9], ARGV[8])
@@ -36,7 +37,7 @@ if keeps then
   local verdict = redeemVerdict(KEYS[6], userId, ARGV[12], now)
   if verdict == 'replay' then return {'replay', redis.call('HGETALL', KEYS[6])} end
   if verdict == 'conflict' then
-    log(KEYS[9], logTtl, now, userId, orderId, 'rejected', 'ORDER_CONFLICT')
+    log(KEYS[9], logTtl, logMax, now, userId, orderId, 'rejected', 'ORDER_CONFLICT')
     local used = readUsed()
     return {'conflict', used[1], used[2], used[3], used[4]}
   end
@@ -58,7 +59,7 @@ for i = 1, 4 do
 end
 
 -- Logged before any write: a script that fails half-way keeps what it wrote.
-log(KEYS[9], logTtl, now, userId, orderId, full == 0 and 'accepted' or 'rejected',
+log(KEYS[9], logTtl, logMax, now, userId, orderId, full == 0 and 'accepted' or 'rejected',
   LIMIT_REASONS[full] or false)
 if full == 0 then
   used[1] = redis.call('INCR', KEYS[2])
@@ -72,7 +73,8 @@ if full == 0 then
   redis.call('PEXPIRE', KEYS[5], ARGV[16])
 end
 
-if keeps then
+local keepFor = full == 0 and ARGV[11] or ARGV[18]
+if keeps and keepFor ~= '0' then
   local fields = {'status', full == 0 and 'accepted' or 'rejected', 'user', userId, 'at', now}
   if orderId ~= '' then table.insert(fields, 'order'); table.insert(fields, orderId) end
   if full == 0 then
@@ -89,6 +91,6 @@ if keeps then
     table.insert(fields, REMAINING_FIELDS[i])
     table.insert(fields, limit < 0 and '' or string.format('%d', math.max(0, limit - used[i])))
   end
-  keepOutcome(KEYS[6], now, ARGV[11], ARGV[12], fields)
+  keepOutcome(KEYS[6], now, keepFor, ARGV[12], fields)
 end
 return {'decided', full, used[1], used[2], used[3], used[4]}

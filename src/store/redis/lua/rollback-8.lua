@@ -5,7 +5,7 @@
   KEYS: 1 outcome, 2 coupon hash, 3 global used, 4 user totals hash, 5 current week hash,
         6 current day hash, 7 newest periods hash, 8 redemption log
   ARGV: 1 userId, 2 current week, 3 current day, 4 now (ms), 5 orderId, 6 publication,
-        7 log TTL ms
+        7 log TTL ms, 8 log max entries
   Returns {'not-found'} | {'already'} | {'behind', day, week} |
           {'rolled-back', global, userTotal, week, day} (1 where a use was given back)
 ]]
@@ -40,7 +40,7 @@ local function takeBack(hash)
   return 1
 end
 
-log(KEYS[8], ARGV[7], now, userId, ARGV[5], 'rolled-back', false)
+log(KEYS[8], ARGV[7], ARGV[8], now, userId, ARGV[5], 'rolled-back', false)
 local restored = {0, 0, 0, 0}
 if allowed[1] and tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then
   redis.call('DECR', KEYS[3])

@@ -1,8 +1,8 @@
 -- Appends one entry to a coupon's redemption log: a stream whose ids carry the caller's time
--- (never going back), trimmed to the last ttl ms of that clock, gone by itself ttl ms after its
--- last entry.
+-- (never going back), trimmed to the last ttl ms of that clock and to its newest maxEntries
+-- entries, gone by itself ttl ms after its last entry.
 -- A ttl of '0' logs nothing; an orderId of '' and a reason of false are left out.
-local function log(key, ttl, now, userId, orderId, status, reason)
+local function log(key, ttl, maxEntries, now, userId, orderId, status, reason)
   if ttl == '0' then return end
   local fields = {'at', now, 'u', userId, 's', status}
   if orderId ~= '' then table.insert(fields, 'o'); table.insert(fields, orderId) end
@@ -14,6 +14,10 @@ local function log(key, ttl, now, userId, orderId, status, reason)
     local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1][1]
     added = redis.call('XADD', key, 'MINID', '~', minId, string.match(last, '^%d+') .. '-*',
       unpack(fields))
+  end
+  -- Exact, so the cap holds to the entry; one entry goes per append once the log is full.
+  if redis.call('XLEN', key) > tonumber(maxEntries) then
+    redis.call('XTRIM', key, 'MAXLEN', maxEntries)
   end
   redis.call('PEXPIRE', key, ttl)
 end

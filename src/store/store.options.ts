@@ -1,0 +1,43 @@
+import { DEFAULTS, type AppConfig } from '../config/app-config.js';
+
+/** What a store keeps, and for how long, in both kinds. */
+export interface StoreOptions {
+  /** How long the outcome of an accepted redemption is kept (IDEMPOTENCY_TTL_HOURS). */
+  outcomeTtlMs: number;
+  /** How long a rejection of an order is kept (REJECTION_TTL_HOURS); see ledger.keepTimes. */
+  rejectionTtlMs: number;
+  /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
+  logTtlMs: number;
+  /** Most entries one coupon's log keeps (REDEMPTION_LOG_MAX_ENTRIES). */
+  logMaxEntries: number;
+  /** Most outcomes the memory store keeps, oldest evicted first (MEMORY_STORE_MAX_OUTCOMES). */
+  maxOutcomes: number;
+  /** COUPON_NOT_FOUND refusals per hour per user or address (GUESS_LIMIT_PER_HOUR); 0: no limit. */
+  guessLimitPerHour: number;
+}
+
+const HOUR = 3600_000;
+
+export function storeOptions(
+  config: Pick<
+    AppConfig,
+    | 'idempotencyTtlHours'
+    | 'rejectionTtlHours'
+    | 'redemptionLogTtlDays'
+    | 'redemptionLogMaxEntries'
+    | 'memoryStoreMaxOutcomes'
+    | 'guessLimitPerHour'
+  >,
+): StoreOptions {
+  return {
+    outcomeTtlMs: config.idempotencyTtlHours * HOUR,
+    rejectionTtlMs: config.rejectionTtlHours * HOUR,
+    logTtlMs: config.redemptionLogTtlDays * 24 * HOUR,
+    logMaxEntries: config.redemptionLogMaxEntries,
+    maxOutcomes: config.memoryStoreMaxOutcomes,
+    guessLimitPerHour: config.guessLimitPerHour,
+  };
+}
+
+/** The options a store gets with every variable unset. */
+export const DEFAULT_STORE_OPTIONS = storeOptions(DEFAULTS);
