@@ -18,6 +18,9 @@
  *   (e) autocannon, 10 connections: GET /bench/bare (a bench-only route in the same app, same
  *       pipeline and guard), GET /coupons/:code/validate and POST /redemptions (distinct orders).
  *   (f) bytes per (coupon, user) usage record with 1,000,000 records, and the daily reset time.
+ *   (g) a guessing bot: BENCH_GUESSES (1,000,000) redeem jobs with distinct random unknown codes
+ *       and users through the service (ROLE=all, concurrency 32) on a private redis-server per
+ *       store: Redis used_memory and V8 heap growth, and readiness throughout.
  * Ratios are of medians; their min–max is the widest the samples allow (min/max, max/min).
  * Targets are printed beside the figures (PASS/MISS); a MISS does not fail the run, a cap does.
  *
@@ -26,8 +29,8 @@
  * not take CPU or event-loop time from the process measured; each contender also starts from a
  * fresh heap and JIT, so one contender's garbage or warm caches never count for the next.
  *
- * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f, BENCH_RECORDS
- * (1000000), BENCH_HTTP_SECONDS (5), BENCH_PROFILE=1 (one extra redis-store concurrency-1 drain
+ * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g, BENCH_RECORDS
+ * (1000000), BENCH_GUESSES (1000000), BENCH_HTTP_SECONDS (5), BENCH_PROFILE=1 (one extra redis-store concurrency-1 drain
  * under --cpu-prof into bench/profiles/). Results also go to bench/results.json. All keys live
  * under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C.
  */
@@ -51,14 +54,17 @@ import {
   userId,
   type ChildMessage,
 } from './common.js';
+import { EmbeddedRedis } from '../src/redis/embedded-redis.js';
+import type { GuessSpec } from './guess-child.js';
 import type { WorkerSpec } from './worker-child.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const N = Number(process.env.BENCH_JOBS ?? 20_000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const GUESSES = Number(process.env.BENCH_GUESSES ?? 1_000_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g').split(',').map((s) => s.trim()));
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const SWEEP = [4, 8, 16, 32];
 /** The sweep only picks each store's best concurrency, which is then measured with N jobs. */
@@ -762,6 +768,62 @@ async function memory(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// (g) a guessing bot
+
+interface GuessResult {
+  seconds: number;
+  redisGrowthBytes: number;
+  heapGrowthBytes: number;
+  readyFailures: number;
+  reasons: Record<string, number>;
+  waiting: number;
+}
+
+async function guessing(): Promise<void> {
+  if (!ONLY.has('g')) return;
+  console.log(
+    `\n(g) a guessing bot: ${GUESSES.toLocaleString('en-US')} jobs, distinct unknown codes and users`,
+  );
+  const MiB = 2 ** 20;
+  for (const store of ['memory', 'redis'] as const) {
+    const redis = await EmbeddedRedis.start();
+    const spec: GuessSpec = { store, redisUrl: redis.url, n: GUESSES, concurrency: 32 };
+    const child = new Child('./guess-child.js', spec, ['--expose-gc']);
+    try {
+      const result = await child.result<GuessResult>(3_600_000);
+      raw[`guess ${store}`] = [result];
+      console.log(
+        `  ${store} store: ${fmt(GUESSES / result.seconds)} jobs/s; Redis +${fmt(result.redisGrowthBytes / MiB)} MiB, ` +
+          `heap +${fmt(result.heapGrowthBytes / MiB)} MiB; readiness failures ${result.readyFailures}; ` +
+          `${JSON.stringify(result.reasons)}`,
+      );
+      const contender = `${store} store`;
+      const stayedReady = result.readyFailures === 0;
+      rows.push({
+        section: 'g',
+        contender,
+        metric: 'Redis used_memory growth',
+        samples: [result.redisGrowthBytes / MiB],
+        unit: 'MiB',
+        target: { label: '< 10', pass: result.redisGrowthBytes < 10 * MiB && stayedReady },
+      });
+      rows.push({
+        section: 'g',
+        contender,
+        metric: 'V8 heap growth',
+        samples: [result.heapGrowthBytes / MiB],
+        unit: 'MiB',
+        target: { label: '< 50', pass: result.heapGrowthBytes < 50 * MiB && stayedReady },
+        note: `${fmt(GUESSES / result.seconds)} jobs/s; /health/ready failed ${result.readyFailures} times; ${JSON.stringify(result.reasons)}`,
+      });
+    } finally {
+      await child.end();
+      await redis.stop();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function machine() {
   const redis = new Redis(REDIS_URL);
@@ -812,6 +874,7 @@ async function main(): Promise<number> {
   await latency();
   await http();
   await memory();
+  await guessing();
   const seconds = (performance.now() - started) / 1000;
   const table = printTable();
   console.log(
@@ -824,7 +887,7 @@ async function main(): Promise<number> {
     machine: { ...env, loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
     reproduce:
       'npm ci && npm run bench  (Redis at 127.0.0.1:6379 or BENCH_REDIS_URL; knobs: BENCH_JOBS, ' +
-      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f, BENCH_RECORDS, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
+      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g, BENCH_RECORDS, BENCH_GUESSES, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
     settings: {
       jobs: N,
       repeats: REPEATS,
@@ -837,6 +900,7 @@ async function main(): Promise<number> {
       latency: { ratePerSecond: LATENCY_RATE, seconds: LATENCY_SECONDS },
       httpSeconds: HTTP_SECONDS,
       records: RECORDS,
+      guesses: GUESSES,
     },
     seconds,
     rows: rows.map((row) => ({

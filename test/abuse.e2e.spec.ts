@@ -225,7 +225,7 @@ describe('a guessing bot', () => {
       );
       await finished;
       const grown = (await usedMemory()) - before;
-      expect(grown).toBeLessThan(50 * 1024 * 1024);
+      expect(grown).toBeLessThan(10 * 1024 * 1024);
       await t.get('/health/ready').expect(200);
     } finally {
       client.disconnect();
