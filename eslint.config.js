@@ -18,7 +18,7 @@ export default defineConfig(
     '.ci/*.json',
   ]),
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     extends: [js.configs.recommended],
     // The `globals` package is not a dependency; these are the Node globals config files use.
     languageOptions: {
@@ -27,7 +27,7 @@ export default defineConfig(
     rules: { 'no-unused-vars': unusedVars },
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.mts'],
     extends: [tseslint.configs.recommended],
     rules: { '@typescript-eslint/no-unused-vars': unusedVars },
   },
