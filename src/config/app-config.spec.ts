@@ -23,7 +23,11 @@ describe('loadConfig', () => {
         REQUIRE_REGISTERED_USERS: 'false',
         REDEMPTION_WAIT_MS: '250',
         IDEMPOTENCY_TTL_HOURS: '24',
+        REJECTION_TTL_HOURS: '6',
         REDEMPTION_LOG_TTL_DAYS: '0',
+        REDEMPTION_LOG_MAX_ENTRIES: '500',
+        MEMORY_STORE_MAX_OUTCOMES: '2000',
+        GUESS_LIMIT_PER_HOUR: '0',
         STORE: 'redis',
         STORE_PREFIX: 'shop',
         ROLE: 'worker',
@@ -44,7 +48,11 @@ describe('loadConfig', () => {
       requireRegisteredUsers: false,
       redemptionWaitMs: 250,
       idempotencyTtlHours: 24,
+      rejectionTtlHours: 6,
       redemptionLogTtlDays: 0,
+      redemptionLogMaxEntries: 500,
+      memoryStoreMaxOutcomes: 2000,
+      guessLimitPerHour: 0,
       store: 'redis',
       storePrefix: 'shop',
       role: 'worker',
@@ -91,6 +99,19 @@ describe('loadConfig', () => {
     [{ REQUIRE_REGISTERED_USERS: 'yes' }, 'REQUIRE_REGISTERED_USERS must be true or false'],
     [{ REDEMPTION_WAIT_MS: '-5' }, 'REDEMPTION_WAIT_MS must be a whole number from 0 to 60000'],
     [{ IDEMPOTENCY_TTL_HOURS: '0' }, 'IDEMPOTENCY_TTL_HOURS must be a whole number from 1 to 8760'],
+    [{ REJECTION_TTL_HOURS: '0' }, 'REJECTION_TTL_HOURS must be a whole number from 1 to 8760'],
+    [
+      { REDEMPTION_LOG_MAX_ENTRIES: '0' },
+      'REDEMPTION_LOG_MAX_ENTRIES must be a whole number from 1 to 10000000',
+    ],
+    [
+      { MEMORY_STORE_MAX_OUTCOMES: '1.5' },
+      'MEMORY_STORE_MAX_OUTCOMES must be a whole number from 1 to 100000000',
+    ],
+    [
+      { GUESS_LIMIT_PER_HOUR: '-1' },
+      'GUESS_LIMIT_PER_HOUR must be a whole number from 0 to 1000000',
+    ],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
