@@ -46,7 +46,8 @@ export class RedemptionsController {
   @ApiCreatedResponse({ type: RedemptionOutcomeResponse, description: 'Accepted' })
   @ApiUnprocessableEntityResponse({
     type: RedemptionOutcomeResponse,
-    description: 'Rejected, with the reason',
+    description:
+      'Rejected, with the reason; TOO_MANY_ATTEMPTS (the client address at its guess limit) also carries Retry-After',
   })
   @ApiAcceptedResponse({
     type: PendingJobResponse,
