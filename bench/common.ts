@@ -120,6 +120,7 @@ export function appConfig(overrides: Partial<AppConfig>): AppConfig {
     corsOrigins: [],
     rateLimitPerMinute: 0,
     authFailuresPerMinute: 1000,
+    trustProxy: false,
     ...overrides,
   };
 }

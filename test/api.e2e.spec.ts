@@ -151,7 +151,7 @@ describe('REST API', () => {
       }
     });
 
-    it('locks out an address after AUTH_FAILURES_PER_MINUTE failed authentications, on the API and the dashboard', async () => {
+    it('locks out further failed authentications from an address past AUTH_FAILURES_PER_MINUTE, on the API and the dashboard, but never the right token', async () => {
       const limited = await startApp({ authFailuresPerMinute: 3 });
       try {
         const server = limited.app.getHttpServer();
@@ -165,17 +165,20 @@ describe('REST API', () => {
           .get('/queues/api/queues')
           .auth('guess', 'wrong-token-wrong-token')
           .expect(401);
-        // Locked out now, even with the right token, until the minute is over.
-        const locked = await limited.get('/coupons').expect(429);
+        // Wrong or missing tokens are locked out now until the minute is over.
+        const locked = await request(server).get('/coupons').expect(429);
         expect(locked.body.message).toBe(
           'Too many failed authentications; wait before trying again',
         );
         expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
         const dashboard = await request(server)
           .get('/queues/api/queues')
-          .auth('ops', TOKEN)
+          .auth('guess', 'wrong-token-wrong-token')
           .expect(429);
         expect(Number(dashboard.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        // The right token still gets in, on both.
+        await limited.get('/coupons').expect(200);
+        await request(server).get('/queues/api/queues').auth('ops', TOKEN).expect(200);
         // Open routes stay open.
         await request(server).get('/health/live').expect(200);
       } finally {

@@ -62,6 +62,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     corsOrigins: [],
     rateLimitPerMinute: 0, // the fuzzing sends thousands of requests; rate-limit tests set their own
     authFailuresPerMinute: 20,
+    trustProxy: false,
     ...overrides,
   };
 }

@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
+import { EmbeddedRedis, freePort } from '../src/redis/embedded-redis.js';
 import { startApp, type TestApp } from './helpers.js';
 
 describe('health and metrics', () => {
@@ -71,6 +73,90 @@ describe('health and metrics', () => {
     expect(text).toContain('queue_jobs{queue="coupon-counter-resets",state="delayed"} 2');
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
   });
+});
+
+describe('metrics while Redis is down or hung', () => {
+  // A private redis-server, so that stopping and pausing it touches no other test.
+  let redis: EmbeddedRedis | undefined;
+  let t: TestApp;
+  const port = freePort();
+  const startRedis = async () => {
+    redis = await EmbeddedRedis.start({ port: await port });
+  };
+  const stopRedis = async () => {
+    await redis?.stop();
+    redis = undefined;
+  };
+  beforeAll(async () => {
+    await startRedis();
+    t = await startApp({ redisUrl: redis!.url });
+  });
+  beforeEach(async () => {
+    if (!redis) await startRedis(); // after a test that failed with Redis stopped
+  });
+  afterAll(async () => {
+    if (!redis) await startRedis(); // the app closes cleanly only with its Redis there
+    await t.close();
+    await stopRedis();
+  }, 30_000);
+
+  const QUEUES = ['coupon-redemptions', 'coupon-counter-resets'];
+  /** Scrapes until `available` shows for both queues (Redis takes a moment to be back). */
+  async function scrapeUntilAvailable(available: 0 | 1): Promise<string> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { text } = await t.get('/metrics').expect(200);
+      const lines = QUEUES.map((queue) => `queue_metrics_available{queue="${queue}"} ${available}`);
+      if (lines.every((line) => text.includes(line))) return text;
+      if (Date.now() > deadline)
+        throw new Error(`no queue_metrics_available ${available}:\n${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('answers 200 with the process metrics, and marks the queue counts unavailable', async () => {
+    await t
+      .post('/coupons', { code: 'DOWN', discountPercentage: 5, expiresAt: '2026-12-31' })
+      .expect(201);
+    await t.post('/users', { id: 'u1', name: 'U', email: 'u1@example.com' }).expect(201);
+    await t.post('/redemptions', { couponCode: 'DOWN', userId: 'u1', orderId: 'o1' }).expect(201);
+    const up = await scrapeUntilAvailable(1);
+    expect(up).toContain('queue_jobs{queue="coupon-redemptions",state="completed"} 1');
+
+    await stopRedis();
+    const started = Date.now();
+    const response = await t.get('/metrics').expect(200);
+    expect(Date.now() - started).toBeLessThan(1500);
+    const text = response.text;
+    expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    expect(text).toContain('redemptions_total{status="accepted",reason="none"} 1');
+    for (const queue of QUEUES) {
+      expect(text).toContain(`queue_metrics_available{queue="${queue}"} 0`);
+      expect(text).not.toContain(`queue_jobs{queue="${queue}"`);
+    }
+
+    await startRedis();
+    await scrapeUntilAvailable(1);
+  }, 60_000);
+
+  it('does not wait for a Redis that does not answer longer than about a second', async () => {
+    await scrapeUntilAvailable(1);
+    const admin = new Redis(redis!.url);
+    try {
+      await admin.call('CLIENT', 'PAUSE', '4000', 'ALL'); // every client's commands now hang
+      const started = Date.now();
+      const { text } = await t.get('/metrics').expect(200);
+      expect(Date.now() - started).toBeLessThan(2500);
+      for (const queue of QUEUES) {
+        expect(text).toContain(`queue_metrics_available{queue="${queue}"} 0`);
+      }
+      expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    } finally {
+      admin.disconnect();
+    }
+    await scrapeUntilAvailable(1);
+  }, 60_000);
 });
 
 describe('API documentation', () => {

@@ -18,8 +18,9 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * Every route but @Public() ones needs a bearer token: ADMIN_TOKEN may do everything, VIEWER_TOKEN
- * (when set) may only read. No token or a wrong one: 401; a viewer writing: 403. Requests and
- * failed authentications are rate-limited per client address (429).
+ * (when set) may only read. No token or a wrong one: 401, or 429 once the client address has failed
+ * too often; a viewer writing: 403. Requests with a valid token are rate-limited per client address
+ * (429); @Public() routes are never limited, so health probes always get an answer.
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
@@ -38,22 +39,25 @@ export class AdminTokenGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request>();
-    const client = request.ip ?? 'unknown';
-    await this.limits.request(client);
     const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (open) return true;
-    await this.limits.checkAuthFailures(client);
+    const request = context.switchToHttp().getRequest<Request>();
+    const client = request.ip ?? 'unknown';
     const token = bearerToken(request.headers.authorization);
-    if (this.admin.matches(token)) return true;
-    if (this.viewer?.matches(token)) {
-      if (READ_METHODS.has(request.method)) return true;
+    const admin = this.admin.matches(token);
+    if (!admin && !this.viewer?.matches(token)) {
+      // Only failures count towards the lockout, so guesses from an address never lock out the
+      // valid token used from the same address (behind a proxy, every client's).
+      await this.limits.authFailed(client);
+      throw new UnauthorizedException('Send Authorization: Bearer <ADMIN_TOKEN>');
+    }
+    await this.limits.request(client);
+    if (!admin && !READ_METHODS.has(request.method)) {
       throw new ForbiddenException('The viewer token may only read (GET)');
     }
-    await this.limits.authFailed(client);
-    throw new UnauthorizedException('Send Authorization: Bearer <ADMIN_TOKEN>');
+    return true;
   }
 }

@@ -14,28 +14,27 @@ export class TooManyRequests extends HttpException {
 }
 
 /**
- * Per client address, per process: all requests (RATE_LIMIT_PER_MINUTE, 0 = off), and failed
- * authentications (AUTH_FAILURES_PER_MINUTE), which stop token guessing long before the first.
+ * Per client address, per process: requests with a valid token (RATE_LIMIT_PER_MINUTE, 0 = off),
+ * and failed authentications (AUTH_FAILURES_PER_MINUTE), which stop token guessing long before the
+ * first without ever refusing a caller that holds a valid token.
  */
 @Injectable()
 export class RateLimits {
   private readonly requests: RateLimiterMemory | undefined;
   private readonly authFailures: RateLimiterMemory;
-  private readonly authFailureLimit: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.requests =
       config.rateLimitPerMinute > 0
         ? new RateLimiterMemory({ points: config.rateLimitPerMinute, duration: 60 })
         : undefined;
-    this.authFailureLimit = config.authFailuresPerMinute;
     this.authFailures = new RateLimiterMemory({
       points: config.authFailuresPerMinute,
       duration: 60,
     });
   }
 
-  /** Counts one request; throws TooManyRequests past the limit. */
+  /** Counts one authenticated request; throws TooManyRequests past the limit. */
   async request(client: string): Promise<void> {
     if (!this.requests) return;
     try {
@@ -45,16 +44,13 @@ export class RateLimits {
     }
   }
 
-  /** Throws TooManyRequests while the client has used up its failed authentications. */
-  async checkAuthFailures(client: string): Promise<void> {
-    const used = await this.authFailures.get(client);
-    if (used && used.consumedPoints >= this.authFailureLimit) {
-      throw tooMany('Too many failed authentications; wait before trying again', used);
-    }
-  }
-
+  /** Counts one failed authentication; throws TooManyRequests once the client is past the limit. */
   async authFailed(client: string): Promise<void> {
-    await this.authFailures.consume(client).catch(() => undefined);
+    try {
+      await this.authFailures.consume(client);
+    } catch (limited) {
+      throw tooMany('Too many failed authentications; wait before trying again', limited);
+    }
   }
 }
 

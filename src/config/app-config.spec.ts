@@ -37,6 +37,7 @@ describe('loadConfig', () => {
         CORS_ORIGINS: 'https://admin.example.com,http://localhost:3000',
         RATE_LIMIT_PER_MINUTE: '0',
         AUTH_FAILURES_PER_MINUTE: '5',
+        TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::/32',
       }),
     ).toEqual({
       port: 8080,
@@ -62,7 +63,19 @@ describe('loadConfig', () => {
       corsOrigins: ['https://admin.example.com', 'http://localhost:3000'],
       rateLimitPerMinute: 0,
       authFailuresPerMinute: 5,
+      trustProxy: ['loopback', '10.0.0.0/8', '2001:db8::/32'],
     });
+  });
+
+  it.each([
+    ['0', false],
+    ['1', 1],
+    ['32', 32],
+    ['192.0.2.10', ['192.0.2.10']],
+    ['::1,fe80::/10,::ffff:10.0.0.0/104', ['::1', 'fe80::/10', '::ffff:10.0.0.0/104']],
+    ['loopback,linklocal,uniquelocal', ['loopback', 'linklocal', 'uniquelocal']],
+  ])('reads TRUST_PROXY=%s', (value, trustProxy) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(trustProxy);
   });
 
   it.each([
@@ -115,5 +128,29 @@ describe('loadConfig', () => {
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    'yes',
+    '-1',
+    '1.5',
+    '33',
+    'localhost',
+    '300.1.1.1',
+    '10.0.0.0/0',
+    '10.0.0.0/33',
+    '10.0.0.0/255.0.0.0',
+    '10.0.0.0/8/8',
+    '2001:db8::/129',
+    '10.0.0.1,',
+    '10.0.0.1,,10.0.0.2',
+  ])('refuses TRUST_PROXY=%s with one line', (value) => {
+    const load = () => loadConfig({ TRUST_PROXY: value });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      new Error(
+        'TRUST_PROXY must be a hop count from 0 to 32 or a comma-separated list of proxy addresses (IP addresses, CIDR ranges, loopback, linklocal, uniquelocal)',
+      ),
+    );
   });
 });

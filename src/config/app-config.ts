@@ -12,6 +12,7 @@ import {
   validateSync,
   ValidateBy,
 } from 'class-validator';
+import { isIP } from 'node:net';
 import { isValidTimeZone } from '../domain/periods.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -61,6 +62,11 @@ export interface AppConfig {
   /** Failed authentications per minute per client address before 429. */
   authFailuresPerMinute: number;
   /**
+   * Express's 'trust proxy': how many proxies, or which ones, may name the client in
+   * X-Forwarded-For; false: the socket address is the client.
+   */
+  trustProxy: number | string[] | false;
+  /**
    * How often a process checks that the reset job schedulers still exist (they are gone when Redis
    * lost its data). Not an environment variable: 60 s unless set here; tests shorten it.
    */
@@ -91,6 +97,7 @@ export const DEFAULTS = {
   logLevel: 'info',
   rateLimitPerMinute: 6000,
   authFailuresPerMinute: 20,
+  trustProxy: false,
 } as const;
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -118,6 +125,35 @@ function Token(name: string): PropertyDecorator {
     MinLength(16, { message: `${name} must be at least 16 characters` })(target, property);
     IsString()(target, property);
   };
+}
+
+const MAX_PROXY_HOPS = 32;
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, CIDR range or range name that Express's proxy-addr accepts (it refuses a /0). */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const proxyList = (value: string) => value.split(',').map((entry) => entry.trim());
+
+function isTrustProxy(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (/^\d+$/.test(value)) return Number(value) <= MAX_PROXY_HOPS;
+  return proxyList(value).every(isProxyAddress);
+}
+
+/** A hop count (0 = off) or the list of proxy addresses, as Express's 'trust proxy' takes it. */
+function trustProxy(value: string | undefined): AppConfig['trustProxy'] {
+  if (value === undefined) return DEFAULTS.trustProxy;
+  if (/^\d+$/.test(value)) return Number(value) || false;
+  return proxyList(value);
 }
 
 const KEY_PREFIX = /^[A-Za-z0-9_{}-]{1,64}$/;
@@ -209,6 +245,17 @@ class Environment {
   AUTH_FAILURES_PER_MINUTE?: number;
 
   @IsOptional()
+  @ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: isTrustProxy,
+      defaultMessage: () =>
+        `TRUST_PROXY must be a hop count from 0 to ${MAX_PROXY_HOPS} or a comma-separated list of proxy addresses (IP addresses, CIDR ranges, loopback, linklocal, uniquelocal)`,
+    },
+  })
+  TRUST_PROXY?: string;
+
+  @IsOptional()
   @Matches(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, {
     message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
   })
@@ -243,6 +290,7 @@ const VARIABLES = [
   'CORS_ORIGINS',
   'RATE_LIMIT_PER_MINUTE',
   'AUTH_FAILURES_PER_MINUTE',
+  'TRUST_PROXY',
 ] as const satisfies readonly (keyof Environment)[];
 
 export class ConfigError extends Error {}
@@ -284,6 +332,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     corsOrigins: parsed.CORS_ORIGINS?.split(',') ?? [],
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.rateLimitPerMinute,
     authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE ?? DEFAULTS.authFailuresPerMinute,
+    trustProxy: trustProxy(parsed.TRUST_PROXY),
   };
   if (config.viewerToken !== undefined && config.viewerToken === config.adminToken) {
     throw new ConfigError('VIEWER_TOKEN must differ from ADMIN_TOKEN');

@@ -9,11 +9,25 @@ import { RESET_QUEUE } from '../resets/reset.contract.js';
 import { UsageLedger, type Window } from '../store/usage.ledger.js';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+const QUEUE_READ_TIMEOUT_MS = 1000;
+
+/** `promise`, or a rejection once `ms` have passed without it settling. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The service's Prometheus metrics, in a registry of its own (one per app, so tests can run several). */
 @Injectable()
 export class MetricsService {
-  readonly registry = new Registry();
+  private readonly registry = new Registry();
 
   private readonly redemptions = new Counter({
     name: 'redemptions_total',
@@ -50,11 +64,28 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly queueJobs = new Gauge({
+    name: 'queue_jobs',
+    help: 'Jobs in each queue by state, read when scraped; no samples for a queue whose counts could not be read.',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly queueAvailable = new Gauge({
+    name: 'queue_metrics_available',
+    help: `1 when the queue's job counts were read at this scrape, 0 when Redis did not answer within ${QUEUE_READ_TIMEOUT_MS} ms.`,
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly queues: Queue[];
+
   constructor(
     @InjectQueue(REDEMPTION_QUEUE) redemptionQueue: Queue,
     @InjectQueue(RESET_QUEUE) resetQueue: Queue,
     ledger: UsageLedger,
   ) {
+    this.queues = [redemptionQueue, resetQueue];
     collectDefaultMetrics({ register: this.registry });
     if (ledger.keptOutcomes()) {
       new Gauge({
@@ -75,19 +106,27 @@ export class MetricsService {
         },
       });
     }
-    new Gauge({
-      name: 'queue_jobs',
-      help: 'Jobs in each queue by state, read when scraped.',
-      labelNames: ['queue', 'state'] as const,
-      registers: [this.registry],
-      async collect() {
-        for (const queue of [redemptionQueue, resetQueue]) {
-          const counts = await queue.getJobCounts(...JOB_STATES);
-          for (const state of JOB_STATES)
-            this.set({ queue: queue.name, state }, counts[state] ?? 0);
-        }
-      },
-    });
+  }
+
+  /** Every metric in Prometheus text format, with the queue counts read now. */
+  async scrape(): Promise<string> {
+    await Promise.all(this.queues.map((queue) => this.readQueue(queue)));
+    return this.registry.metrics();
+  }
+
+  // A Redis that is down or hung must not take the process metrics with it: the queue connection
+  // fails fast while disconnected (no offline queue), and the timeout covers one that hangs.
+  private async readQueue(queue: Queue): Promise<void> {
+    try {
+      const counts = await within(QUEUE_READ_TIMEOUT_MS, queue.getJobCounts(...JOB_STATES));
+      for (const state of JOB_STATES) {
+        this.queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
+      }
+      this.queueAvailable.set({ queue: queue.name }, 1);
+    } catch {
+      for (const state of JOB_STATES) this.queueJobs.remove({ queue: queue.name, state });
+      this.queueAvailable.set({ queue: queue.name }, 0);
+    }
   }
 
   /** Latency is wall time against BullMQ's own job timestamps, never the injectable business clock. */
