@@ -123,20 +123,54 @@ describe.each(['memory', 'redis'] as const)('abuse resistance (%s store)', (stor
     expect(metrics).toContain('redemptions_total{status="rejected",reason="TOO_MANY_ATTEMPTS"} 1');
   });
 
-  it('refuses a REST client address past GUESS_LIMIT_PER_HOUR unknown codes, with Retry-After', async () => {
-    await start({ guessLimitPerHour: 2 });
+  it('refuses unknown codes from a REST client address past GUESS_LIMIT_PER_HOUR, exactly, with Retry-After', async () => {
+    await start({ guessLimitPerHour: 2, workerConcurrency: 8 });
     await t.post('/coupons', { code: 'REAL', ...COUPON }).expect(201);
     const order = { couponCode: 'REAL', userId: 'alice', orderId: 'o1' };
     const accepted = (await t.post('/redemptions', order).expect(201)).body;
-    // Other users each time: only the address is over its limit.
-    for (const userId of ['u1', 'u2']) {
-      const response = await t.post('/redemptions', { couponCode: unknownCode(), userId });
-      expect(response.body).toMatchObject({ reason: 'COUPON_NOT_FOUND' });
-    }
-    const refused = await t.post('/redemptions', { couponCode: 'REAL', userId: 'bob' }).expect(422);
-    expect(refused.body).toMatchObject({ status: 'rejected', reason: 'TOO_MANY_ATTEMPTS' });
+    // Other users each time, all at once: only the address can be over its limit.
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        t.post('/redemptions', { couponCode: unknownCode(), userId: `u${i}` }).expect(422),
+      ),
+    );
+    const reasons = answers.map((answer) => answer.body.reason as string).sort();
+    expect(reasons).toEqual([
+      'COUPON_NOT_FOUND',
+      'COUPON_NOT_FOUND',
+      ...Array(4).fill('TOO_MANY_ATTEMPTS'),
+    ]);
+    const refused = answers.find((answer) => answer.body.reason === 'TOO_MANY_ATTEMPTS')!;
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(3000);
+    // Nothing was published for them.
+    expect(await t.producer.getJobCounts('completed')).toEqual({ completed: 3 });
+    // Known coupons still go through: the customers of one order system share its address.
+    await t.post('/redemptions', { couponCode: 'REAL', userId: 'bob' }).expect(201);
     expect((await t.post('/redemptions', order).expect(201)).body).toEqual(accepted);
+  });
+
+  it('counts guesses against the address when their answers come late (202)', async () => {
+    await start({ guessLimitPerHour: 2, redemptionWaitMs: 100 });
+    await t.producer.pause();
+    for (let i = 0; i < 2; i++) {
+      await t.post('/redemptions', { couponCode: unknownCode(), userId: `u${i}` }).expect(202);
+    }
+    const refused = await t.post('/redemptions', { couponCode: unknownCode(), userId: 'u9' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.reason).toBe('TOO_MANY_ATTEMPTS');
+    await t.producer.resume();
+  });
+
+  it("answers a retried REST order afresh when the outcome standing for it is another user's", async () => {
+    await start();
+    const order = { couponCode: 'LATE', orderId: 'o1' };
+    await t.post('/redemptions', { ...order, userId: 'alice' }).expect(422); // COUPON_NOT_FOUND
+    await t.post('/coupons', { code: 'LATE', ...COUPON }).expect(201);
+    // Bob's order system publishes to the queue itself, under a job id of its own.
+    const bob = await t.app.get(RedemptionService).redeem({ ...order, userId: 'bob' }, 'own@1');
+    expect(bob.status).toBe('accepted');
+    const retried = await t.post('/redemptions', { ...order, userId: 'alice' }).expect(422);
+    expect(retried.body).toMatchObject({ reason: 'ORDER_CONFLICT', userId: 'alice' });
   });
 
   it('counts the evictions of a memory store at MEMORY_STORE_MAX_OUTCOMES in its metrics', async () => {
@@ -152,6 +186,38 @@ describe.each(['memory', 'redis'] as const)('abuse resistance (%s store)', (stor
     } else {
       expect(metrics).not.toContain('store_outcomes_evicted_total');
     }
+  });
+});
+
+describe('a memory store at MEMORY_STORE_MAX_OUTCOMES', () => {
+  let t: TestApp;
+  afterEach(async () => t?.close());
+  const order = { couponCode: 'ONCE', userId: 'alice', orderId: 'o1' };
+
+  /** A store with room for two outcomes, an accepted order o1, and two refused orders after it. */
+  async function filledWithRefusals(): Promise<RedemptionService> {
+    t = await startApp({ store: 'memory', memoryStoreMaxOutcomes: 2 });
+    await t.post('/users', user('alice')).expect(201);
+    await t.post('/coupons', { code: 'ONCE', ...COUPON, repeatCounts: { userTotal: 1 } });
+    const service = t.app.get(RedemptionService);
+    expect((await service.redeem(order, 'job-o1@1')).status).toBe('accepted');
+    for (const orderId of ['o2', 'o3']) {
+      expect((await service.redeem({ ...order, orderId }, `job-${orderId}@1`)).reason).toBe(
+        'USER_TOTAL_LIMIT_REACHED',
+      );
+    }
+    return service;
+  }
+
+  it('evicts refusals before acceptances, so a crashed job run again replays its acceptance', async () => {
+    const service = await filledWithRefusals();
+    expect(await service.redeem(order, 'job-o1@1')).toMatchObject({ status: 'accepted' });
+  });
+
+  it('evicts refusals before acceptances, so a rollback still gives the use back', async () => {
+    await filledWithRefusals();
+    const response = await t.post('/redemptions/rollback', order).expect(200);
+    expect(response.body).toMatchObject({ status: 'rolled-back' });
   });
 });
 

@@ -16,6 +16,7 @@ import {
 } from '../jobs/job.status.js';
 import { JobWaiter } from '../jobs/job.waiter.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
+import { CouponRepository } from '../store/coupon.repository.js';
 import { GuessLimits } from '../store/guess.limits.js';
 import { UsageLedger } from '../store/usage.ledger.js';
 import {
@@ -34,6 +35,7 @@ export class RedemptionQueueService {
     @InjectQueue(REDEMPTION_QUEUE) private readonly queue: Queue,
     private readonly waiter: JobWaiter,
     private readonly ledger: UsageLedger,
+    private readonly coupons: CouponRepository,
     private readonly guesses: GuessLimits,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
@@ -41,18 +43,23 @@ export class RedemptionQueueService {
   ) {}
 
   /**
-   * The answer to a client address at its guess limit (GUESS_LIMIT_PER_HOUR refusals for unknown
-   * coupons within the hour), published nowhere: the order's first outcome if it was decided,
-   * else TOO_MANY_ATTEMPTS, with the seconds until the limit frees up. Undefined otherwise.
+   * A request for an unknown coupon counts against the client address's guess limit
+   * (GUESS_LIMIT_PER_HOUR within the hour), here, before anything is published, so the count is
+   * exact however the requests overlap or however late their answers come. Past the limit it is
+   * answered without a job: the order's first outcome if it was decided, else TOO_MANY_ATTEMPTS,
+   * with the seconds until the limit frees up. Undefined when the request is to be published.
+   * Known coupons always are: every REST caller holds a token that may list them anyway, and the
+   * customers of an order system behind one address must not stop each other.
    */
   async refuseGuesser(
     data: RedeemJobData,
     client: string,
   ): Promise<{ outcome: RedemptionOutcome; retryAfterSeconds: number } | undefined> {
-    const retryAfterSeconds = await this.guesses.blockedFor('address', client);
+    const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
+    if (await this.coupons.get(request.couponCode)) return undefined;
+    const retryAfterSeconds = await this.guesses.guessed('address', client);
     if (retryAfterSeconds === 0) return undefined;
     const now = this.clock.now();
-    const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
     const replayed = await this.ledger.replay(
       request.couponCode,
       outcomeKey(data.orderId, undefined),
@@ -65,23 +72,8 @@ export class RedemptionQueueService {
     return { outcome, retryAfterSeconds };
   }
 
-  /**
-   * Settles with the decision, or 'pending' when none came in REDEMPTION_WAIT_MS. A refusal for an
-   * unknown coupon counts against the client address's guess limit.
-   */
+  /** Settles with the decision, or 'pending' when none came in REDEMPTION_WAIT_MS. */
   async submit(
-    data: RedeemJobData,
-    client: string,
-  ): Promise<{ jobId: string; settlement: Settlement<RedemptionOutcome> }> {
-    const submitted = await this.decide(data);
-    const { settlement } = submitted;
-    if (settlement.kind === 'completed' && settlement.value.reason === 'COUPON_NOT_FOUND') {
-      await this.guesses.guessed('address', client);
-    }
-    return submitted;
-  }
-
-  private async decide(
     data: RedeemJobData,
   ): Promise<{ jobId: string; settlement: Settlement<RedemptionOutcome> }> {
     const jobId =
@@ -130,15 +122,16 @@ export class RedemptionQueueService {
   }
 
   /**
-   * Whether the store still keeps the outcome: an acceptance rolled back, a rejection past
-   * REJECTION_TTL_HOURS, and a refusal that keeps nothing (an unknown coupon, too many guesses)
-   * are decided afresh.
+   * Whether the store still keeps this outcome as the order's: an acceptance rolled back, a
+   * rejection past REJECTION_TTL_HOURS, and a refusal that keeps nothing (an unknown coupon, too
+   * many guesses) are decided afresh, also when another request's outcome stands there now.
    */
   private async stillStands(outcome: RedemptionOutcome): Promise<boolean> {
     if (outcome.orderId === undefined) return true;
     // The outcome's coupon code is normalised already.
     const key = outcomeKey(outcome.orderId, undefined)!;
-    return (await this.ledger.findOutcome(outcome.couponCode, key, this.clock.now())) !== undefined;
+    const kept = await this.ledger.findOutcome(outcome.couponCode, key, this.clock.now());
+    return kept?.userId === outcome.userId && kept.processedAt === outcome.processedAt;
   }
 
   /** Settles with the rollback's outcome, or 'pending' when none came in REDEMPTION_WAIT_MS. */

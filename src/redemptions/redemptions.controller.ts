@@ -39,8 +39,9 @@ export class RedemptionsController {
   constructor(private readonly redemptions: RedemptionQueueService) {}
 
   /**
-   * 201 accepted, 422 rejected (both with the outcome), 202 with the job id while undecided. A
-   * client address at its guess limit gets 422 TOO_MANY_ATTEMPTS with Retry-After, unpublished.
+   * 201 accepted, 422 rejected (both with the outcome), 202 with the job id while undecided. An
+   * unknown coupon from a client address at its guess limit gets 422 TOO_MANY_ATTEMPTS with
+   * Retry-After, unpublished.
    */
   @Post()
   @ApiCreatedResponse({ type: RedemptionOutcomeResponse, description: 'Accepted' })
@@ -69,7 +70,7 @@ export class RedemptionsController {
       if (outcome.reason === 'TOO_MANY_ATTEMPTS') res.set('Retry-After', String(retryAfterSeconds));
       return outcome;
     }
-    const { jobId, settlement } = await this.redemptions.submit({ ...body }, client);
+    const { jobId, settlement } = await this.redemptions.submit({ ...body });
     switch (settlement.kind) {
       case 'completed':
         res.status(

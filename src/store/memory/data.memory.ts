@@ -1,5 +1,10 @@
 import type { Coupon, UsageCounts } from '../../domain/coupon.js';
-import { windowCount, type KeptOutcome, type ResetGenerations } from '../../domain/ledger.js';
+import {
+  isKept,
+  windowCount,
+  type KeptOutcome,
+  type ResetGenerations,
+} from '../../domain/ledger.js';
 import type { Periods } from '../../domain/periods.js';
 import type { User } from '../../domain/user.js';
 import type { StoreOptions } from '../store.options.js';
@@ -159,10 +164,13 @@ export class MemoryData {
   readonly coupons = new Map<string, Coupon>();
   readonly usage = new Map<string, CouponUsage>();
   /**
-   * Kept outcomes by `<code> <outcome key>` (codes have no spaces), oldest first: at most
-   * options.maxOutcomes, evicting the oldest. They outlive the coupon.
+   * Kept outcomes by `<code> <outcome key>` (codes have no spaces), each map oldest first; at most
+   * options.maxOutcomes in all. Past that the oldest rejection goes first, so refusals, which
+   * anyone can cause, never push out an acceptance that a crashed job or a rollback still needs.
+   * They outlive the coupon.
    */
-  readonly outcomes = new Map<string, KeptOutcome>();
+  private readonly acceptances = new Map<string, KeptOutcome>();
+  private readonly rejections = new Map<string, KeptOutcome>();
   /** Outcomes evicted to stay within options.maxOutcomes. */
   evictedOutcomes = 0;
   readonly logs = new Map<string, CouponLog>();
@@ -172,19 +180,39 @@ export class MemoryData {
 
   constructor(readonly options: StoreOptions) {}
 
+  get keptOutcomes(): number {
+    return this.acceptances.size + this.rejections.size;
+  }
+
   keptOutcome(code: string, key: string): KeptOutcome | undefined {
-    return this.outcomes.get(`${code} ${key}`);
+    const id = `${code} ${key}`;
+    return this.acceptances.get(id) ?? this.rejections.get(id);
   }
 
   /** Keeps `kept` as the newest outcome, in place of any under the same key. */
   keepOutcome(code: string, key: string, kept: KeptOutcome): void {
     const id = `${code} ${key}`;
-    this.outcomes.delete(id);
-    this.outcomes.set(id, kept);
-    if (this.outcomes.size > this.options.maxOutcomes) {
-      this.outcomes.delete(this.outcomes.keys().next().value!);
+    this.acceptances.delete(id);
+    this.rejections.delete(id);
+    (kept.outcome.status === 'accepted' ? this.acceptances : this.rejections).set(id, kept);
+    if (this.keptOutcomes > this.options.maxOutcomes) {
+      const oldest = this.rejections.size > 0 ? this.rejections : this.acceptances;
+      oldest.delete(oldest.keys().next().value!);
       this.evictedOutcomes++;
     }
+  }
+
+  /** Forgets outcomes no longer kept at `now`; returns how many. */
+  pruneOutcomes(now: number): number {
+    let pruned = 0;
+    for (const outcomes of [this.acceptances, this.rejections]) {
+      for (const [id, kept] of outcomes) {
+        if (isKept(kept, now)) continue;
+        outcomes.delete(id);
+        pruned++;
+      }
+    }
+    return pruned;
   }
 
   log(

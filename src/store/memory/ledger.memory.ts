@@ -4,7 +4,6 @@ import {
   countersToGiveBack,
   countingPeriods,
   earlierRollback,
-  isKept,
   isSameCoupon,
   keepTimes,
   NOTHING_RESTORED,
@@ -101,7 +100,7 @@ export class MemoryUsageLedger extends UsageLedger {
   }
 
   override keptOutcomes(): { kept: number; evicted: number } {
-    return { kept: this.data.outcomes.size, evicted: this.data.evictedOutcomes };
+    return { kept: this.data.keptOutcomes, evicted: this.data.evictedOutcomes };
   }
 
   async findOutcome(
@@ -183,13 +182,7 @@ export class MemoryUsageLedger extends UsageLedger {
 
   async pruneExpired(now: number): Promise<number> {
     for (const [code, log] of this.data.logs) this.data.pruneLog(code, log, now);
-    let pruned = 0;
-    for (const [id, kept] of this.data.outcomes) {
-      if (isKept(kept, now)) continue;
-      this.data.outcomes.delete(id);
-      pruned++;
-    }
-    return pruned;
+    return this.data.pruneOutcomes(now);
   }
 
   private kept(code: string, key: string | undefined): KeptOutcome | undefined {
