@@ -11,6 +11,7 @@ const unusedVars = [
 export default defineConfig(
   globalIgnores([
     'dist/',
+    'packages/*/dist/',
     'dist-bench/',
     'bench/profiles/',
     'coverage/',

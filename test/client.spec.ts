@@ -8,7 +8,7 @@ import {
   redemptionJobId,
   type RedemptionOutcome,
   type RollbackOutcome,
-} from '../src/client/index.js';
+} from '@coupon-code-service/client';
 import type { AppConfig } from '../src/config/app-config.js';
 import { EmbeddedRedis, freePort } from '../src/redis/embedded-redis.js';
 import {

@@ -5,7 +5,11 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../app.module.js';
-import { CouponClient, type RedemptionOutcome, type RollbackOutcome } from '../client/index.js';
+import {
+  CouponClient,
+  type RedemptionOutcome,
+  type RollbackOutcome,
+} from '@coupon-code-service/client';
 import { configureHttp } from '../common/http.js';
 import { loadConfig, type LogLevel } from '../config/app-config.js';
 import { EmbeddedRedis } from '../redis/embedded-redis.js';

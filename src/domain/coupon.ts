@@ -1,14 +1,19 @@
-/** The four repeat counts, in the order their limits are checked. */
-export const COUNTER_NAMES = ['globalTotal', 'userTotal', 'userWeekly', 'userDaily'] as const;
-export type CounterName = (typeof COUNTER_NAMES)[number];
+import type { CounterName, Remaining } from '@coupon-code-service/client/contract';
+
+// The counter names, `Remaining` and code normalisation are part of the queue contract with order
+// systems, which the typed client package owns: one copy, shared by the client and the rules.
+export {
+  COUNTER_NAMES,
+  normalizeCouponCode,
+  type CounterName,
+  type Remaining,
+} from '@coupon-code-service/client/contract';
 
 /** A limit on uses; null means unlimited. */
 export type Limit = number | null;
 export type RepeatCounts = Record<CounterName, Limit>;
 /** Uses counted so far, in the current day and week for the window counters. */
 export type UsageCounts = Record<CounterName, number>;
-/** Uses left under each limit; null means unlimited. */
-export type Remaining = Record<CounterName, number | null>;
 
 export const MAX_REPEAT_COUNT = 2 ** 31 - 1;
 export const COUPON_CODE_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
@@ -42,11 +47,6 @@ export interface Coupon {
   born: string;
   /** Bumped on every change, so a redemption never commits against limits that have changed. */
   version: number;
-}
-
-/** Upper-cases ASCII letters only: full Unicode case mapping would turn 'ſave10' into 'SAVE10'. */
-export function normalizeCouponCode(code: string): string {
-  return code.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 }
 
 export function remainingUses(limits: RepeatCounts, used: UsageCounts): Remaining {

@@ -1,3 +1,4 @@
+import type { RejectionReason } from '@coupon-code-service/client/contract';
 import {
   COUNTER_NAMES,
   type Coupon,
@@ -6,23 +7,9 @@ import {
   type UsageCounts,
 } from './coupon.js';
 
-/** Why a redemption is refused; when several apply, the first in this order is reported. */
-export const REJECTION_REASONS = [
-  'COUPON_NOT_FOUND',
-  'COUPON_INACTIVE',
-  'COUPON_NOT_STARTED',
-  'COUPON_EXPIRED',
-  'USER_NOT_FOUND',
-  'GLOBAL_LIMIT_REACHED',
-  'USER_TOTAL_LIMIT_REACHED',
-  'USER_WEEKLY_LIMIT_REACHED',
-  'USER_DAILY_LIMIT_REACHED',
-  // Not rules of the coupon: the order was already decided for another user (see redeemVerdict),
-  // or the user (or REST client) had GUESS_LIMIT_PER_HOUR refusals for unknown codes.
-  'ORDER_CONFLICT',
-  'TOO_MANY_ATTEMPTS',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
+// The reasons (and their order: when several apply, the first is reported) are part of the queue
+// contract with order systems, which the typed client package owns.
+export { REJECTION_REASONS, type RejectionReason } from '@coupon-code-service/client/contract';
 
 export const LIMIT_REASONS: Record<CounterName, RejectionReason> = {
   globalTotal: 'GLOBAL_LIMIT_REACHED',

@@ -5,6 +5,7 @@ import {
   type RepeatCounts,
   type UsageCounts,
 } from './coupon.js';
+import type { RedemptionOutcome } from '@coupon-code-service/client/contract';
 import { LIMIT_REASONS, type RejectionReason } from './decide.js';
 
 /** One request to use a coupon, as order systems send it. */
@@ -15,18 +16,8 @@ export interface RedemptionRequest {
   orderId?: string;
 }
 
-/** The decision on one request; the `redeem` job's return value. */
-export interface RedemptionOutcome {
-  status: 'accepted' | 'rejected';
-  reason?: RejectionReason;
-  couponCode: string;
-  userId: string;
-  orderId?: string;
-  discountPercentage?: number;
-  /** Uses left after this decision; null = unlimited. */
-  remaining: Remaining;
-  processedAt: string;
-}
+/** The decision on one request; the `redeem` job's return value (queue contract, client package). */
+export type { RedemptionOutcome } from '@coupon-code-service/client/contract';
 
 /**
  * One publish of a request: its job id and the instant the producer created the job. BullMQ keeps

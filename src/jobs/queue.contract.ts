@@ -1,17 +1,12 @@
 /**
- * The names of our queues and of the jobs on them, in one place. Payload and result types live
- * with their feature (redemptions/redemption.contract.ts, resets/reset.contract.ts), which
- * re-export these names. Plain TypeScript: the typed client imports it.
+ * The names of our queues and of the jobs on them. The redemption queue's names belong to the
+ * queue contract with order systems, which the typed client package owns; the reset queue's are
+ * the service's own. Payload and result types live with their feature
+ * (redemptions/redemption.contract.ts, resets/reset.contract.ts), which re-export these names.
  */
+export { JobName, REDEMPTION_QUEUE } from '@coupon-code-service/client/contract';
 
-export const REDEMPTION_QUEUE = 'coupon-redemptions';
 export const RESET_QUEUE = 'coupon-counter-resets';
-
-/** Jobs on `coupon-redemptions`. */
-export enum JobName {
-  Redeem = 'redeem',
-  Rollback = 'rollback',
-}
 
 /** Jobs on `coupon-counter-resets`. */
 export enum ResetJobName {

@@ -1,16 +1,17 @@
 import { Queue, type JobsOptions, type RedisOptions } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
-import { DEFAULT_IDEMPOTENCY_TTL_HOURS, redemptionJobOptions } from '../jobs/job.options.js';
-import { addUnlessAnswered, type JobStatus } from '../jobs/job.status.js';
-import { JobWaiter } from '../jobs/job.waiter.js';
-import { QueueEventsRelay } from '../jobs/queue-events.relay.js';
-import { JobName, REDEMPTION_QUEUE } from '../jobs/queue.contract.js';
-import type {
-  JobData,
-  RedemptionOutcome,
-  RollbackOutcome,
-} from '../redemptions/redemption.contract.js';
+import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from './job.ids.js';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, redemptionJobOptions } from './job.options.js';
+import { addUnlessAnswered, type JobStatus } from './job.status.js';
+import { JobWaiter } from './job.waiter.js';
+import { QueueEventsRelay } from './queue-events.relay.js';
+import {
+  JobName,
+  REDEMPTION_QUEUE,
+  type JobData,
+  type RedemptionOutcome,
+  type RollbackOutcome,
+} from './queue.contract.js';
 
 export interface CouponClientOptions {
   /** `{ url: 'redis://…' }` or ioredis options; the client opens its own connections. */

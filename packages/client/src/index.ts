@@ -1,4 +1,4 @@
-/** The typed client for order systems: `import { CouponClient } from 'coupon-code-service/client'`. */
+/** The typed client for order systems: `import { CouponClient } from '@coupon-code-service/client'`. */
 export {
   CLIENT_JOB_OPTIONS,
   CouponClient,
@@ -11,15 +11,15 @@ export {
 export {
   JobName,
   REDEMPTION_QUEUE,
-  redemptionJobId,
-  rollbackJobId,
+  REJECTION_REASONS,
   type JobData,
   type JobResult,
   type RedeemJobData,
   type RedemptionOutcome,
   type RejectionReason,
+  type Remaining,
   type RestoredCounters,
   type RollbackJobData,
   type RollbackOutcome,
-} from '../redemptions/redemption.contract.js';
-export type { Remaining } from '../domain/coupon.js';
+} from './queue.contract.js';
+export { redemptionJobId, rollbackJobId } from './job.ids.js';

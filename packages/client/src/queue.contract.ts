@@ -1,0 +1,106 @@
+/**
+ * The queue contract with order systems: the queue and job names, job data and return values, and
+ * the vocabulary they use (counter names, rejection reasons, coupon code normalisation). Owned by
+ * this package; the service imports it from here, so producers, the worker and the tests share one
+ * copy. Plain TypeScript: nothing here opens a connection.
+ */
+
+/** The queue order systems publish `redeem` and `rollback` jobs to. */
+export const REDEMPTION_QUEUE = 'coupon-redemptions';
+
+/** Jobs on `coupon-redemptions`. */
+export enum JobName {
+  Redeem = 'redeem',
+  Rollback = 'rollback',
+}
+
+/** The four repeat counts, in the order their limits are checked. */
+export const COUNTER_NAMES = ['globalTotal', 'userTotal', 'userWeekly', 'userDaily'] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+/** Uses left under each limit; null means unlimited. */
+export type Remaining = Record<CounterName, number | null>;
+
+/** Why a redemption is refused; when several apply, the first in this order is reported. */
+export const REJECTION_REASONS = [
+  'COUPON_NOT_FOUND',
+  'COUPON_INACTIVE',
+  'COUPON_NOT_STARTED',
+  'COUPON_EXPIRED',
+  'USER_NOT_FOUND',
+  'GLOBAL_LIMIT_REACHED',
+  'USER_TOTAL_LIMIT_REACHED',
+  'USER_WEEKLY_LIMIT_REACHED',
+  'USER_DAILY_LIMIT_REACHED',
+  // Not rules of the coupon: the order was already decided for another user (see redeemVerdict),
+  // or the user (or REST client) had GUESS_LIMIT_PER_HOUR refusals for unknown codes.
+  'ORDER_CONFLICT',
+  'TOO_MANY_ATTEMPTS',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/** Upper-cases ASCII letters only: full Unicode case mapping would turn 'ſave10' into 'SAVE10'. */
+export function normalizeCouponCode(code: string): string {
+  return code.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+}
+
+export interface RedeemJobData {
+  couponCode: string;
+  userId: string;
+  orderId?: string;
+}
+
+/** Gives back the use an accepted redemption of this order counted (order cancelled, payment failed). */
+export interface RollbackJobData {
+  couponCode: string;
+  userId: string;
+  orderId: string;
+}
+
+/** The decision on one request; the `redeem` job's return value. */
+export interface RedemptionOutcome {
+  status: 'accepted' | 'rejected';
+  reason?: RejectionReason;
+  couponCode: string;
+  userId: string;
+  orderId?: string;
+  discountPercentage?: number;
+  /** Uses left after this decision; null = unlimited. */
+  remaining: Remaining;
+  processedAt: string;
+}
+
+/** Which counters a rollback gave the use back to. */
+export interface RestoredCounters {
+  globalTotal: boolean;
+  userTotal: boolean;
+  /** Only while the redemption's ISO week is still the current one. */
+  userWeekly: boolean;
+  /** Only while the redemption's day is still the current one. */
+  userDaily: boolean;
+}
+
+/**
+ * The `rollback` job's return value. `rolled-back`: the use is given back now;
+ * `already-rolled-back`: an earlier rollback gave it back and nothing changed;
+ * `rejected` with REDEMPTION_NOT_FOUND: this user has no accepted redemption of this order.
+ */
+export interface RollbackOutcome {
+  status: 'rolled-back' | 'already-rolled-back' | 'rejected';
+  reason?: 'REDEMPTION_NOT_FOUND';
+  couponCode: string;
+  userId: string;
+  orderId: string;
+  /** Set when status is `rolled-back`. */
+  restored?: RestoredCounters;
+  processedAt: string;
+}
+
+export interface JobData {
+  [JobName.Redeem]: RedeemJobData;
+  [JobName.Rollback]: RollbackJobData;
+}
+
+export interface JobResult {
+  [JobName.Redeem]: RedemptionOutcome;
+  [JobName.Rollback]: RollbackOutcome;
+}
