@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startApp, type TestApp } from './helpers.js';
+import { REDIS_URL, startApp, type TestApp } from './helpers.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -135,7 +135,7 @@ describe(`${PACKAGE} packed, installed into a fresh project, used from ESM and C
     async (_label, script, orderId) => {
       const { stdout } = await run(
         process.execPath,
-        [script, t.config.redisUrl, t.config.queuePrefix, code.toLowerCase(), orderId],
+        [script, t.config.redisUrl ?? REDIS_URL, t.config.queuePrefix, code.toLowerCase(), orderId],
         { cwd: project, timeout: 30_000 },
       );
       const output = JSON.parse(stdout) as ScriptOutput;
