@@ -113,8 +113,9 @@ export function setupOpenApi(app: INestApplication, couponTz: string): void {
   const created = SwaggerModule.createDocument(app, config);
   for (const path of Object.values(created.paths)) {
     for (const operation of Object.values(path)) {
-      const parameters = (operation as { parameters?: { name: string; in: string; example?: unknown }[] })
-        .parameters ?? [];
+      const parameters =
+        (operation as { parameters?: { name: string; in: string; example?: unknown }[] })
+          .parameters ?? [];
       for (const parameter of parameters) {
         const example = PATH_EXAMPLES[parameter.name];
         if (parameter.in === 'path' && example && parameter.example === undefined) {
