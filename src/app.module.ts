@@ -4,7 +4,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { Clock, SystemClock } from './clock/clock.js';
 import { ErrorFilter } from './common/error.filter.js';
-import { validationPipe } from './common/validation.js';
+import { StrictValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
 import { CouponsModule } from './coupons/coupons.module.js';
@@ -47,7 +47,12 @@ export class AppModule {
         MonitoringModule,
       ],
       providers: [
-        { provide: APP_PIPE, useValue: validationPipe },
+        {
+          provide: APP_PIPE,
+          inject: [Clock, APP_CONFIG],
+          useFactory: (clock: Clock, appConfig: AppConfig) =>
+            new StrictValidationPipe(() => ({ now: clock.now(), couponTz: appConfig.couponTz })),
+        },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
     };

@@ -236,22 +236,34 @@ describe('REST API', () => {
     it.each([
       [{ ...COUPON, expiresAt: '2026-11-24' }, 'expiresAt must be in the future'],
       [{ ...COUPON, expiresAt: '2026-02-30' }, 'expiresAt must be a real date'],
-      [{ ...COUPON, discountPercentage: 0 }, 'discountPercentage must be a positive number'],
-      [{ ...COUPON, discountPercentage: 100.5 }, 'discountPercentage must not be greater than 100'],
+      [
+        { ...COUPON, discountPercentage: 0 },
+        'discountPercentage must be a number above 0 and at most 100',
+      ],
+      [
+        { ...COUPON, discountPercentage: 100.5 },
+        'discountPercentage must be a number above 0 and at most 100',
+      ],
       [{ ...COUPON, discountPercentage: '10' }, 'discountPercentage must be a number'],
-      [{ ...COUPON, code: 'ab' }, 'code must be 3-64 characters'],
-      [{ ...COUPON, code: 'bad code!' }, 'code must be 3-64 characters'],
+      [
+        { ...COUPON, code: 'ab' },
+        'code must be a string of 3-64 characters: letters, digits, _ and -',
+      ],
+      [
+        { ...COUPON, code: 'bad code!' },
+        'code must be a string of 3-64 characters: letters, digits, _ and -',
+      ],
       [
         { ...COUPON, repeatCounts: { userTotal: -1 } },
-        'repeatCounts.userTotal must not be less than 0',
+        'repeatCounts.userTotal must be a whole number from 0 to 2147483647, or null for unlimited',
       ],
       [
         { ...COUPON, repeatCounts: { userDaily: 1.5 } },
-        'repeatCounts.userDaily must be a whole number',
+        'repeatCounts.userDaily must be a whole number from 0 to 2147483647, or null for unlimited',
       ],
       [
         { ...COUPON, repeatCounts: { globalTotal: 2 ** 31 } },
-        'repeatCounts.globalTotal must not be greater than 2147483647',
+        'repeatCounts.globalTotal must be a whole number from 0 to 2147483647, or null for unlimited',
       ],
       [
         { ...COUPON, repeatCounts: { monthly: 2 } },
@@ -261,7 +273,7 @@ describe('REST API', () => {
       [{ ...COUPON, startsAt: '2027-01-05' }, 'startsAt must be before expiresAt'],
       [
         { ...COUPON, description: 'x'.repeat(501) },
-        'description must be shorter than or equal to 500 characters',
+        'description must be null or a string of at most 500 characters',
       ],
       [{ code: 'NOEXP', discountPercentage: 5 }, 'expiresAt must be a real date'],
     ])('answers 400 to %j', async (body, message) => {
@@ -277,6 +289,32 @@ describe('REST API', () => {
         .post('/coupons', { code: 'x', discountPercentage: -1, expiresAt: 'soon' })
         .expect(400);
       expect(response.body.message).toHaveLength(3);
+    });
+
+    it('reports a past expiry and a start after the expiry together with the bad fields', async () => {
+      const pastExpiry = await t
+        .post('/coupons', { code: 'x', discountPercentage: 0, expiresAt: '2026-11-24' })
+        .expect(400);
+      expect(pastExpiry.body.message).toEqual([
+        'code must be a string of 3-64 characters: letters, digits, _ and -',
+        'discountPercentage must be a number above 0 and at most 100',
+        'expiresAt must be in the future',
+      ]);
+      const lateStart = await t
+        .post('/coupons', { ...COUPON, description: 5, startsAt: '2027-01-05' })
+        .expect(400);
+      expect(lateStart.body.message).toEqual([
+        'description must be null or a string of at most 500 characters',
+        'startsAt must be before expiresAt',
+      ]);
+      const update = await t
+        .patch('/coupons/SAVE10', { active: 'yes', expiresAt: '2026-01-01' })
+        .expect(400);
+      expect(update.body.message).toEqual([
+        'active must be true or false',
+        'expiresAt must be in the future',
+      ]);
+      await t.get('/coupons').expect(200, { items: [], total: 0 });
     });
 
     it('answers 400 to a body that is not JSON', async () => {
@@ -338,7 +376,7 @@ describe('REST API', () => {
       [{ code: 'OTHER' }, 'property code should not exist'],
       [{ repeatCounts: { userTotal: 1 } }, 'property repeatCounts should not exist'],
       [{ expiresAt: null }, 'expiresAt must be a real date'],
-      [{ discountPercentage: 101 }, 'discountPercentage must not be greater than 100'],
+      [{ discountPercentage: 101 }, 'discountPercentage must be a number above 0 and at most 100'],
       [{ startsAt: '2027-02-01' }, 'startsAt must be before expiresAt'],
     ])('refuses the update %j with 400 and changes nothing', async (body, message) => {
       const created = await t.post('/coupons', COUPON).expect(201);
@@ -394,9 +432,18 @@ describe('REST API', () => {
     });
 
     it.each([
-      [{ userTotal: -1 }, 'userTotal must not be less than 0'],
-      [{ userTotal: 2.5 }, 'userTotal must be a whole number, or null for unlimited'],
-      [{ userTotal: '3' }, 'userTotal must be a whole number, or null for unlimited'],
+      [
+        { userTotal: -1 },
+        'userTotal must be a whole number from 0 to 2147483647, or null for unlimited',
+      ],
+      [
+        { userTotal: 2.5 },
+        'userTotal must be a whole number from 0 to 2147483647, or null for unlimited',
+      ],
+      [
+        { userTotal: '3' },
+        'userTotal must be a whole number from 0 to 2147483647, or null for unlimited',
+      ],
       [{ weekly: 3 }, 'property weekly should not exist'],
       [{}, 'give at least one of'],
     ])('refuses %j with 400 and changes nothing', async (body, message) => {
@@ -505,16 +552,16 @@ describe('REST API', () => {
     });
 
     it.each([
-      [
-        { id: '', name: 'A', email: 'a@example.com' },
-        'id must be longer than or equal to 1 characters',
-      ],
+      [{ id: '', name: 'A', email: 'a@example.com' }, 'id must be a string of 1-128 characters'],
       [
         { id: 'x'.repeat(129), name: 'A', email: 'a@example.com' },
-        'id must be shorter than or equal to 128',
+        'id must be a string of 1-128 characters',
       ],
-      [{ id: 'a', name: 'A', email: 'not-an-email' }, 'email must be an email'],
-      [{ id: 'a', name: 'A' }, 'email must be a string'],
+      [
+        { id: 'a', name: 'A', email: 'not-an-email' },
+        'email must be an email address of at most 254 characters',
+      ],
+      [{ id: 'a', name: 'A' }, 'email must be an email address of at most 254 characters'],
       [
         { id: 'a', name: 'A', email: 'a@example.com', admin: true },
         'property admin should not exist',
@@ -580,11 +627,14 @@ describe('REST API', () => {
     });
 
     it.each([
-      [{ userId: 'alice' }, 'couponCode must be a string'],
-      [{ couponCode: 'SAVE10', userId: 'alice', orderId: null }, 'orderId must be a string'],
+      [{ userId: 'alice' }, 'couponCode must be a string of 1-128 characters'],
+      [
+        { couponCode: 'SAVE10', userId: 'alice', orderId: null },
+        'orderId must be a string of 1-128 characters',
+      ],
       [
         { couponCode: 'SAVE10', userId: 'alice', orderId: 'o'.repeat(129) },
-        'orderId must be shorter than or equal to 128',
+        'orderId must be a string of 1-128 characters',
       ],
       [{ couponCode: 'SAVE10', userId: 'alice', amount: 5 }, 'property amount should not exist'],
     ])('refuses %j with 400 and counts nothing', async (body, message) => {
@@ -646,6 +696,57 @@ describe('REST API', () => {
       await t.get('/coupons').expect(200, { items: [], total: 0 });
     });
 
+    it.each([
+      ['POST', '/coupons', 'text/plain', 'Content-Type must be application/json, not text/plain'],
+      [
+        'POST',
+        '/redemptions',
+        'application/x-www-form-urlencoded',
+        'Content-Type must be application/json, not application/x-www-form-urlencoded',
+      ],
+      [
+        'PUT',
+        '/coupons/SAVE10/repeat-counts',
+        'text/plain; charset=utf-8',
+        'Content-Type must be application/json, not text/plain; charset=utf-8',
+      ],
+      [
+        'PATCH',
+        '/coupons/SAVE10',
+        '',
+        'Content-Type must be application/json; the request has a body but no Content-Type',
+      ],
+    ])(
+      'answers %s %s with a %s body 415, naming the content type',
+      async (method, path, type, message) => {
+        const server = t.app.getHttpServer();
+        const call = request(server)
+          [method.toLowerCase() as 'post' | 'put' | 'patch'](path)
+          .set('Authorization', `Bearer ${TOKEN}`);
+        const body = Buffer.from(JSON.stringify({ couponCode: 'SAVE10', userId: 'alice' }));
+        const response = await (type ? call.set('Content-Type', type) : call)
+          .send(body)
+          .expect(415);
+        expect(response.body).toEqual({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message,
+        });
+        await t.get('/coupons').expect(200, { items: [], total: 0 });
+      },
+    );
+
+    it('still reads a JSON body with a charset, and a POST without a body', async () => {
+      const response = await t
+        .post('/coupons')
+        .set('Content-Type', 'application/json; charset=utf-8')
+        .send(JSON.stringify(COUPON))
+        .expect(201);
+      expect(response.body.code).toBe('SAVE10');
+      await t.post('/admin/resets/daily').expect(200);
+      await t.delete('/coupons/SAVE10').expect(204);
+    });
+
     it('refuses a body over 64 KiB with 413 and stores nothing', async () => {
       const big = { ...COUPON, description: 'x'.repeat(65 * 1024) };
       const response = await t.post('/coupons', big).expect(413);
@@ -653,7 +754,7 @@ describe('REST API', () => {
       // Just under the limit it is read, and refused for what it says.
       const under = { ...COUPON, description: 'x'.repeat(60 * 1024) };
       expect((await t.post('/coupons', under).expect(400)).body.message).toEqual([
-        'description must be shorter than or equal to 500 characters',
+        'description must be null or a string of at most 500 characters',
       ]);
       await t.get('/coupons').expect(200, { items: [], total: 0 });
     });

@@ -96,10 +96,10 @@ describe('redemption worker on a real queue', () => {
     expect(failed.attemptsMade).toBe(1);
     expect(failed.failedReason).toMatch(/^Invalid redeem job data: /);
     expect(failed.failedReason).toContain('property extra should not exist');
-    expect(failed.failedReason).toContain('couponCode must be a string');
-    expect(failed.failedReason).toContain('userId must be longer than or equal to 1 characters');
+    expect(failed.failedReason).toContain('couponCode must be a string of 1-128 characters');
+    expect(failed.failedReason).toContain('userId must be a string of 1-128 characters');
     expect((await t.producer.getJob(tooLong.id!))!.failedReason).toContain(
-      'userId must be shorter than or equal to 128 characters',
+      'userId must be a string of 1-128 characters',
     );
     expect((await t.producer.getJob(good.id!))!.returnvalue).toMatchObject({
       status: 'accepted',

@@ -1,3 +1,5 @@
+import { UnsupportedMediaTypeException } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AppConfig } from '../config/app-config.js';
@@ -12,6 +14,27 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.set('trust proxy', config.trustProxy);
   app.use(helmet());
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
+  app.use(requireJsonBody);
   app.useBodyParser('json', { limit: MAX_BODY });
-  setupOpenApi(app);
+  setupOpenApi(app, config.couponTz);
+}
+
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * A body sent as anything but JSON gets 415 saying so: the JSON parser would leave it unread, and
+ * validation would then complain about every field instead of the real problem.
+ */
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0;
+  if (!WITH_BODY.has(req.method) || !hasBody || req.is('application/json')) return next();
+  const type = req.headers['content-type'];
+  next(
+    new UnsupportedMediaTypeException(
+      type
+        ? `Content-Type must be application/json, not ${type}`
+        : 'Content-Type must be application/json; the request has a body but no Content-Type',
+    ),
+  );
 }

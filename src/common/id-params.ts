@@ -13,7 +13,7 @@ export class CouponCodePipe implements PipeTransform<string, string> {
 export class UserIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (!length(value, 1, 128)) {
-      throw new BadRequestException(['userId must be 1-128 characters']);
+      throw new BadRequestException(['userId must be a string of 1-128 characters']);
     }
     return value;
   }

@@ -1,7 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
-import { IsOptionalNotNull } from './validation.js';
+import { IsOptionalNotNull, must } from './validation.js';
+
+const LIMIT = must('a whole number from 1 to 100');
+const OFFSET = must('a whole number, 0 or more');
 
 // Query values arrive as strings: only plain digit strings become numbers; anything else fails IsInt.
 const digitsToNumber = ({ value }: { value: unknown }) =>
@@ -11,15 +14,15 @@ export class PaginationQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptionalNotNull()
   @Transform(digitsToNumber)
-  @Min(1)
-  @Max(100)
-  @IsInt()
+  @Min(1, LIMIT)
+  @Max(100, LIMIT)
+  @IsInt(LIMIT)
   limit: number = 20;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0 })
   @IsOptionalNotNull()
   @Transform(digitsToNumber)
-  @Min(0)
-  @IsInt()
+  @Min(0, OFFSET)
+  @IsInt(OFFSET)
   offset: number = 0;
 }

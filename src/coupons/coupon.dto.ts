@@ -16,21 +16,60 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import { IsOptionalNotNull } from '../common/validation.js';
+import { exampleDate } from '../common/openapi.js';
+import {
+  IsOptionalNotNull,
+  must,
+  type CrossFieldChecks,
+  type ValidationContext,
+} from '../common/validation.js';
 import { COUPON_CODE_PATTERN, MAX_REPEAT_COUNT, normalizeCouponCode } from '../domain/coupon.js';
-import { isCouponDate } from '../domain/periods.js';
+import { couponDateToInstant, isCouponDate } from '../domain/periods.js';
 
 const DATE_FORMAT = 'YYYY-MM-DD (a whole day in COUPON_TZ) or an ISO 8601 date-time with offset';
 
-const IsCouponDate = () =>
-  ValidateBy({
-    name: 'isCouponDate',
-    validator: {
-      validate: (value) => typeof value === 'string' && isCouponDate(value),
-      defaultMessage: (args) =>
-        `${args?.property} must be a real date YYYY-MM-DD or an ISO 8601 date-time with an offset, such as 2026-12-31T23:59:59Z`,
+const COUPON_DATE_RULE =
+  'a real date YYYY-MM-DD or an ISO 8601 date-time with an offset, such as 2027-12-31T23:59:59Z';
+
+const IsCouponDate = (rule = COUPON_DATE_RULE) =>
+  ValidateBy(
+    {
+      name: 'isCouponDate',
+      validator: { validate: (value) => typeof value === 'string' && isCouponDate(value) },
     },
-  });
+    must(rule),
+  );
+
+const DISCOUNT = must('a number above 0 and at most 100');
+const DESCRIPTION = must('null or a string of at most 500 characters');
+const ACTIVE = must('true or false');
+const REPEAT_COUNT = must(`a whole number from 0 to ${MAX_REPEAT_COUNT}, or null for unlimited`);
+
+/**
+ * What a coupon's dates must satisfy besides their format: an expiry given is in the future, and a
+ * start before the expiry when both are given. (An update's other date is the stored one: the
+ * service checks against it.)
+ */
+function dateProblems(
+  dto: { startsAt?: string | null; expiresAt?: string },
+  { now, couponTz }: ValidationContext,
+  valid: (field: string) => boolean,
+): string[] {
+  const expiresAt =
+    typeof dto.expiresAt === 'string' && valid('expiresAt')
+      ? couponDateToInstant(dto.expiresAt, couponTz, 'end')
+      : undefined;
+  const startsAt =
+    typeof dto.startsAt === 'string' && valid('startsAt')
+      ? couponDateToInstant(dto.startsAt, couponTz, 'start')
+      : undefined;
+  const problems: string[] = [];
+  if (expiresAt !== undefined && expiresAt <= now) problems.push('expiresAt must be in the future');
+  if (expiresAt !== undefined && startsAt !== undefined && startsAt >= expiresAt) {
+    problems.push('startsAt must be before expiresAt');
+  }
+  return problems;
+}
 
 const IsRepeatCount = (description: string) => (target: object, property: string) => {
   ApiPropertyOptional({
@@ -38,13 +77,21 @@ const IsRepeatCount = (description: string) => (target: object, property: string
     minimum: 0,
     maximum: MAX_REPEAT_COUNT,
     nullable: true,
+    example: EXAMPLE_COUNTS[property],
     description: `${description}; null = unlimited`,
   })(target, property);
   // null is allowed and means unlimited; IsOptional lets both null and absence through.
   IsOptional()(target, property);
-  IsInt({ message: `${property} must be a whole number, or null for unlimited` })(target, property);
-  Min(0)(target, property);
-  Max(MAX_REPEAT_COUNT)(target, property);
+  IsInt(REPEAT_COUNT)(target, property);
+  Min(0, REPEAT_COUNT)(target, property);
+  Max(MAX_REPEAT_COUNT, REPEAT_COUNT)(target, property);
+};
+
+const EXAMPLE_COUNTS: Record<string, number> = {
+  globalTotal: 1000,
+  userTotal: 5,
+  userDaily: 1,
+  userWeekly: 3,
 };
 
 const upperCase = ({ value }: { value: unknown }) =>
@@ -58,80 +105,117 @@ export class RepeatCountsDto {
   @IsRepeatCount('Uses by one user per ISO week in COUPON_TZ') userWeekly?: number | null;
 }
 
-export class CreateCouponDto {
+export class CreateCouponDto implements CrossFieldChecks {
   @ApiProperty({
     example: 'SAVE10',
     pattern: COUPON_CODE_PATTERN.source,
     description: 'Any letter case; stored upper-case',
   })
-  @Matches(COUPON_CODE_PATTERN, { message: 'code must be 3-64 characters of A-Z, 0-9, _ and -' })
+  @Matches(COUPON_CODE_PATTERN, must('a string of 3-64 characters: letters, digits, _ and -'))
   @Transform(upperCase)
-  @IsString()
+  @IsString(must('a string of 3-64 characters: letters, digits, _ and -'))
   code!: string;
 
   @ApiProperty({ example: 10, minimum: 0, exclusiveMinimum: true, maximum: 100 })
-  @IsPositive()
-  @Max(100)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive(DISCOUNT)
+  @Max(100, DISCOUNT)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, DISCOUNT)
   discountPercentage!: number;
 
-  @ApiPropertyOptional({ nullable: true, example: '2026-12-01', description: DATE_FORMAT })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    example: exampleDate('today'),
+    description: `${DATE_FORMAT}; null or left out: from now on`,
+  })
   @IsOptional()
-  @IsCouponDate()
+  @IsCouponDate(`null, ${COUPON_DATE_RULE}`)
   startsAt?: string | null;
 
-  @ApiProperty({ example: '2026-12-31', description: `${DATE_FORMAT}; must be in the future` })
+  @ApiProperty({
+    type: 'string',
+    example: exampleDate('12-31'),
+    description: `${DATE_FORMAT}; must be in the future`,
+  })
   @IsCouponDate()
   expiresAt!: string;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ type: 'boolean', default: true })
   @IsOptionalNotNull()
-  @IsBoolean()
+  @IsBoolean(ACTIVE)
   active?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 500 })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 500,
+    example: 'Ten percent off any order',
+  })
   @IsOptional()
-  @MaxLength(500)
-  @IsString()
+  @MaxLength(500, DESCRIPTION)
+  @IsString(DESCRIPTION)
   description?: string | null;
 
   @ApiPropertyOptional({ type: () => RepeatCountsDto, description: 'Left out: all unlimited' })
   @IsOptionalNotNull()
   @ValidateNested()
   @Type(() => RepeatCountsDto)
-  @IsObject()
+  @IsObject(must('an object with any of globalTotal, userTotal, userDaily, userWeekly'))
   repeatCounts?: RepeatCountsDto;
+
+  crossFieldProblems(context: ValidationContext, valid: (field: string) => boolean): string[] {
+    return dateProblems(this, context, valid);
+  }
 }
 
 /** The fields PATCH /coupons/:code may change; null clears startsAt and description. */
-export class UpdateCouponDto {
-  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 100 })
+export class UpdateCouponDto implements CrossFieldChecks {
+  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 100, example: 15 })
   @IsOptionalNotNull()
-  @IsPositive()
-  @Max(100)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive(DISCOUNT)
+  @Max(100, DISCOUNT)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, DISCOUNT)
   discountPercentage?: number;
 
-  @ApiPropertyOptional({ nullable: true, description: `${DATE_FORMAT}; null clears it` })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    example: exampleDate('today'),
+    description: `${DATE_FORMAT}; null clears it`,
+  })
   @IsOptional()
-  @IsCouponDate()
+  @IsCouponDate(`null, ${COUPON_DATE_RULE}`)
   startsAt?: string | null;
 
-  @ApiPropertyOptional({ description: DATE_FORMAT })
+  @ApiPropertyOptional({
+    type: 'string',
+    example: exampleDate('12-31'),
+    description: `${DATE_FORMAT}; must be in the future`,
+  })
   @IsOptionalNotNull()
   @IsCouponDate()
   expiresAt?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'boolean', example: true })
   @IsOptionalNotNull()
-  @IsBoolean()
+  @IsBoolean(ACTIVE)
   active?: boolean;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 500, description: 'null clears it' })
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 500,
+    example: 'Fifteen percent off any order',
+    description: 'null clears it',
+  })
   @IsOptional()
-  @MaxLength(500)
-  @IsString()
+  @MaxLength(500, DESCRIPTION)
+  @IsString(DESCRIPTION)
   description?: string | null;
+
+  crossFieldProblems(context: ValidationContext, valid: (field: string) => boolean): string[] {
+    return dateProblems(this, context, valid);
+  }
 }
 
 export class ValidateQuery {
@@ -141,7 +225,7 @@ export class ValidateQuery {
     description: 'Left out: only the coupon-level rules apply',
   })
   @IsOptionalNotNull()
-  @Length(1, 128)
-  @IsString()
+  @Length(1, 128, must('a string of 1-128 characters'))
+  @IsString(must('a string of 1-128 characters'))
   userId?: string;
 }

@@ -1,5 +1,5 @@
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/openapi.js';
+import { ApiBodyErrors, ApiErrors } from '../common/openapi.js';
 import {
   CouponPage,
   CouponResponse,
@@ -32,7 +32,7 @@ export class CouponsController {
 
   @Post()
   @ApiCreatedResponse({ type: CouponResponse })
-  @ApiErrors(400, 409)
+  @ApiBodyErrors(409)
   create(@Body() body: CreateCouponDto) {
     return this.coupons.create(body);
   }
@@ -53,7 +53,7 @@ export class CouponsController {
 
   @Patch(':code')
   @ApiOkResponse({ type: CouponResponse })
-  @ApiErrors(400, 404)
+  @ApiBodyErrors(404)
   update(@Param('code', CouponCodePipe) code: string, @Body() body: UpdateCouponDto) {
     return this.coupons.update(code, body);
   }
@@ -75,7 +75,7 @@ export class CouponsController {
 
   @Put(':code/repeat-counts')
   @ApiOkResponse({ type: RepeatCountsResponse, description: 'Only the fields given change' })
-  @ApiErrors(400, 404)
+  @ApiBodyErrors(404)
   setRepeatCounts(@Param('code', CouponCodePipe) code: string, @Body() body: RepeatCountsDto) {
     return this.coupons.setRepeatCounts(code, body);
   }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsIn, IsString, Length, ValidateBy } from 'class-validator';
 import { PaginationQuery } from '../common/pagination.dto.js';
-import { IsOptionalNotNull } from '../common/validation.js';
+import { IsOptionalNotNull, must } from '../common/validation.js';
 import {
   LOG_STATUSES,
   type LogEntry,
@@ -36,13 +36,13 @@ export class RedemptionLogQuery
 {
   @ApiPropertyOptional({ enum: LOG_STATUSES })
   @IsOptionalNotNull()
-  @IsIn(LOG_STATUSES)
+  @IsIn(LOG_STATUSES, must(`one of ${LOG_STATUSES.join(', ')}`))
   status?: LogStatus;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 128 })
   @IsOptionalNotNull()
-  @Length(1, 128)
-  @IsString()
+  @Length(1, 128, must('a string of 1-128 characters'))
+  @IsString(must('a string of 1-128 characters'))
   userId?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
@@ -51,7 +51,7 @@ export class RedemptionLogQuery
     { name: 'isLogCursor', validator: { validate: isLogCursor } },
     { message: 'cursor must be a nextCursor of this log' },
   )
-  @IsString()
+  @IsString({ message: 'cursor must be a nextCursor of this log' })
   cursor?: string;
 }
 

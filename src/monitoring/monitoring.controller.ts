@@ -4,7 +4,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrors, ErrorResponse } from '../common/openapi.js';
+import { ApiErrors, ErrorResponse, errorExample } from '../common/openapi.js';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -44,6 +44,10 @@ export class MonitoringController {
   @ApiServiceUnavailableResponse({
     type: ErrorResponse,
     description: 'Something is down; `details` says what',
+    example: {
+      ...errorExample(503, 'Service Unavailable Exception'),
+      details: { redis: { status: 'down', message: 'timeout of 1000ms exceeded' } },
+    },
   })
   ready() {
     return this.health.check([

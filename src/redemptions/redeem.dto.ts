@@ -1,18 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
-import { IsOptionalNotNull } from '../common/validation.js';
+import { IsOptionalNotNull, must } from '../common/validation.js';
+
+/** The rule of every field of redeem and rollback data (the client package checks the same). */
+export const ID_FIELD = must('a string of 1-128 characters');
 import type { RedeemJobData } from './redemption.contract.js';
 
 /** `redeem` job data and the POST /redemptions body. */
 export class RedeemDto implements RedeemJobData {
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'SAVE10', description: 'Any letter case' })
-  @Length(1, 128)
-  @IsString()
+  @Length(1, 128, ID_FIELD)
+  @IsString(ID_FIELD)
   couponCode!: string;
 
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'alice' })
-  @Length(1, 128)
-  @IsString()
+  @Length(1, 128, ID_FIELD)
+  @IsString(ID_FIELD)
   userId!: string;
 
   @ApiPropertyOptional({
@@ -22,8 +25,8 @@ export class RedeemDto implements RedeemJobData {
     description: 'The first outcome of (couponCode, orderId) is kept and replayed: send one',
   })
   @IsOptionalNotNull()
-  @Length(1, 128)
-  @IsString()
+  @Length(1, 128, ID_FIELD)
+  @IsString(ID_FIELD)
   orderId?: string;
 }
 

@@ -8,7 +8,7 @@ import {
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../common/openapi.js';
+import { ApiBodyErrors, ApiErrors } from '../common/openapi.js';
 import {
   FailedJobResponse,
   PendingJobResponse,
@@ -49,12 +49,21 @@ export class RedemptionsController {
     type: RedemptionOutcomeResponse,
     description:
       'Rejected, with the reason; TOO_MANY_ATTEMPTS (the client address at its guess limit) also carries Retry-After',
+    example: {
+      status: 'rejected',
+      reason: 'USER_DAILY_LIMIT_REACHED',
+      couponCode: 'SAVE10',
+      userId: 'alice',
+      orderId: 'order-1001',
+      remaining: { globalTotal: 999, userTotal: 4, userWeekly: 2, userDaily: 0 },
+      processedAt: '2026-11-25T12:00:00.000Z',
+    },
   })
   @ApiAcceptedResponse({
     type: PendingJobResponse,
     description: 'No decision within REDEMPTION_WAIT_MS',
   })
-  @ApiErrors(400, 503)
+  @ApiBodyErrors(503)
   async redeem(
     @Body() body: RedeemDto,
     @Req() req: Request,
@@ -99,12 +108,20 @@ export class RedemptionsController {
   @ApiNotFoundResponse({
     type: RollbackOutcomeResponse,
     description: 'Rejected: REDEMPTION_NOT_FOUND',
+    example: {
+      status: 'rejected',
+      reason: 'REDEMPTION_NOT_FOUND',
+      couponCode: 'SAVE10',
+      userId: 'alice',
+      orderId: 'order-1001',
+      processedAt: '2026-11-25T12:00:00.000Z',
+    },
   })
   @ApiAcceptedResponse({
     type: PendingJobResponse,
     description: 'No outcome within REDEMPTION_WAIT_MS',
   })
-  @ApiErrors(400, 503)
+  @ApiBodyErrors(503)
   async rollback(@Body() body: RollbackDto, @Res({ passthrough: true }) res: Response) {
     const { jobId, settlement } = await this.redemptions.submitRollback({ ...body });
     switch (settlement.kind) {

@@ -1,6 +1,6 @@
 import { ApiProperty, PickType } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
-import { RedeemDto } from './redeem.dto.js';
+import { ID_FIELD, RedeemDto } from './redeem.dto.js';
 import type { RollbackJobData } from './redemption.contract.js';
 
 /** `rollback` job data and the POST /redemptions/rollback body: a redeem's fields, orderId required. */
@@ -14,7 +14,7 @@ export class RollbackDto
     example: 'order-1001',
     description: 'The order whose accepted redemption is given back',
   })
-  @Length(1, 128)
-  @IsString()
+  @Length(1, 128, ID_FIELD)
+  @IsString(ID_FIELD)
   orderId!: string;
 }

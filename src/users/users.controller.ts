@@ -1,5 +1,5 @@
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/openapi.js';
+import { ApiBodyErrors, ApiErrors } from '../common/openapi.js';
 import { UserPage, UserResponse } from './user.responses.js';
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { UserIdPipe } from '../common/id-params.js';
@@ -14,7 +14,7 @@ export class UsersController {
 
   @Post()
   @ApiCreatedResponse({ type: UserResponse })
-  @ApiErrors(400, 409)
+  @ApiBodyErrors(409)
   create(@Body() body: CreateUserDto) {
     return this.users.create(body);
   }
