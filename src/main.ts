@@ -60,8 +60,8 @@ const portInUse = (port: number) =>
   `Port ${port} is in use: stop what listens there or set PORT to a free port`;
 
 const config = readConfig();
-let app: NestExpressApplication | undefined;
-let embedded: EmbeddedRedis | undefined;
+/** What the shutdown stops, filled in as start-up goes. */
+const running: { app?: NestExpressApplication; embedded?: EmbeddedRedis } = {};
 
 // Signals are handled from the start, so that a Ctrl-C during start-up still stops the embedded
 // Redis. The app closes first (workers finish the job in hand, queues and Redis connections close),
@@ -71,9 +71,9 @@ const onSignal = shutdownHandler({
   steps: [
     {
       name: 'closing the app (HTTP server, workers, queues, Redis connections)',
-      run: () => app?.close(),
+      run: () => running.app?.close(),
     },
-    { name: 'stopping the embedded Redis', run: () => embedded?.stop() },
+    { name: 'stopping the embedded Redis', run: () => running.embedded?.stop() },
   ],
   log: (message) => logger.log(message),
   error: (message) => logger.error(message),
@@ -88,20 +88,21 @@ if (config.redisUrl) {
   await ensureReachable(config.redisUrl);
 } else {
   try {
-    embedded = await EmbeddedRedis.start({ port: config.embeddedRedisPort });
+    running.embedded = await EmbeddedRedis.start({ port: config.embeddedRedisPort });
   } catch (error) {
     if (!(error instanceof EmbeddedRedisError)) throw error;
     fail(error.message);
   }
-  config.redisUrl = embedded.url;
-  console.log(`Embedded Redis for this run: ${embedded.url} (data is lost at exit)`);
+  config.redisUrl = running.embedded.url;
+  console.log(`Embedded Redis for this run: ${config.redisUrl} (data is lost at exit)`);
 }
 
-app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
   bufferLogs: true,
   bodyParser: false,
 });
 app.useLogger(new QuietStartupLogger(app.get(PinoLogger)));
+running.app = app;
 configureHttp(app, config);
 try {
   await app.listen(config.port);
