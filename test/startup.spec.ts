@@ -25,16 +25,27 @@ describe('starting the service', () => {
     const service = run({ PORT: '0' });
     try {
       const [, redisUrl] = await service.waitFor(
-        /embedded throwaway redis-server at (redis:\/\/\S+)/,
+        /^Embedded Redis for this run: (redis:\/\/\S+) \(data is lost at exit\)$/m,
       );
-      const [, token] = await service.waitFor(/admin token is ([\w-]+)/);
+      const [, token] = await service.waitFor(
+        /^Admin token for this run \(ADMIN_TOKEN is unset\): ([\w-]+)$/m,
+      );
       const [, port] = await service.waitFor(/listening on port (\d+)/);
       const url = `http://127.0.0.1:${port}/coupons`;
       expect((await fetch(url)).status).toBe(401);
       const listed = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
       expect(listed.status).toBe(200);
       expect(await listed.json()).toEqual({ items: [], total: 0 });
-      expect(service.output().match(/admin token is/g)).toHaveLength(1);
+      // Shown once, on its own line, and nowhere in the log.
+      expect(service.output().split(token!)).toHaveLength(2);
+      // At info level: no module or route chatter, request lines without headers.
+      expect(service.output()).not.toMatch(/Mapped \{|dependencies initialized/);
+      const requestLine = service
+        .output()
+        .split('\n')
+        .find((line) => line.includes('"url":"/coupons"'));
+      expect(JSON.parse(requestLine!)).toMatchObject({ req: { method: 'GET', url: '/coupons' } });
+      expect(requestLine).not.toContain('headers');
 
       service.kill('SIGTERM');
       expect(await service.exitCode).toBe(0);
@@ -55,7 +66,7 @@ describe('starting the service', () => {
     const service = run({ PORT: '0', ADMIN_TOKEN: token, LOG_LEVEL: 'debug' });
     try {
       const [, redisUrl] = await service.waitFor(
-        /embedded throwaway redis-server at (redis:\/\/[\d.:]+)/,
+        /Embedded Redis for this run: (redis:\/\/[\d.:]+)/,
       );
       const [, port] = await service.waitFor(/listening on port (\d+)/);
       const headers = {
@@ -75,6 +86,8 @@ describe('starting the service', () => {
         body: JSON.stringify({ couponCode: 'LOGS', userId: 'nobody', orderId: 'o-1' }),
       });
       await service.waitFor(/"msg":"redeem decided"/);
+      // LOG_LEVEL=debug lists the routes.
+      expect(service.output()).toContain('"msg":"Mapped {/coupons, POST} route"');
       // A job with bad data, published straight to the queue, fails with its job id in the log.
       const queue = new Queue(REDEMPTION_QUEUE, { connection: { url: redisUrl! }, prefix: 'bull' });
       await queue.add('redeem', { couponCode: 7, userId: 'x' } as never, { jobId: 'bad-data-1' });

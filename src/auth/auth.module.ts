@@ -1,4 +1,4 @@
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '../config/app-config.js';
@@ -15,7 +15,8 @@ import { ADMIN_TOKEN } from './token.js';
       useFactory: (config: AppConfig) => {
         if (config.adminToken) return config.adminToken;
         const token = randomBytes(24).toString('base64url');
-        new Logger('Auth').warn(`ADMIN_TOKEN is not set; this run's admin token is ${token}`);
+        // Shown once, on a line of its own and not in the log: a local user copies it from there.
+        console.log(`Admin token for this run (ADMIN_TOKEN is unset): ${token}`);
         return token;
       },
     },

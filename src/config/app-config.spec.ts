@@ -38,6 +38,8 @@ describe('loadConfig', () => {
         RATE_LIMIT_PER_MINUTE: '0',
         AUTH_FAILURES_PER_MINUTE: '5',
         TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::/32',
+        SHUTDOWN_TIMEOUT_MS: '30000',
+        EMBEDDED_REDIS_PORT: '6390',
       }),
     ).toEqual({
       port: 8080,
@@ -64,6 +66,8 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 0,
       authFailuresPerMinute: 5,
       trustProxy: ['loopback', '10.0.0.0/8', '2001:db8::/32'],
+      shutdownTimeoutMs: 30_000,
+      embeddedRedisPort: 6390,
     });
   });
 
@@ -124,6 +128,19 @@ describe('loadConfig', () => {
     [
       { GUESS_LIMIT_PER_HOUR: '-1' },
       'GUESS_LIMIT_PER_HOUR must be a whole number from 0 to 1000000',
+    ],
+    [
+      { SHUTDOWN_TIMEOUT_MS: '999' },
+      'SHUTDOWN_TIMEOUT_MS must be a whole number from 1000 to 600000',
+    ],
+    [
+      { SHUTDOWN_TIMEOUT_MS: '600001' },
+      'SHUTDOWN_TIMEOUT_MS must be a whole number from 1000 to 600000',
+    ],
+    [{ EMBEDDED_REDIS_PORT: '0' }, 'EMBEDDED_REDIS_PORT must be a whole number from 1 to 65535'],
+    [
+      { EMBEDDED_REDIS_PORT: '65536' },
+      'EMBEDDED_REDIS_PORT must be a whole number from 1 to 65535',
     ],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -66,6 +66,10 @@ export interface AppConfig {
    * X-Forwarded-For; false: the socket address is the client.
    */
   trustProxy: number | string[] | false;
+  /** How long a shutdown may take before the process gives up and exits 1 (read by main.ts). */
+  shutdownTimeoutMs?: number;
+  /** The port of the embedded Redis (REDIS_URL unset); unset: any free port (read by main.ts). */
+  embeddedRedisPort?: number;
   /**
    * How often a process checks that the reset job schedulers still exist (they are gone when Redis
    * lost its data). Not an environment variable: 60 s unless set here; tests shorten it.
@@ -98,6 +102,7 @@ export const DEFAULTS = {
   rateLimitPerMinute: 6000,
   authFailuresPerMinute: 20,
   trustProxy: false,
+  shutdownTimeoutMs: 10_000,
 } as const;
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -168,6 +173,9 @@ class Environment {
     { message: 'REDIS_URL must be a redis:// or rediss:// URL' },
   )
   REDIS_URL?: string;
+
+  @WholeNumber('EMBEDDED_REDIS_PORT', 1, 65535)
+  EMBEDDED_REDIS_PORT?: number;
 
   @IsOptional()
   @Matches(KEY_PREFIX, {
@@ -261,6 +269,9 @@ class Environment {
   })
   CORS_ORIGINS?: string;
 
+  @WholeNumber('SHUTDOWN_TIMEOUT_MS', 1000, 600_000)
+  SHUTDOWN_TIMEOUT_MS?: number;
+
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
@@ -269,6 +280,7 @@ class Environment {
 const VARIABLES = [
   'PORT',
   'REDIS_URL',
+  'EMBEDDED_REDIS_PORT',
   'QUEUE_PREFIX',
   'STORE',
   'STORE_PREFIX',
@@ -291,6 +303,7 @@ const VARIABLES = [
   'RATE_LIMIT_PER_MINUTE',
   'AUTH_FAILURES_PER_MINUTE',
   'TRUST_PROXY',
+  'SHUTDOWN_TIMEOUT_MS',
 ] as const satisfies readonly (keyof Environment)[];
 
 export class ConfigError extends Error {}
@@ -333,6 +346,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE ?? DEFAULTS.rateLimitPerMinute,
     authFailuresPerMinute: parsed.AUTH_FAILURES_PER_MINUTE ?? DEFAULTS.authFailuresPerMinute,
     trustProxy: trustProxy(parsed.TRUST_PROXY),
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? DEFAULTS.shutdownTimeoutMs,
+    embeddedRedisPort: parsed.EMBEDDED_REDIS_PORT,
   };
   if (config.viewerToken !== undefined && config.viewerToken === config.adminToken) {
     throw new ConfigError('VIEWER_TOKEN must differ from ADMIN_TOKEN');
