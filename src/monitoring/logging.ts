@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import PinoPretty from 'pino-pretty';
 import type { AppConfig } from '../config/app-config.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -50,56 +51,25 @@ export function loggingOptions(
     // Health probes come every few seconds; their lines would drown the rest.
     autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false },
   };
-  return { pinoHttp: pretty ? [options, prettyStream(process.stdout)] : options };
+  return { pinoHttp: pretty ? [options, prettyStream()] : options };
 }
-
-const LEVELS: Record<number, string> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO ',
-  40: 'WARN ',
-  50: 'ERROR',
-  60: 'FATAL',
-};
-const OMITTED = new Set(['level', 'time', 'pid', 'hostname', 'context', 'msg', 'req', 'res']);
 
 /**
- * One pino JSON line as a terminal line: `12:00:01.234 INFO  [Context] message key=value`; an HTTP
- * line reads `GET /coupons 200 3ms id=...`.
+ * pino-pretty for a terminal: `[12:00:01.234] INFO: [Context] message`; an HTTP line reads
+ * `... INFO: GET /coupons 200 request completed`, with the remaining fields on one line.
  */
-export function prettyLine(json: string): string {
-  let entry: Record<string, unknown>;
-  try {
-    entry = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    return json;
-  }
-  const time = new Date(entry.time as number).toISOString().slice(11, 23);
-  const level = LEVELS[entry.level as number] ?? String(entry.level);
-  const parts = [time, level];
-  if (entry.context) parts.push(`[${String(entry.context)}]`);
-  const req = entry.req as LoggedRequest | undefined;
-  const res = entry.res as LoggedResponse | undefined;
-  if (req) parts.push(`${req.method} ${req.url}${res ? ` ${res.statusCode}` : ''}`);
-  if (entry.msg !== undefined && !(req && entry.msg === 'request completed')) {
-    parts.push(String(entry.msg));
-  }
-  for (const [key, value] of Object.entries(entry)) {
-    if (OMITTED.has(key)) continue;
-    parts.push(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  }
-  if (req) parts.push(`id=${String(req.id)}`);
-  if (req?.headers) parts.push(`headers=${JSON.stringify(req.headers)}`);
-  return parts.join(' ');
-}
-
-/** A pino destination that writes readable lines (see prettyLine) to `out`. */
-export function prettyStream(out: NodeJS.WritableStream): DestinationStream {
-  return {
-    write: (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line) out.write(`${prettyLine(line)}\n`);
-    },
-  };
+export function prettyStream(
+  destination: NodeJS.WritableStream = process.stdout,
+): DestinationStream {
+  return PinoPretty({
+    destination,
+    colorize: destination === process.stdout,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context,req,res',
+    singleLine: true,
+    messageFormat:
+      '{if context}[{context}] {end}{if req}{req.method} {req.url} {res.statusCode} {end}{msg}',
+  });
 }
 
 /** Nest's own start-up chatter: every module loaded, every route mapped. */
