@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptionalNotNull } from '../common/validation.js';
 
 export class CreateUserDto {
   @ApiProperty({ minLength: 1, maxLength: 128, example: 'alice' })
@@ -22,4 +23,25 @@ export class CreateUserDto {
   @IsEmail()
   @IsString()
   email!: string;
+}
+
+/** The fields PATCH /users/:id may change. */
+export class UpdateUserDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'Alice Smith' })
+  @IsOptionalNotNull()
+  @Length(1, 200)
+  @IsString()
+  name?: string;
+
+  @ApiPropertyOptional({
+    format: 'email',
+    maxLength: 254,
+    example: 'alice.smith@example.com',
+    description: 'Unique in any letter case',
+  })
+  @IsOptionalNotNull()
+  @MaxLength(254)
+  @IsEmail()
+  @IsString()
+  email?: string;
 }
