@@ -49,15 +49,19 @@ export class RedisUserRepository extends UserRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    const user = await this.get(id);
-    if (!user) return false;
     const k = this.keys;
-    const existed = await this.scripts.run(
-      'deleteUser',
-      [k.user(id), k.email(user.email), k.userIndex],
-      [id],
-    );
-    return existed === 1;
+    for (;;) {
+      const json = await this.redis.get(k.user(id));
+      if (!json) return false;
+      const { email } = JSON.parse(json) as User;
+      const result = await this.scripts.run(
+        'deleteUser',
+        [k.user(id), k.email(email), k.userIndex],
+        [id, json],
+      );
+      // 'changed': the user changed between the read and the script; read again.
+      if (result !== 'changed') return result === 1;
+    }
   }
 
   list(offset: number, limit: number): Promise<Page<User>> {
