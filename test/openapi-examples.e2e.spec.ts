@@ -98,7 +98,8 @@ const operations = () =>
 
 /** What an example needs first: created coupons and users, a redemption before its rollback. */
 function rank({ path, method }: { path: string; method: string }): number {
-  if (method === 'delete') return 5;
+  // Deeper paths first: a user's usage of a coupon goes before the coupon itself.
+  if (method === 'delete') return 10 - path.split('/').length;
   if (method === 'post' && (path === '/coupons' || path === '/users')) return 0;
   if (method === 'post' && path === '/redemptions') return 1;
   if (method === 'post') return 4; // rollbacks and resets

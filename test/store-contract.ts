@@ -190,6 +190,141 @@ export function describeCouponStore(
       });
     });
 
+    describe('admin: changing and erasing users, forgiving uses', () => {
+      it('changes a name and an email, keeping emails unique in any letter case', async () => {
+        await store.users.create(user('u1', 'ann@example.com'));
+        await store.users.create(user('u2', 'bob@example.com'));
+        expect(await store.users.update('u1', { name: 'Ann B' })).toEqual({
+          ...user('u1', 'ann@example.com'),
+          name: 'Ann B',
+        });
+        expect(await store.users.update('u1', { email: 'BOB@example.com' })).toBe('email-taken');
+        expect(await store.users.update('u1', { email: 'ANN@example.com' })).toMatchObject({
+          email: 'ANN@example.com',
+        });
+        expect(await store.users.update('u1', { email: 'ann2@example.com' })).toMatchObject({
+          name: 'Ann B',
+          email: 'ann2@example.com',
+        });
+        expect(await store.users.update('nobody', { name: 'X' })).toBe('not-found');
+        // The old email is free again, the new one taken.
+        expect(await store.users.create(user('u3', 'Ann@Example.com'))).toBe('created');
+        expect(await store.users.create(user('u4', 'ANN2@example.com'))).toBe('email-taken');
+        expect(await store.users.get('u1')).toEqual({
+          ...user('u1', 'ann2@example.com'),
+          name: 'Ann B',
+        });
+      });
+
+      it('deletes a user and frees their email', async () => {
+        await store.users.create(user('u1', 'Ann@example.com'));
+        await store.users.create(user('u2'));
+        expect(await store.users.delete('u1')).toBe(true);
+        expect(await store.users.delete('u1')).toBe(false);
+        expect(await store.users.get('u1')).toBeUndefined();
+        expect(await store.users.list(0, 10)).toEqual({ items: [user('u2')], total: 1 });
+        expect(await store.users.create(user('u5', 'ann@EXAMPLE.com'))).toBe('created');
+      });
+
+      it('reads the global uses of many coupons at once', async () => {
+        const a = coupon('AAA');
+        await create(a);
+        await create(coupon('BBB'));
+        await store.ledger.redeem(attempt(a, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(a, 'u2', 'o2'));
+        expect(await store.ledger.globalUsed(['AAA', 'BBB', 'NOPE'])).toEqual([2, 0, 0]);
+        expect(await store.ledger.globalUsed([])).toEqual([]);
+      });
+
+      it("forgives one user's counts on one coupon, in every period, keeping the global count and outcomes", async () => {
+        const c = coupon('AAA', { userTotal: 2, userDaily: 1 });
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u1', 'o2', TOMORROW));
+        await store.ledger.redeem(attempt(c, 'u2', 'o3', TOMORROW));
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o4', TOMORROW))).toMatchObject({
+          reason: 'USER_TOTAL_LIMIT_REACHED',
+        });
+        // user total, the week, and two days
+        expect(await store.ledger.forgive('AAA', 'u1')).toBe(4);
+        expect(await store.ledger.usage('AAA', 'u1', TOMORROW)).toEqual({
+          globalTotal: 3,
+          userTotal: 0,
+          userWeekly: 0,
+          userDaily: 0,
+        });
+        expect(await store.ledger.usage('AAA', 'u2', TOMORROW)).toEqual({
+          globalTotal: 3,
+          userTotal: 1,
+          userWeekly: 1,
+          userDaily: 1,
+        });
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toMatchObject({
+          status: 'accepted',
+        });
+        expect(await store.ledger.redeem(attempt(c, 'u1', 'o5', TOMORROW))).toMatchObject({
+          status: 'accepted',
+          remaining: { userTotal: 1, userDaily: 0 },
+        });
+        expect(await store.ledger.forgive('AAA', 'nobody')).toBe(0);
+        expect(await store.ledger.forgive('NOPE', 'u1')).toBe(0);
+      });
+
+      it("erases a user's counters, outcomes and log entries on every coupon, deleted ones too, and nothing of others", async () => {
+        const a = coupon('AAA', { userDaily: 1 });
+        const b = coupon('BBB');
+        await create(a);
+        await create(b);
+        await store.ledger.redeem(attempt(a, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(a, 'u1', 'o2')); // refused for the day, kept
+        await store.ledger.redeem(attempt(a, 'u2', 'o3'));
+        await store.ledger.redeem(attempt(b, 'u1', 'o4'));
+        await store.coupons.delete('BBB'); // its outcomes and log outlive it
+        expect(await store.ledger.eraseUser('u1', NOW)).toEqual({
+          usageCounters: 3,
+          outcomes: 3,
+          logEntries: 3,
+        });
+        for (const [code, order] of [
+          ['AAA', 'o1'],
+          ['AAA', 'o2'],
+          ['BBB', 'o4'],
+        ] as const) {
+          expect(await store.ledger.findOutcome(code, `order:${order}`, NOW)).toBeUndefined();
+        }
+        expect(await store.ledger.findOutcome('AAA', 'order:o3', NOW)).toMatchObject({
+          userId: 'u2',
+        });
+        expect(summaryOf(await store.log.list('AAA', { limit: 20 }, NOW))).toEqual([
+          'u2 o3 accepted',
+        ]);
+        expect((await store.log.list('BBB', { limit: 20 }, NOW)).items).toEqual([]);
+        // The global count keeps the erased user's use (ledger.ERASURE_KEEPS_GLOBAL_USED).
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toEqual({
+          globalTotal: 2,
+          userTotal: 0,
+          userWeekly: 0,
+          userDaily: 0,
+        });
+        expect(await store.ledger.usage('AAA', 'u2', TODAY)).toMatchObject({ userDaily: 1 });
+        // The order's outcome is gone: it cannot be rolled back, and a new publish is decided afresh.
+        expect(
+          await store.ledger.rollback({
+            request: { couponCode: 'AAA', userId: 'u1', orderId: 'o1' },
+            publication: '',
+            outcomeKey: 'order:o1',
+            periods: TODAY,
+            now: NOW,
+          }),
+        ).toEqual({ status: 'not-found' });
+        expect(await store.ledger.eraseUser('u1', NOW)).toEqual({
+          usageCounters: 0,
+          outcomes: 0,
+          logEntries: 0,
+        });
+      });
+    });
+
     describe('redeem', () => {
       it('counts one use on every counter and reports what is left', async () => {
         const c = coupon('AAA', { globalTotal: 10, userTotal: 5, userWeekly: 4, userDaily: 3 });

@@ -34,8 +34,14 @@ export class CouponResponse implements CouponView {
   @ApiProperty() updatedAt!: string;
 }
 
+export class CouponListItemResponse extends CouponResponse {
+  @ApiProperty({ type: 'integer', description: 'Uses by all users' }) globalUsed!: number;
+  @ApiProperty({ ...COUNT, description: 'What globalTotal leaves; null = unlimited' })
+  globalRemaining!: number | null;
+}
+
 export class CouponPage {
-  @ApiProperty({ type: [CouponResponse] }) items!: CouponResponse[];
+  @ApiProperty({ type: [CouponListItemResponse] }) items!: CouponListItemResponse[];
   @ApiProperty({ example: 1 }) total!: number;
 }
 

@@ -87,6 +87,21 @@ export class CouponsController {
     return this.coupons.usage(code, userId);
   }
 
+  @Delete(':code/usage/:userId')
+  @ApiOkResponse({
+    type: UsageResponse,
+    description:
+      'Forgives the user on this coupon: their total, daily and weekly counts go to 0 (the ' +
+      'global count and kept outcomes stay); answers their usage now, as GET does',
+  })
+  @ApiErrors(400, 404)
+  forgive(
+    @Param('code', CouponCodePipe) code: string,
+    @Param('userId', UserIdPipe) userId: string,
+  ) {
+    return this.coupons.forgive(code, userId);
+  }
+
   @Get(':code/redemptions')
   @ApiOkResponse({
     type: LogPageResponse,

@@ -9,6 +9,7 @@ import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
+  NO_USAGE,
   remainingUses,
   UNLIMITED,
   type Coupon,
@@ -36,6 +37,11 @@ export interface CouponView {
   repeatCounts: RepeatCounts;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface CouponListItem extends CouponView {
+  globalUsed: number;
+  globalRemaining: number | null;
 }
 
 export interface UsageCount {
@@ -83,9 +89,17 @@ export class CouponsService {
     return this.view(coupon);
   }
 
-  async list(offset: number, limit: number): Promise<Page<CouponView>> {
+  /** A page of coupons, each with its global use: one more store read for the page, not one per item. */
+  async list(offset: number, limit: number): Promise<Page<CouponListItem>> {
     const page = await this.coupons.list(offset, limit);
-    return { items: page.items.map((coupon) => this.view(coupon)), total: page.total };
+    const used = await this.ledger.globalUsed(page.items.map((coupon) => coupon.code));
+    return {
+      items: page.items.map((coupon, i) => ({
+        ...this.view(coupon),
+        ...globalView(coupon.repeatCounts, used[i]!),
+      })),
+      total: page.total,
+    };
   }
 
   async get(code: string): Promise<CouponView> {
@@ -166,6 +180,16 @@ export class CouponsService {
   }
 
   /**
+   * Forgives one user on one coupon: their total, daily and weekly counts go to 0; the global
+   * count and kept outcomes stay. Answers the usage as it now is.
+   */
+  async forgive(code: string, userId: string) {
+    await this.usage(code, userId); // 404s as GET usage does
+    await this.ledger.forgive(code, userId);
+    return this.usage(code, userId);
+  }
+
+  /**
    * A dry run of a redemption: what the worker would decide now, consuming nothing. Without a
    * user only the coupon-level rules and the global limit apply, and the per-user remaining
    * counts are those of a user with no uses.
@@ -220,8 +244,7 @@ export class CouponsService {
     const used = await this.ledger.usage(coupon.code, undefined, this.periodsNow());
     return {
       ...limitsView(coupon.repeatCounts),
-      globalUsed: used.globalTotal,
-      globalRemaining: remainingUses(coupon.repeatCounts, used).globalTotal,
+      ...globalView(coupon.repeatCounts, used.globalTotal),
     };
   }
 
@@ -257,6 +280,12 @@ export class CouponsService {
       updatedAt: formatInZone(coupon.updatedAt, zone),
     };
   }
+}
+
+/** Uses by all users, and what the global limit leaves (null: unlimited). */
+function globalView(limits: RepeatCounts, globalUsed: number) {
+  const used = { ...NO_USAGE, globalTotal: globalUsed };
+  return { globalUsed, globalRemaining: remainingUses(limits, used).globalTotal };
 }
 
 /** The limits in the order admins set them. */

@@ -209,3 +209,15 @@ export function countersToGiveBack(
 export function resetFrees(period: string, cutoff: string, includeCutoff: boolean): boolean {
   return includeCutoff ? period <= cutoff : period < cutoff;
 }
+
+/**
+ * Erasing a user (a data-protection request) and forgiving a user's uses remove that user's
+ * counters, never the coupon's global count: the uses happened and their discounts were granted,
+ * the global count is an aggregate that names no one, and giving uses back would let erasing and
+ * re-registering reopen a capped campaign. Only a rollback gives a global use back.
+ */
+export const ERASURE_KEEPS_GLOBAL_USED = true;
+
+/** An outcome erasure removes: one decided for this user. */
+export const isUsersOutcome = (kept: KeptOutcome, userId: string): boolean =>
+  kept.outcome.userId === userId;

@@ -5,6 +5,8 @@ import type { Queue } from 'bullmq';
 import { AuthModule } from '../auth/auth.module.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import { ADMIN_TOKEN } from '../auth/token.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
 import { REDEMPTION_QUEUE, RESET_QUEUE } from '../jobs/queue.contract.js';
 import { dashboardAuth } from './dashboard-auth.js';
@@ -19,6 +21,7 @@ import { DASHBOARD_ROUTE, queueDashboard } from './queue-dashboard.js';
 export class MonitoringModule implements NestModule {
   constructor(
     @Inject(ADMIN_TOKEN) private readonly token: string,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly limits: RateLimits,
     @Inject(getQueueToken(REDEMPTION_QUEUE)) private readonly redemptions: Queue,
     @Inject(getQueueToken(RESET_QUEUE)) private readonly resets: Queue,
@@ -27,7 +30,7 @@ export class MonitoringModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer
       .apply(
-        dashboardAuth(this.token, this.limits),
+        dashboardAuth(this.token, this.config.viewerToken, this.limits),
         queueDashboard([this.redemptions, this.resets]),
       )
       .forRoutes(DASHBOARD_ROUTE);

@@ -53,7 +53,9 @@ describe('redis store keys', () => {
       now,
     });
     const names = (await redis.keys(`${prefix}:*`)).sort();
+    // Two indexes of codes: the coupons now, and every code created (for erasing a user).
     expect(names.filter((name) => !name.startsWith(`${prefix}:{TAGGED}:`))).toEqual([
+      keys.codeHistory,
       keys.couponIndex,
     ]);
     for (const key of [keys.outcome('TAGGED', 'order:o:1'), keys.log('TAGGED')]) {

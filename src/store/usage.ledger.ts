@@ -43,6 +43,14 @@ export type RollbackResult =
 /** Returned by `redeem` when the coupon changed (or went) since the caller read it: read and try again. */
 export const STALE_COUPON = 'stale-coupon';
 
+/** What erasing a user removed; outcomes and log entries count those still kept. */
+export interface Erased {
+  /** Per-user counters: user totals and day and week window counts, over all coupons. */
+  usageCounters: number;
+  outcomes: number;
+  logEntries: number;
+}
+
 /** The per-user counters that start afresh each period. */
 export type Window = 'daily' | 'weekly';
 
@@ -109,6 +117,23 @@ export abstract class UsageLedger {
     cutoff: string,
     includeCutoff: boolean,
   ): Promise<ResetResult>;
+
+  /** Uses by all users of each coupon, in the order given (0 for an unknown code). */
+  abstract globalUsed(codes: string[]): Promise<number[]>;
+
+  /**
+   * Sets one user's counts of one coupon to 0 (total and every day and week window), atomically
+   * with respect to `redeem`; the global count and kept outcomes stay. Returns the counters removed.
+   */
+  abstract forgive(code: string, userId: string): Promise<number>;
+
+  /**
+   * Erases a user from every coupon the store knows, also deleted ones whose outcomes or log
+   * outlive them: counters as `forgive`, the outcomes kept for the user's orders and their
+   * redemption-log entries; one atomic step per coupon with respect to `redeem`. The global count
+   * stays (ledger.ERASURE_KEEPS_GLOBAL_USED).
+   */
+  abstract eraseUser(userId: string, now: number): Promise<Erased>;
 
   /** Forgets outcomes no longer kept at `now`; returns how many (Redis expires them by itself). */
   abstract pruneExpired(now: number): Promise<number>;

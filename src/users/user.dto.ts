@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
-import { must } from '../common/validation.js';
+import { IsOptionalNotNull, must } from '../common/validation.js';
 
 const ID = must('a string of 1-128 characters');
 const NAME = must('a string of 1-200 characters');
@@ -27,4 +27,25 @@ export class CreateUserDto {
   @IsEmail({}, EMAIL)
   @IsString(EMAIL)
   email!: string;
+}
+
+/** The fields PATCH /users/:id may change. */
+export class UpdateUserDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'Alice Smith' })
+  @IsOptionalNotNull()
+  @Length(1, 200, NAME)
+  @IsString(NAME)
+  name?: string;
+
+  @ApiPropertyOptional({
+    format: 'email',
+    maxLength: 254,
+    example: 'alice.smith@example.com',
+    description: 'Unique in any letter case',
+  })
+  @IsOptionalNotNull()
+  @MaxLength(254, EMAIL)
+  @IsEmail({}, EMAIL)
+  @IsString(EMAIL)
+  email?: string;
 }

@@ -1,10 +1,10 @@
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiBodyErrors, ApiErrors } from '../common/openapi.js';
-import { UserPage, UserResponse } from './user.responses.js';
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { UserErasedResponse, UserPage, UserResponse } from './user.responses.js';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { UserIdPipe } from '../common/id-params.js';
 import { PaginationQuery } from '../common/pagination.dto.js';
-import { CreateUserDto } from './user.dto.js';
+import { CreateUserDto, UpdateUserDto } from './user.dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -31,5 +31,24 @@ export class UsersController {
   @ApiErrors(400, 404)
   get(@Param('id', UserIdPipe) id: string) {
     return this.users.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: UserResponse })
+  @ApiBodyErrors(404, 409)
+  update(@Param('id', UserIdPipe) id: string, @Body() body: UpdateUserDto) {
+    return this.users.update(id, body);
+  }
+
+  @Delete(':id')
+  @ApiOkResponse({
+    type: UserErasedResponse,
+    description:
+      'A data-protection erasure: the user, and on every coupon their counters, the kept ' +
+      'outcomes of their orders and their redemption-log entries. Coupons’ global counts stay.',
+  })
+  @ApiErrors(400, 404)
+  remove(@Param('id', UserIdPipe) id: string) {
+    return this.users.remove(id);
   }
 }

@@ -1,6 +1,7 @@
 import type { Coupon, UsageCounts } from '../../domain/coupon.js';
 import {
   isKept,
+  isUsersOutcome,
   windowCount,
   type KeptOutcome,
   type ResetGenerations,
@@ -47,6 +48,13 @@ export class WindowCounts {
     this.counts = new Map();
   }
 
+  /** Removes the user's count in every period still held; returns how many there were. */
+  forget(userId: string): number {
+    let removed = this.counts.delete(userId) ? 1 : 0;
+    for (const counts of this.ended.values()) if (counts.delete(userId)) removed++;
+    return removed;
+  }
+
   /** Takes one use back from the newest period's count; false when there was none. */
   decrement(userId: string): boolean {
     const count = this.counts.get(userId) ?? 0;
@@ -73,6 +81,15 @@ export class CouponUsage {
   /** The newest day and week counted in ('' before the first use, earlier than any period). */
   get newest(): Periods {
     return { day: this.daily.period, week: this.weekly.period };
+  }
+
+  /** Removes the user's counters, leaving the global count (ledger.ERASURE_KEEPS_GLOBAL_USED). */
+  forget(userId: string): number {
+    return (
+      (this.userTotals.delete(userId) ? 1 : 0) +
+      this.weekly.forget(userId) +
+      this.daily.forget(userId)
+    );
   }
 
   read(userId: string | undefined, periods: Periods): UsageCounts {
@@ -123,6 +140,22 @@ export class CouponLog {
       this.start = 0;
     }
     return this.start - before;
+  }
+
+  /**
+   * Removes the user's entries; returns how many of them were still within the log, that is
+   * decided after `oldest`.
+   */
+  erase(userId: string, oldest: number): number {
+    let live = 0;
+    const kept = this.entries.slice(this.start).filter(({ entry, atMs }) => {
+      if (entry.userId !== userId) return true;
+      if (atMs > oldest) live++;
+      return false;
+    });
+    this.entries = kept;
+    this.start = 0;
+    return live;
   }
 
   /** Newest first, after `cursor` (an entry's seq), reading at most LOG_PAGE_SCAN_LIMIT entries. */
@@ -200,6 +233,19 @@ export class MemoryData {
       oldest.delete(oldest.keys().next().value!);
       this.evictedOutcomes++;
     }
+  }
+
+  /** Forgets the outcomes decided for this user; returns how many were still kept at `now`. */
+  eraseOutcomes(userId: string, now: number): number {
+    let erased = 0;
+    for (const outcomes of [this.acceptances, this.rejections]) {
+      for (const [id, kept] of outcomes) {
+        if (!isUsersOutcome(kept, userId)) continue;
+        outcomes.delete(id);
+        if (isKept(kept, now)) erased++;
+      }
+    }
+    return erased;
   }
 
   /** Forgets outcomes no longer kept at `now`; returns how many. */

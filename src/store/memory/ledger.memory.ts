@@ -25,6 +25,7 @@ import {
   type RollbackAttempt,
   type RollbackResult,
   type Window,
+  type Erased,
 } from '../usage.ledger.js';
 import { CouponUsage, type MemoryData, type WindowCounts } from './data.memory.js';
 
@@ -157,6 +158,25 @@ export class MemoryUsageLedger extends UsageLedger {
   async usage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts> {
     const usage = this.data.usage.get(code) ?? NO_COUPON_USAGE;
     return usage.read(userId, countingPeriods(periods, usage.newest));
+  }
+
+  async globalUsed(codes: string[]): Promise<number[]> {
+    return codes.map((code) => this.data.usage.get(code)?.globalTotal ?? 0);
+  }
+
+  async forgive(code: string, userId: string): Promise<number> {
+    return this.data.usage.get(code)?.forget(userId) ?? 0;
+  }
+
+  async eraseUser(userId: string, now: number): Promise<Erased> {
+    let usageCounters = 0;
+    for (const usage of this.data.usage.values()) usageCounters += usage.forget(userId);
+    let logEntries = 0;
+    for (const [code, log] of this.data.logs) {
+      logEntries += log.erase(userId, now - this.data.options.logTtlMs);
+      this.data.pruneLog(code, log, now);
+    }
+    return { usageCounters, outcomes: this.data.eraseOutcomes(userId, now), logEntries };
   }
 
   async resetWindows(window: Window, cutoff: string, includeCutoff: boolean): Promise<ResetResult> {

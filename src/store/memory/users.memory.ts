@@ -1,6 +1,6 @@
 import type { User } from '../../domain/user.js';
 import type { Page } from '../coupon.repository.js';
-import { UserRepository, type CreateUserResult } from '../user.repository.js';
+import { UserRepository, type CreateUserResult, type UserChanges } from '../user.repository.js';
 import { copyUser, type MemoryData } from './data.memory.js';
 
 export class MemoryUserRepository extends UserRepository {
@@ -20,6 +20,28 @@ export class MemoryUserRepository extends UserRepository {
   async get(id: string): Promise<User | undefined> {
     const user = this.data.users.get(id);
     return user && copyUser(user);
+  }
+
+  async update(id: string, changes: UserChanges): Promise<User | 'not-found' | 'email-taken'> {
+    const user = this.data.users.get(id);
+    if (!user) return 'not-found';
+    const oldEmail = user.email.toLowerCase();
+    const email = changes.email?.toLowerCase() ?? oldEmail;
+    const owner = this.data.userIdsByEmail.get(email);
+    if (owner !== undefined && owner !== id) return 'email-taken';
+    const updated = { ...user, ...changes };
+    this.data.users.set(id, updated);
+    this.data.userIdsByEmail.delete(oldEmail);
+    this.data.userIdsByEmail.set(email, id);
+    return copyUser(updated);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const user = this.data.users.get(id);
+    if (!user) return false;
+    this.data.users.delete(id);
+    this.data.userIdsByEmail.delete(user.email.toLowerCase());
+    return true;
   }
 
   async list(offset: number, limit: number): Promise<Page<User>> {

@@ -17,7 +17,11 @@ export class RedisCouponRepository extends CouponRepository {
   async create(coupon: Coupon): Promise<boolean> {
     // Listed before it exists, so no crash or racing delete can leave a coupon out of the index;
     // an entry without a coupon is skipped when listing.
-    await this.redis.zadd(this.keys.couponIndex, 0, coupon.code);
+    await this.redis
+      .pipeline()
+      .zadd(this.keys.couponIndex, 0, coupon.code)
+      .zadd(this.keys.codeHistory, 0, coupon.code)
+      .exec();
     const created = await this.scripts.run(
       'createCoupon',
       [this.keys.coupon(coupon.code)],

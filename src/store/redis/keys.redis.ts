@@ -54,6 +54,14 @@ export class RedisKeys {
     return `${this.prefix}:{${code}}:outcome:${key}`;
   }
 
+  /**
+   * Set: the outcome keys (full names) kept for one user's orders of this coupon, so erasing a
+   * user finds them without a scan; expires with the longest-kept of them.
+   */
+  userOutcomes(code: string, userId: string): string {
+    return `${this.prefix}:{${code}}:user-outcomes:${userId}`;
+  }
+
   /** Stream: the coupon's redemption log (decisions and rollbacks), trimmed to the log TTL. */
   log(code: string): string {
     return `${this.prefix}:{${code}}:log`;
@@ -62,6 +70,14 @@ export class RedisKeys {
   /** Sorted set (all scores 0, so ordered by code): every coupon code. */
   get couponIndex(): string {
     return `${this.prefix}:coupon-index`;
+  }
+
+  /**
+   * Sorted set (all scores 0): every code a coupon was created under, deleted ones too, whose kept
+   * outcomes and log outlive them: where erasing a user looks.
+   */
+  get codeHistory(): string {
+    return `${this.prefix}:code-history`;
   }
 
   /**

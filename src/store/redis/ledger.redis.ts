@@ -26,6 +26,7 @@ import {
   type RollbackAttempt,
   type RollbackResult,
   type Window,
+  type Erased,
 } from '../usage.ledger.js';
 import type { StoreOptions } from '../store.options.js';
 import { REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
@@ -35,6 +36,9 @@ const HOUR = 3600_000;
 // Window hashes expire by themselves well after their period: a day is at most 25 hours, a week 169.
 const DAY_WINDOW_TTL_MS = 48 * HOUR;
 const WEEK_WINDOW_TTL_MS = 9 * 24 * HOUR;
+
+/** Coupons erased from at once. */
+const ERASE_BATCH = 200;
 
 const flags = (values: unknown[]): Restored => ({
   globalTotal: values[0] === 1,
@@ -81,6 +85,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.newestPeriods(code),
         k.windowIndex(code),
         k.log(code),
+        k.userOutcomes(code, request.userId),
       ],
       [
         attempt.coupon.born,
@@ -137,7 +142,11 @@ export class RedisUsageLedger extends UsageLedger {
     if (!COUPON_CODE_PATTERN.test(code)) return outcome;
     const reply = (await this.scripts.run(
       'recordRejection',
-      [this.keys.outcome(code, outcomeKey ?? ''), this.keys.log(code)],
+      [
+        this.keys.outcome(code, outcomeKey ?? ''),
+        this.keys.log(code),
+        this.keys.userOutcomes(code, outcome.userId),
+      ],
       [
         outcome.userId,
         outcome.orderId ?? '',
@@ -250,6 +259,59 @@ export class RedisUsageLedger extends UsageLedger {
     )) as string[];
     if (reply[0] === 'behind') return this.usage(code, userId, { day: reply[1]!, week: reply[2]! });
     return counts(reply.slice(1));
+  }
+
+  async globalUsed(codes: string[]): Promise<number[]> {
+    if (codes.length === 0) return [];
+    // One pipeline, one round trip, however many codes (codes of a page are valid ones).
+    const pipeline = this.scripts.redis.pipeline();
+    for (const code of codes) pipeline.get(this.keys.globalUsed(code));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, value]) => {
+      if (error) throw error;
+      return Number(value ?? 0);
+    });
+  }
+
+  async forgive(code: string, userId: string): Promise<number> {
+    if (!COUPON_CODE_PATTERN.test(code)) return 0;
+    return (await this.scripts.run(
+      'forgiveUser',
+      [this.keys.userTotals(code), this.keys.windowIndex(code)],
+      [userId],
+    )) as number;
+  }
+
+  /**
+   * One eraseUser script per code ever created (the code history, and the coupon index for codes
+   * created before the history existed), ERASE_BATCH at a time: each is atomic for its coupon,
+   * and costs O(the user's outcomes + the coupon's windows + its log length) there.
+   */
+  async eraseUser(userId: string, now: number): Promise<Erased> {
+    const erased: Erased = { usageCounters: 0, outcomes: 0, logEntries: 0 };
+    const seen = new Set<string>();
+    const k = this.keys;
+    for (const index of [k.codeHistory, k.couponIndex]) {
+      for await (const batch of this.scripts.redis.zscanStream(index, { count: ERASE_BATCH })) {
+        const codes = (batch as string[]).filter((code, i) => i % 2 === 0 && !seen.has(code));
+        for (const code of codes) seen.add(code);
+        const replies = (await Promise.all(
+          codes.map((code) =>
+            this.scripts.run(
+              'eraseUser',
+              [k.userTotals(code), k.windowIndex(code), k.userOutcomes(code, userId), k.log(code)],
+              [userId, now, this.options.logTtlMs],
+            ),
+          ),
+        )) as [number, number, number][];
+        for (const [counters, outcomes, entries] of replies) {
+          erased.usageCounters += counters;
+          erased.outcomes += outcomes;
+          erased.logEntries += entries;
+        }
+      }
+    }
+    return erased;
   }
 
   async resetWindows(window: Window, cutoff: string, includeCutoff: boolean): Promise<ResetResult> {

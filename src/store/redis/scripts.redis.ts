@@ -50,7 +50,11 @@ export type ScriptName =
   | 'createCoupon'
   | 'saveCoupon'
   | 'deleteCoupon'
-  | 'createUser';
+  | 'createUser'
+  | 'updateUser'
+  | 'deleteUser'
+  | 'forgiveUser'
+  | 'eraseUser';
 
 /** The store's Lua commands on one connection (EVALSHA, falling back to EVAL once). */
 export class RedisScripts {

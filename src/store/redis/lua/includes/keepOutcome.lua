@@ -27,3 +27,11 @@ local function keepOutcome(key, now, ttl, publication, fields)
   redis.call('HSET', key, unpack(fields))
   redis.call('PEXPIRE', key, ttl)
 end
+
+-- Lists an outcome record in the set of its user's outcomes of this coupon, which lives as long
+-- as the longest-kept of them, so a user's outcomes can be found without scanning the keyspace
+-- (eraseUser). A member whose record expired or was replaced is skipped there.
+local function indexOutcome(set, key, ttl)
+  redis.call('SADD', set, key)
+  if redis.call('PTTL', set) < tonumber(ttl) then redis.call('PEXPIRE', set, ttl) end
+end

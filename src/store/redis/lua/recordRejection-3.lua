@@ -2,7 +2,7 @@
   Keep and log a rejection by a coupon- or user-level rule, which counts nothing, after meeting
   what is kept under the outcome key. Mirrors UsageLedger.recordRejection in the memory store.
 
-  KEYS: 1 outcome, 2 redemption log
+  KEYS: 1 outcome, 2 redemption log, 3 the user's outcome set
   ARGV: 1 userId, 2 orderId ('' for none), 3 publication, 4 reason, 5-8 remaining ('' for
         unlimited), 9 now (ms), 10 how long the rejection is kept (ms; 0: not kept),
         11 log TTL ms, 12 log max entries, 13 '1' when there is an outcome key to meet first
@@ -29,5 +29,6 @@ if ARGV[10] ~= '0' then
     table.insert(fields, REMAINING_FIELDS[i]); table.insert(fields, ARGV[4 + i])
   end
   keepOutcome(KEYS[1], now, ARGV[10], ARGV[3], fields)
+  indexOutcome(KEYS[3], KEYS[1], ARGV[10])
 end
 return {'kept'}

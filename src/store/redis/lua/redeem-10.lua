@@ -4,7 +4,7 @@
   that is full. Mirrors UsageLedger.redeem in the memory store.
 
   KEYS: 1 coupon hash, 2 global used, 3 user totals hash, 4 week hash, 5 day hash, 6 outcome,
-        7 newest periods hash, 8 window index set, 9 redemption log
+        7 newest periods hash, 8 window index set, 9 redemption log, 10 the user's outcome set
   ARGV: 1 coupon born, 2 coupon version, 3 userId, 4-7 limits (global, user total, week, day;
         -1 unlimited), 8 week, 9 day, 10 now (ms), 11 outcome TTL ms (0: keep nothing),
         12 publication, 13 orderId ('' for none), 14 discount, 15 log TTL ms,
@@ -92,5 +92,6 @@ if keeps and keepFor ~= '0' then
     table.insert(fields, limit < 0 and '' or string.format('%d', math.max(0, limit - used[i])))
   end
   keepOutcome(KEYS[6], now, keepFor, ARGV[12], fields)
+  indexOutcome(KEYS[10], KEYS[6], keepFor)
 end
 return {'decided', full, used[1], used[2], used[3], used[4]}

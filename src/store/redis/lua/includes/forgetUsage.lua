@@ -1,0 +1,10 @@
+-- Removes one user's counters of a coupon: the user total and the user's count in every day and
+-- week window hash the coupon lists (ended periods not yet reset included). The global count is
+-- left alone (ledger.ERASURE_KEEPS_GLOBAL_USED). Returns how many counters there were.
+local function forgetUsage(totals, windowIndex, userId)
+  local removed = redis.call('HDEL', totals, userId)
+  for _, name in ipairs(redis.call('SMEMBERS', windowIndex)) do
+    removed = removed + redis.call('HDEL', name, userId)
+  end
+  return removed
+end
