@@ -10,4 +10,10 @@ export default {
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  // Finds or starts the test Redis (TEST_REDIS_URL, else 127.0.0.1:6379, else a throwaway one).
+  globalSetup: '<rootDir>/test/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/global-teardown.mjs',
+  // For tests and hooks alike. Jest's 5 s default is too short for app start-up and cleanup on a
+  // busy 2-core machine running two suites at once; process-level tests set longer ones.
+  testTimeout: 30_000,
 };

@@ -262,7 +262,7 @@ describe('CouponClient against the service (memory store)', () => {
 
 describe('CouponClient waiting limits', () => {
   const prefix = uniquePrefix();
-  afterAll(async () => deleteKeys(`${prefix}:*`));
+  afterAll(async () => deleteKeys(prefix));
 
   it('rejects with CouponClientTimeoutError when no worker answers in time', async () => {
     const client = new CouponClient({ connection: { url: REDIS_URL }, prefix, timeoutMs: 200 });

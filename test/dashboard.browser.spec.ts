@@ -14,9 +14,10 @@ describe('queue dashboard in a browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`,
-      );
+      // One line that says what to do, not a stack trace.
+      const missing = new Error(`chromium not found at ${CHROMIUM}: apt-get install chromium`);
+      missing.stack = missing.message;
+      throw missing;
     }
     t = await startApp({}, new Date().toISOString());
     await t.app.listen(0, '127.0.0.1');

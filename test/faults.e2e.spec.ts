@@ -150,7 +150,7 @@ describe('faults: data loss, crashed workers and conflicting orders', () => {
     expect(accepted[0]!.discountPercentage).toBe(50);
     expect(registered.filter((o) => o.reason === 'GLOBAL_LIMIT_REACHED')).toHaveLength(4);
     expect((await t.get('/coupons/CPN1/repeat-counts').expect(200)).body.globalUsed).toBe(1);
-  }, 20_000);
+  }, 90_000);
 
   it.each(['memory', 'redis'] as const)(
     'decides an orderless job on its own when an obliterated queue reuses its job id (%s store)',
@@ -231,7 +231,7 @@ describe('faults: data loss, crashed workers and conflicting orders', () => {
       processedAt: '2026-11-25T12:05:00.000Z',
     });
     expect((await t.get('/coupons/RACE/repeat-counts').expect(200)).body.globalUsed).toBe(1);
-  }, 20_000);
+  }, 90_000);
 
   it('completes a committed redeem job whose workers died twice, counting it once', async () => {
     t = await startApp({ store: 'redis', jobLockMs: 1000 });
@@ -260,7 +260,7 @@ describe('faults: data loss, crashed workers and conflicting orders', () => {
     });
     expect(ended.returnvalue).toEqual(first);
     expect((await t.get('/coupons/TWICE/repeat-counts').expect(200)).body.globalUsed).toBe(1);
-  }, 20_000);
+  }, 90_000);
 
   it.each(['memory', 'redis'] as const)(
     "refuses another user's redemption of an accepted order as ORDER_CONFLICT (%s store)",
@@ -327,5 +327,5 @@ describe('faults: data loss, crashed workers and conflicting orders', () => {
 
     const later = await t.post('/redemptions/rollback', order).expect(200);
     expect(later.body.status).toBe('already-rolled-back');
-  }, 20_000);
+  }, 90_000);
 });

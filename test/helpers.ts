@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
@@ -16,6 +15,9 @@ import {
   type JobName,
   type JobResult,
 } from '../src/redemptions/redemption.contract.js';
+import { deleteKeysOf } from './redis-keys.js';
+
+export { deleteKeysOf, keysSeen } from './redis-keys.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TOKEN = 'test-admin-token-0123456789';
@@ -121,24 +123,14 @@ export async function startApp(
     delete: (path) => auth(request(server).delete(path)),
     close: async () => {
       await app.close();
-      await producer.obliterate({ force: true });
       await producer.close();
-      await deleteKeys(`${config.queuePrefix}:*`, config.redisUrl);
-      await deleteKeys(`${config.storePrefix}:*`, config.redisUrl);
+      await deleteKeysOf(config.redisUrl!, config.queuePrefix, config.storePrefix);
     },
   };
 }
 
-export async function deleteKeys(pattern: string, url = REDIS_URL): Promise<void> {
-  const redis = new Redis(url!);
-  try {
-    for await (const keys of redis.scanStream({ match: pattern, count: 1000 })) {
-      if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
+/** Deletes the keys this test file made under these prefixes on the test Redis (see redis-keys.ts). */
+export const deleteKeys = (...prefixes: string[]) => deleteKeysOf(REDIS_URL, ...prefixes);
 
 /** Resolves once the app's worker has finished `count` more jobs (completed, or failed for good). */
 export function jobsFinished(app: INestApplication, count: number): Promise<void> {

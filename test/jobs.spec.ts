@@ -32,7 +32,7 @@ describe('JobWaiter through a QueueEventsRelay (the worker in another process)',
     await worker?.close();
     await relay.close();
     await queue.close();
-    await deleteKeys(`${prefix}:*`);
+    await deleteKeys(prefix);
   });
 
   it('subscribes only while someone waits, and hears the end a worker elsewhere reports', async () => {

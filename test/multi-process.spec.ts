@@ -8,13 +8,26 @@ import {
 } from '../src/redemptions/redemption.contract.js';
 import { redisStores, type Stores } from '../src/store/store.factory.js';
 import { DEFAULT_STORE_OPTIONS } from '../src/store/store.options.js';
-import { deleteKeys, REDIS_URL, TOKEN, uniquePrefix, type RedemptionQueue } from './helpers.js';
+import { EmbeddedRedis } from '../src/redis/embedded-redis.js';
+import { TOKEN, uniquePrefix, type RedemptionQueue } from './helpers.js';
 import { freePort, run, type Started } from './processes.js';
 
 const NOW = Date.now();
 const USERS = 1000;
 const JOBS = 6000;
 const TIMEOUT_MS = 120_000;
+
+/**
+ * The service processes write keys this file's clients never name (see redis-keys.ts), so they run
+ * on a redis-server of this file's own, stopped at the end, instead of on the shared test Redis.
+ */
+let redisServer: EmbeddedRedis;
+let REDIS_URL: string;
+beforeAll(async () => {
+  redisServer = await EmbeddedRedis.start();
+  REDIS_URL = redisServer.url;
+});
+afterAll(async () => redisServer?.stop());
 
 /** Three worker processes, a producer and a store view on one Redis, each test with its own prefixes. */
 function cluster() {
@@ -53,10 +66,7 @@ function cluster() {
     async close() {
       for (const service of processes) service.kill('SIGKILL');
       await Promise.all(processes.map((service) => service.exitCode));
-      await producer.obliterate({ force: true });
       await producer.close();
-      await deleteKeys(`${queuePrefix}:*`);
-      await deleteKeys(`${storePrefix}:*`);
       await redis.quit();
     },
   };

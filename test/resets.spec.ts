@@ -4,7 +4,14 @@ import { ResetProcessor } from '../src/resets/reset.processor.js';
 import { ResetService } from '../src/resets/reset.service.js';
 import { RESET_QUEUE, ResetJobName, type ResetResult } from '../src/resets/reset.contract.js';
 import { JobName } from '../src/redemptions/redemption.contract.js';
-import { jobsFinished, REDIS_URL, startApp, uniquePrefix, type TestApp } from './helpers.js';
+import {
+  deleteKeys,
+  jobsFinished,
+  REDIS_URL,
+  startApp,
+  uniquePrefix,
+  type TestApp,
+} from './helpers.js';
 
 async function setUp(t: TestApp, repeatCounts: object) {
   await t
@@ -205,8 +212,8 @@ describe('job schedulers', () => {
   const prefix = uniquePrefix();
   const queue = new Queue(RESET_QUEUE, { connection: { url: REDIS_URL }, prefix });
   afterAll(async () => {
-    await queue.obliterate({ force: true });
     await queue.close();
+    await deleteKeys(prefix);
   });
 
   const schedulers = async () =>

@@ -59,7 +59,7 @@ describe('starting the service', () => {
       service.kill('SIGTERM');
       await service.exitCode;
     }
-  }, 20_000);
+  }, 90_000);
 
   it('logs JSON with request ids and job ids, never the token, and exits 0 on SIGINT', async () => {
     const token = 'a-secret-token-never-logged';
@@ -124,5 +124,5 @@ describe('starting the service', () => {
       service.kill('SIGTERM');
       await service.exitCode;
     }
-  }, 20_000);
+  }, 90_000);
 });

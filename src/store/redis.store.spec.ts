@@ -18,7 +18,7 @@ describeCouponStore(
     return redisStores(redis, { prefix, ...options });
   },
   async () => {
-    for (const prefix of prefixes) await deleteKeys(`${prefix}:*`);
+    await deleteKeys(...prefixes);
     await Promise.all(clients.map((client) => client.quit()));
   },
 );
@@ -36,7 +36,7 @@ describe('redis store keys', () => {
   const now = Date.now();
   const periods = { day: '2026-11-25', week: '2026-W48' };
   afterAll(async () => {
-    await deleteKeys(`${prefix}:*`);
+    await deleteKeys(prefix);
     await redis.quit();
   });
 
