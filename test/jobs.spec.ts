@@ -1,4 +1,5 @@
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { addUnlessAnswered } from '../src/jobs/job.status.js';
 import { JobWaiter } from '../src/jobs/job.waiter.js';
 import { QueueEventsRelay } from '../src/jobs/queue-events.relay.js';
@@ -64,6 +65,30 @@ describe('JobWaiter through a QueueEventsRelay (the worker in another process)',
       await queue.add('double', { n: 'x' }, { jobId: 'job-2', attempts: 1 });
     });
     expect(failed).toEqual({ kind: 'failed', error: 'not a number' });
+  });
+
+  it("ignores a late 'failed' event of an earlier job under the same id", async () => {
+    await worker!.pause();
+    const settlement = waiter.publishAndWait(queue, 'job-4', 5000, async () => {
+      await queue.add('double', { n: 4 }, { jobId: 'job-4' });
+      // Late news of an earlier job-4 that failed, as a lagging subscriber reads it.
+      const client = (await queue.backend.client) as unknown as Redis;
+      await client.xadd(
+        queue.keys.events,
+        '*',
+        'event',
+        'failed',
+        'jobId',
+        'job-4',
+        'failedReason',
+        'an earlier job failed',
+        'prev',
+        'active',
+      );
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    worker!.resume();
+    expect(await settlement).toEqual({ kind: 'completed', value: { doubled: 8 } });
   });
 
   it("settles 'pending' after the timeout when no end comes", async () => {

@@ -177,6 +177,8 @@ describe('API documentation', () => {
     expect(operations.sort()).toEqual(
       [
         'DELETE /coupons/{code}',
+        'DELETE /coupons/{code}/usage/{userId}',
+        'DELETE /users/{id}',
         'GET /coupons',
         'GET /coupons/{code}',
         'GET /coupons/{code}/redemptions',
@@ -190,6 +192,7 @@ describe('API documentation', () => {
         'GET /users',
         'GET /users/{id}',
         'PATCH /coupons/{code}',
+        'PATCH /users/{id}',
         'POST /admin/resets/daily',
         'POST /admin/resets/weekly',
         'POST /coupons',
@@ -200,10 +203,10 @@ describe('API documentation', () => {
       ].sort(),
     );
     expect(Object.keys(spec.paths['/redemptions'].post.responses).sort()).toEqual(
-      ['201', '202', '400', '401', '422', '503'].sort(),
+      ['201', '202', '400', '401', '413', '415', '422', '503'].sort(),
     );
     expect(Object.keys(spec.paths['/redemptions/rollback'].post.responses).sort()).toEqual(
-      ['200', '202', '400', '401', '404', '503'].sort(),
+      ['200', '202', '400', '401', '404', '413', '415', '503'].sort(),
     );
     expect(
       spec.paths['/coupons'].post.responses['409'].content['application/json'].schema.$ref,

@@ -32,7 +32,7 @@ export class MonitoringController {
   /** The process is up and answering. */
   @Public()
   @Get('health/live')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   live() {
     return this.health.check([]);
   }
@@ -40,7 +40,7 @@ export class MonitoringController {
   /** Redis answers, and where this process runs workers, the redemption worker is running. */
   @Public()
   @Get('health/ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiServiceUnavailableResponse({
     type: ErrorResponse,
     description: 'Something is down; `details` says what',

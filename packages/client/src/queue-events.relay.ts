@@ -6,7 +6,7 @@
  * the REST API share it.
  */
 import { QueueEvents, type ConnectionOptions, type Queue } from 'bullmq';
-import type { JobEnd } from './job.status.js';
+import { jobStatus, type JobEnd } from './job.status.js';
 import type { JobEndSource } from './job.waiter.js';
 
 export interface QueueEventsRelayOptions {
@@ -108,10 +108,16 @@ export class QueueEventsRelay implements JobEndSource {
       events.on('completed', ({ jobId, returnvalue }) =>
         this.options.onEnd(queue.name, jobId, { kind: 'completed', value: returnvalue }),
       );
-      // QueueEvents reports 'failed' only once a job has no attempts left, never for a retry.
-      events.on('failed', ({ jobId, failedReason }) =>
-        this.options.onEnd(queue.name, jobId, { kind: 'failed', error: failedReason }),
-      );
+      // QueueEvents reports 'failed' only once a job has no attempts left, never for a retry. The
+      // event may be late news of an earlier job under the same id, failed and then replaced by a
+      // new publish: only a job that is failed now ends a wait (failures are rare; this costs one
+      // read each).
+      events.on('failed', ({ jobId }) => {
+        void jobStatus(queue, jobId).then(
+          (status) => status.kind === 'failed' && this.options.onEnd(queue.name, jobId, status),
+          (error: Error) => this.options.onError?.(error),
+        );
+      });
       await events.waitUntilReady();
     })();
     subscription.ready.catch(() => {
