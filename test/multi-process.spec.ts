@@ -10,7 +10,7 @@ import { redisStores, type Stores } from '../src/store/store.factory.js';
 import { DEFAULT_STORE_OPTIONS } from '../src/store/store.options.js';
 import { EmbeddedRedis } from '../src/redis/embedded-redis.js';
 import { TOKEN, uniquePrefix, type RedemptionQueue } from './helpers.js';
-import { freePort, run, type Started } from './processes.js';
+import { run, type Started } from './processes.js';
 
 const NOW = Date.now();
 const USERS = 1000;
@@ -203,8 +203,9 @@ describe('service processes sharing one Redis', () => {
     'keep coupons, limits, usage and first outcomes across a restart of the whole service',
     async () => {
       c = cluster();
-      const port = String(await freePort());
-      const first = await c.start({ PORT: port }, /listening on port/);
+      // PORT 0: the process binds a free port itself (one picked here could be taken meanwhile).
+      const first = await c.start({}, /listening on port/);
+      const [, port] = await first.waitFor(/listening on port (\d+)/);
       const api = `http://127.0.0.1:${port}`;
       const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
       const post = (path: string, body: object) =>
@@ -231,7 +232,7 @@ describe('service processes sharing one Redis', () => {
 
       first.kill('SIGTERM');
       expect(await first.exitCode).toBe(0);
-      await c.start({ PORT: port }, /listening on port/);
+      await c.start({ PORT: port! }, /listening on port/);
 
       expect(await get('/coupons/KEEP')).toMatchObject({
         code: 'KEEP',
@@ -258,9 +259,9 @@ describe('service processes sharing one Redis', () => {
     'split into an API process and a worker process',
     async () => {
       c = cluster();
-      const port = String(await freePort());
       await c.start({ ROLE: 'worker' }, /worker running/);
-      await c.start({ ROLE: 'api', PORT: port }, /listening on port/);
+      const api = await c.start({ ROLE: 'api' }, /listening on port/);
+      const [, port] = await api.waitFor(/listening on port (\d+)/);
       const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
       const post = (path: string, body?: object) =>
         fetch(`http://127.0.0.1:${port}${path}`, {

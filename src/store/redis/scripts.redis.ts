@@ -62,6 +62,9 @@ export class RedisScripts {
 
   constructor(readonly redis: Redis) {
     for (const { name, lua, numberOfKeys } of loadCommands()) {
+      // Two files of one command (a stale copy beside its renamed successor) would run the wrong one.
+      if (this.commands.has(name))
+        throw new Error(`two Lua files define the store command ${name}`);
       const command = `coupons_${name}`;
       redis.defineCommand(command, { lua, numberOfKeys });
       this.commands.set(
