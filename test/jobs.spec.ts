@@ -67,28 +67,49 @@ describe('JobWaiter through a QueueEventsRelay (the worker in another process)',
     expect(failed).toEqual({ kind: 'failed', error: 'not a number' });
   });
 
-  it("ignores a late 'failed' event of an earlier job under the same id", async () => {
+  /** Late news of an earlier job under `jobId` that failed, as a lagging subscriber reads it. */
+  async function staleFailure(jobId: string): Promise<void> {
+    const client = (await queue.backend.client) as unknown as Redis;
+    await client.xadd(
+      queue.keys.events,
+      '*',
+      'event',
+      'failed',
+      'jobId',
+      jobId,
+      'failedReason',
+      'an earlier job failed',
+      'prev',
+      'active',
+    );
+  }
+
+  it("ignores a late 'failed' event of the failed job a publish replaces", async () => {
+    await queue.add('double', { n: 'x' }, { jobId: 'job-4', attempts: 1 });
+    while ((await queue.getJobState('job-4')) !== 'failed') {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await worker!.pause();
     const settlement = waiter.publishAndWait(queue, 'job-4', 5000, async () => {
-      await queue.add('double', { n: 4 }, { jobId: 'job-4' });
-      // Late news of an earlier job-4 that failed, as a lagging subscriber reads it.
-      const client = (await queue.backend.client) as unknown as Redis;
-      await client.xadd(
-        queue.keys.events,
-        '*',
-        'event',
-        'failed',
-        'jobId',
-        'job-4',
-        'failedReason',
-        'an earlier job failed',
-        'prev',
-        'active',
-      );
+      // Heard while the failed job is still there, before this publish replaces it.
+      await staleFailure('job-4');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return addUnlessAnswered(queue, 'double', { n: 4 }, { jobId: 'job-4' });
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     worker!.resume();
     expect(await settlement).toEqual({ kind: 'completed', value: { doubled: 8 } });
+  });
+
+  it("ignores a late 'failed' event of an earlier job under the same id heard after publishing", async () => {
+    await worker!.pause();
+    const settlement = waiter.publishAndWait(queue, 'job-5', 5000, async () => {
+      await queue.add('double', { n: 5 }, { jobId: 'job-5' });
+    });
+    await staleFailure('job-5');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    worker!.resume();
+    expect(await settlement).toEqual({ kind: 'completed', value: { doubled: 10 } });
   });
 
   it("settles 'pending' after the timeout when no end comes", async () => {

@@ -15,6 +15,10 @@ export interface JobEndSource {
 
 interface Waiting {
   done: boolean;
+  /** Whether `publish` has returned: an end heard before may be an earlier job's under the id. */
+  published: boolean;
+  /** An end was heard before `publish` returned: the job's status is read afresh after it. */
+  heardEarly: boolean;
   resolve: (settlement: Settlement<unknown>) => void;
   reject: (error: unknown) => void;
   timer: NodeJS.Timeout;
@@ -49,6 +53,8 @@ export class JobWaiter {
     const settled = new Promise<Settlement<T>>((resolve, reject) => {
       entry = {
         done: false,
+        published: false,
+        heardEarly: false,
         resolve: resolve as (settlement: Settlement<unknown>) => void,
         reject,
         timer: setTimeout(() => this.settleOne(key, entry, { kind: 'pending' }), timeoutMs),
@@ -65,18 +71,27 @@ export class JobWaiter {
         else entry.release = release;
       }
       if (entry.done) return;
-      const status = (await publish()) ?? (await jobStatus<T>(queue, jobId));
-      if (status.kind === 'completed' || status.kind === 'failed') {
-        this.settleOne(key, entry, status);
-      }
+      let status = await publish();
+      entry.published = true;
+      if (!status || (entry.heardEarly && !isEnd(status)))
+        status = await jobStatus<T>(queue, jobId);
+      if (isEnd(status)) this.settleOne(key, entry, status);
     })().catch((error: unknown) => this.settleOne(key, entry, undefined, error));
     return settled;
   }
 
-  /** A job's end, from this process's worker or a subscription: settles everyone waiting for it. */
+  /**
+   * A job's end, from this process's worker or a subscription: settles everyone waiting for it.
+   * A wait whose job is still being published only notes it: the end may be late news of an
+   * earlier job under the same id (one that failed, about to be replaced), so it reads the job's
+   * status once its own job is in place.
+   */
   settle(queue: string, jobId: string, end: JobEnd<unknown>): void {
     const key = keyOf(queue, jobId);
-    for (const entry of [...(this.waiting.get(key) ?? [])]) this.settleOne(key, entry, end);
+    for (const entry of [...(this.waiting.get(key) ?? [])]) {
+      if (entry.published) this.settleOne(key, entry, end);
+      else entry.heardEarly = true;
+    }
   }
 
   /** Settles every wait with 'pending' (shutting down). */
@@ -106,3 +121,6 @@ export class JobWaiter {
 }
 
 const keyOf = (queue: string, jobId: string) => `${queue}/${jobId}`;
+
+const isEnd = <T>(status: JobStatus<T>): status is JobEnd<T> =>
+  status.kind === 'completed' || status.kind === 'failed';
