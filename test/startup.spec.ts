@@ -40,11 +40,9 @@ describe('starting the service', () => {
       expect(service.output().split(token!)).toHaveLength(2);
       // At info level: no module or route chatter, request lines without headers.
       expect(service.output()).not.toMatch(/Mapped \{|dependencies initialized/);
-      const requestLine = service
-        .output()
-        .split('\n')
-        .find((line) => line.includes('"url":"/coupons"'));
-      expect(JSON.parse(requestLine!)).toMatchObject({ req: { method: 'GET', url: '/coupons' } });
+      // The line is written once the response is sent, so it may arrive after the answer.
+      const [requestLine] = await service.waitFor(/^.*"url":"\/coupons".*$/m);
+      expect(JSON.parse(requestLine)).toMatchObject({ req: { method: 'GET', url: '/coupons' } });
       expect(requestLine).not.toContain('headers');
 
       service.kill('SIGTERM');
