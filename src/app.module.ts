@@ -13,6 +13,7 @@ import { loggingOptions } from './monitoring/logging.js';
 import { LoggerModule } from 'nestjs-pino';
 import { RedemptionsModule } from './redemptions/redemptions.module.js';
 import { ResetsModule } from './resets/resets.module.js';
+import { RedisConnections, RedisConnectionsModule } from './redis/connections.js';
 import { StoreModule } from './store/store.module.js';
 import { UsersApiModule } from './users/users.module.js';
 
@@ -28,15 +29,16 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(loggingOptions(config)),
+        RedisConnectionsModule,
         ClockModule,
         StoreModule,
         AuthModule,
         BullModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (appConfig: AppConfig) => ({
-            // Producers fail fast while Redis is away (the API answers 503); workers get a
-            // connection of their own that waits for Redis instead (processorProvider).
-            connection: { url: appConfig.redisUrl, enableOfflineQueue: false },
+          imports: [RedisConnectionsModule],
+          inject: [APP_CONFIG, RedisConnections],
+          // Workers get a connection of their own (processorProvider).
+          useFactory: (appConfig: AppConfig, connections: RedisConnections) => ({
+            connection: connections.producer(),
             prefix: appConfig.queuePrefix,
           }),
         }),

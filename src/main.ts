@@ -9,7 +9,8 @@ import { ConfigError, DEFAULTS, loadConfig, type AppConfig } from './config/app-
 import { QuietStartupLogger } from './monitoring/logging.js';
 import { canListen, EmbeddedRedis, EmbeddedRedisError } from './redis/embedded-redis.js';
 import { shutdownHandler } from './shutdown.js';
-import { Redis } from 'ioredis';
+import { partitionPrefixes } from '@coupon-code-service/client/contract';
+import { Cluster, Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 
 const logger = new Logger('Bootstrap');
@@ -50,6 +51,30 @@ async function ensureReachable(url: string): Promise<void> {
   }
 }
 
+async function ensureClusterReachable(nodes: { host: string; port: number }[]): Promise<void> {
+  const seeds = nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+  const cluster = new Cluster(nodes, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    clusterRetryStrategy: () => null,
+    redisOptions: { maxRetriesPerRequest: 0, connectTimeout: 5000 },
+  });
+  let cause: Error | undefined;
+  cluster.on('error', (error: Error) => (cause ??= error));
+  try {
+    await cluster.connect();
+    const info = await cluster.cluster('INFO');
+    const state = /cluster_state:(\w+)/.exec(info)?.[1];
+    if (state !== 'ok') throw new Error(`cluster_state is ${state ?? 'unknown'}`);
+  } catch (error) {
+    fail(
+      `Cannot use the Redis Cluster at ${seeds} (${(cause ?? (error as Error)).message}): start it, or correct REDIS_CLUSTER_NODES`,
+    );
+  } finally {
+    cluster.disconnect();
+  }
+}
+
 function redact(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
@@ -84,7 +109,9 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal
 // Checked before anything starts: Nest would report success first, then a raw EADDRINUSE stack.
 if (config.port !== 0 && !(await canListen(config.port))) fail(portInUse(config.port));
 
-if (config.redisUrl) {
+if (config.redisClusterNodes) {
+  await ensureClusterReachable(config.redisClusterNodes);
+} else if (config.redisUrl) {
   await ensureReachable(config.redisUrl);
 } else {
   try {
@@ -111,6 +138,11 @@ try {
   fail(portInUse(config.port)); // taken since the check above
 }
 const { port } = app.getHttpServer().address() as AddressInfo;
+const partitions = partitionPrefixes(config.queuePrefix, config.queuePartitions ?? 1);
+logger.log(
+  `Queues on ${config.redisClusterNodes ? 'Redis Cluster' : 'Redis'}: prefix ${config.queuePrefix}` +
+    (partitions.length > 1 ? `, ${partitions.length} partitions (${partitions.join(' ')})` : ''),
+);
 logger.log(
   config.role === 'worker'
     ? `Coupon Code Service worker running (${config.store} store); health and metrics on port ${port}`

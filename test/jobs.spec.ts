@@ -22,7 +22,6 @@ describe('JobWaiter through a QueueEventsRelay (the worker in another process)',
   const waiter = new JobWaiter();
   const relay = new QueueEventsRelay({
     connection,
-    prefix,
     idleMs: 200,
     onEnd: (name, jobId, end) => waiter.settle(name, jobId, end),
   });
@@ -37,7 +36,7 @@ describe('JobWaiter through a QueueEventsRelay (the worker in another process)',
   });
 
   it('subscribes only while someone waits, and hears the end a worker elsewhere reports', async () => {
-    expect(relay.isSubscribed('waited')).toBe(false);
+    expect(relay.isSubscribed(queue.qualifiedName)).toBe(false);
     worker = new Worker(
       'waited',
       async (job) => {
@@ -48,12 +47,12 @@ describe('JobWaiter through a QueueEventsRelay (the worker in another process)',
       { connection, prefix },
     );
     const settlement = await waiter.publishAndWait(queue, 'job-1', 5000, async () => {
-      expect(relay.isSubscribed('waited')).toBe(true); // subscribed before publishing
+      expect(relay.isSubscribed(queue.qualifiedName)).toBe(true); // subscribed before publishing
       await queue.add('double', { n: 21 }, { jobId: 'job-1' });
     });
     expect(settlement).toEqual({ kind: 'completed', value: { doubled: 42 } });
     // Nobody waits any more: the subscriber closes after idleMs.
-    await eventually(() => !relay.isSubscribed('waited'));
+    await eventually(() => !relay.isSubscribed(queue.qualifiedName));
   });
 
   it('answers from the job itself when it had already finished, and hears failures', async () => {
@@ -127,9 +126,10 @@ describe('the REST API and the QueueEvents relay (redis store, ROLE=all)', () =>
     const t = await startApp({ store: 'redis' });
     try {
       const relay = t.app.get(QueueEventsRelay);
-      expect(relay.isSubscribed(RESET_QUEUE)).toBe(false);
+      const resets = `${t.config.queuePrefix}:${RESET_QUEUE}`;
+      expect(relay.isSubscribed(resets)).toBe(false);
       await t.post('/admin/resets/daily').expect(200);
-      expect(relay.isSubscribed(RESET_QUEUE)).toBe(true);
+      expect(relay.isSubscribed(resets)).toBe(true);
     } finally {
       await t.close();
     }

@@ -1,5 +1,48 @@
 import { ConfigError, DEFAULTS, loadConfig } from './app-config.js';
 
+describe('loadConfig on a Redis Cluster', () => {
+  const cluster = { STORE: 'redis', REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2.internal:7001' };
+
+  it('reads the seed nodes and wraps a prefix without a hash tag in braces', () => {
+    const config = loadConfig(cluster);
+    expect(config.redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-2.internal', port: 7001 },
+    ]);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.queuePrefix).toBe('{bull}');
+    expect(loadConfig({ ...cluster, QUEUE_PREFIX: 'shop' }).queuePrefix).toBe('{shop}');
+    expect(loadConfig({ ...cluster, QUEUE_PREFIX: 'shop{q}' }).queuePrefix).toBe('shop{q}');
+    // A single Redis keeps the prefix as given.
+    expect(loadConfig({ QUEUE_PREFIX: 'shop' }).queuePrefix).toBe('shop');
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:7000' }, 'REDIS_CLUSTER_NODES needs STORE=redis'],
+    [
+      { ...cluster, REDIS_URL: 'redis://cache:6379' },
+      'set REDIS_URL or REDIS_CLUSTER_NODES, not both',
+    ],
+    [
+      { ...cluster, REDIS_CLUSTER_NODES: '10.0.0.1' },
+      'REDIS_CLUSTER_NODES must be a comma-separated list of host:port',
+    ],
+    [
+      { ...cluster, REDIS_CLUSTER_NODES: 'a:99999' },
+      'REDIS_CLUSTER_NODES must be a comma-separated list of host:port',
+    ],
+    [{ REDIS_WAIT_REPLICAS: '1' }, 'REDIS_WAIT_REPLICAS needs STORE=redis'],
+    [{ QUEUE_PARTITIONS: '0' }, 'QUEUE_PARTITIONS must be a whole number from 1 to 64'],
+    [
+      { REDIS_WAIT_REPLICAS: '17', STORE: 'redis' },
+      'REDIS_WAIT_REPLICAS must be a whole number from 0 to 16',
+    ],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
 describe('loadConfig', () => {
   it('uses the defaults for unset and empty variables', () => {
     expect(loadConfig({ PORT: '', COUPON_TZ: undefined })).toEqual({
@@ -40,11 +83,17 @@ describe('loadConfig', () => {
         TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::/32',
         SHUTDOWN_TIMEOUT_MS: '30000',
         EMBEDDED_REDIS_PORT: '6390',
+        QUEUE_PARTITIONS: '4',
+        REDIS_WAIT_REPLICAS: '1',
+        REDIS_WAIT_TIMEOUT_MS: '500',
       }),
     ).toEqual({
       port: 8080,
       redisUrl: 'redis://user:pw@cache.internal:6380/2',
       queuePrefix: '{coupons}',
+      queuePartitions: 4,
+      redisWaitReplicas: 1,
+      redisWaitTimeoutMs: 500,
       couponTz: 'America/New_York',
       adminToken: 'a-long-enough-token',
       viewerToken: 'a-read-only-token-1',

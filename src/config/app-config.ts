@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { isIP } from 'node:net';
 import { isValidTimeZone } from '../domain/periods.js';
+import { clusterQueuePrefix, parseClusterNodes } from '@coupon-code-service/client/contract';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -25,9 +26,18 @@ export const runsWorkers = (config: AppConfig) => config.role !== 'api';
 
 export interface AppConfig {
   port: number;
-  /** Unset: the service runs an embedded throwaway Redis. */
+  /** Unset (and no cluster): the service runs an embedded throwaway Redis. */
   redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster; set, every connection is a cluster client. */
+  redisClusterNodes?: { host: string; port: number }[];
+  /** The effective prefix: on a cluster, with a hash tag. */
   queuePrefix: string;
+  /** How many redemption queues (partitions) producers spread jobs over and workers consume. */
+  queuePartitions?: number;
+  /** Replicas that must acknowledge an accepted decision's write (WAIT) before it is returned. */
+  redisWaitReplicas?: number;
+  /** How long WAIT waits for them; not acknowledged in time, the job's attempt fails. */
+  redisWaitTimeoutMs?: number;
   store: 'memory' | 'redis';
   storePrefix: string;
   /** all: HTTP API and workers in one process; api: HTTP only; worker: workers only. */
@@ -103,6 +113,9 @@ export const DEFAULTS = {
   authFailuresPerMinute: 20,
   trustProxy: false,
   shutdownTimeoutMs: 10_000,
+  queuePartitions: 1,
+  redisWaitReplicas: 0,
+  redisWaitTimeoutMs: 1000,
 } as const;
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -161,6 +174,15 @@ function trustProxy(value: string | undefined): AppConfig['trustProxy'] {
   return proxyList(value);
 }
 
+function clusterNodes(value: string): { host: string; port: number }[] | undefined {
+  try {
+    const nodes = parseClusterNodes(value);
+    return nodes.length > 0 ? nodes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const KEY_PREFIX = /^[A-Za-z0-9_{}-]{1,64}$/;
 
 class Environment {
@@ -173,6 +195,26 @@ class Environment {
     { message: 'REDIS_URL must be a redis:// or rediss:// URL' },
   )
   REDIS_URL?: string;
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isClusterNodes',
+    validator: {
+      validate: (value) => typeof value === 'string' && clusterNodes(value) !== undefined,
+      defaultMessage: () =>
+        'REDIS_CLUSTER_NODES must be a comma-separated list of host:port (seed nodes of a Redis Cluster)',
+    },
+  })
+  REDIS_CLUSTER_NODES?: string;
+
+  @WholeNumber('QUEUE_PARTITIONS', 1, 64)
+  QUEUE_PARTITIONS?: number;
+
+  @WholeNumber('REDIS_WAIT_REPLICAS', 0, 16)
+  REDIS_WAIT_REPLICAS?: number;
+
+  @WholeNumber('REDIS_WAIT_TIMEOUT_MS', 10, 60_000)
+  REDIS_WAIT_TIMEOUT_MS?: number;
 
   @WholeNumber('EMBEDDED_REDIS_PORT', 1, 65535)
   EMBEDDED_REDIS_PORT?: number;
@@ -280,6 +322,10 @@ class Environment {
 const VARIABLES = [
   'PORT',
   'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'QUEUE_PARTITIONS',
+  'REDIS_WAIT_REPLICAS',
+  'REDIS_WAIT_TIMEOUT_MS',
   'EMBEDDED_REDIS_PORT',
   'QUEUE_PREFIX',
   'STORE',
@@ -324,7 +370,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const config: AppConfig = {
     port: parsed.PORT ?? DEFAULTS.port,
     redisUrl: parsed.REDIS_URL,
+    redisClusterNodes: parsed.REDIS_CLUSTER_NODES
+      ? clusterNodes(parsed.REDIS_CLUSTER_NODES)
+      : undefined,
     queuePrefix: parsed.QUEUE_PREFIX ?? DEFAULTS.queuePrefix,
+    queuePartitions: parsed.QUEUE_PARTITIONS ?? DEFAULTS.queuePartitions,
+    redisWaitReplicas: parsed.REDIS_WAIT_REPLICAS ?? DEFAULTS.redisWaitReplicas,
+    redisWaitTimeoutMs: parsed.REDIS_WAIT_TIMEOUT_MS ?? DEFAULTS.redisWaitTimeoutMs,
     store: parsed.STORE ?? DEFAULTS.store,
     storePrefix: parsed.STORE_PREFIX ?? DEFAULTS.storePrefix,
     role: parsed.ROLE ?? DEFAULTS.role,
@@ -355,6 +407,22 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (config.role !== 'all' && config.store === 'memory') {
     throw new ConfigError(
       `ROLE=${config.role} needs STORE=redis: the memory store lives inside one process, so API and workers cannot share it`,
+    );
+  }
+  if (config.redisClusterNodes) {
+    if (config.redisUrl !== undefined) {
+      throw new ConfigError('set REDIS_URL or REDIS_CLUSTER_NODES, not both');
+    }
+    if (config.store !== 'redis') {
+      throw new ConfigError(
+        'REDIS_CLUSTER_NODES needs STORE=redis: the memory store lives inside one process and cannot be shared over a cluster',
+      );
+    }
+    config.queuePrefix = clusterQueuePrefix(config.queuePrefix);
+  }
+  if (config.redisWaitReplicas! > 0 && config.store !== 'redis') {
+    throw new ConfigError(
+      "REDIS_WAIT_REPLICAS needs STORE=redis: it waits for replicas of the store's writes",
     );
   }
   return config;

@@ -12,6 +12,8 @@ import { redemptionJobOptions } from './job.options.js';
 import { JobWaiter } from './job.waiter.js';
 import { QueueEventsRelay } from './queue-events.relay.js';
 import { REDEMPTION_QUEUE, RESET_QUEUE } from './queue.contract.js';
+import { RedemptionQueues } from './redemption-queues.js';
+import { consumerConnection } from '../redis/connections.js';
 
 /** How long the relay's QueueEvents subscriber stays open after the last REST caller's wait. */
 const RELAY_IDLE_MS = 60_000;
@@ -52,8 +54,7 @@ function hearsOtherWorkers(config: AppConfig): boolean {
         if (!hearsOtherWorkers(config)) return null;
         const logger = new Logger('QueueEvents');
         const relay = new QueueEventsRelay({
-          connection: { url: config.redisUrl },
-          prefix: config.queuePrefix,
+          connection: consumerConnection(config),
           idleMs: RELAY_IDLE_MS,
           onEnd: (queue, jobId, end) => waiter.settle(queue, jobId, end),
           onError: (error) => logger.warn(`QueueEvents connection: ${error.message}`),
@@ -63,8 +64,9 @@ function hearsOtherWorkers(config: AppConfig): boolean {
       },
     },
     { provide: JobWaiter, useFactory: () => new JobWaiter() },
+    RedemptionQueues,
   ],
-  exports: [JobWaiter, QueueEventsRelay, BullModule],
+  exports: [JobWaiter, QueueEventsRelay, BullModule, RedemptionQueues],
 })
 export class JobsModule implements OnModuleDestroy, OnApplicationShutdown {
   constructor(

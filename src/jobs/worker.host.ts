@@ -2,6 +2,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown, type Provider, type Type } from '@nestjs/common';
 import { MetricsTime, UnrecoverableError, type Job, type WorkerOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
+import { consumerConnection } from '../redis/connections.js';
 import { JobWaiter } from './job.waiter.js';
 
 /**
@@ -9,18 +10,19 @@ import { JobWaiter } from './job.waiter.js';
  * configuration. @Processor is applied to a subclass made for this registration, not to
  * `processor` itself: its metadata stays untouched, so registering it again (another app in the
  * same process, other options) cannot change an earlier registration. The provider's token is
- * `processor`, so `app.get(processor)` finds the worker.
+ * `token`, by default `processor`, so `app.get(processor)` finds the worker.
  */
 export function processorProvider(
   processor: Type<WorkerHost & { process: WorkerHost['process'] }>,
   queue: string,
   config: AppConfig,
   options: Partial<WorkerOptions> = {},
+  token: string | Type = processor,
 ): Provider {
   const registered = class extends processor {};
   Object.defineProperty(registered, 'name', { value: processor.name });
   Processor(queue, {
-    connection: { url: config.redisUrl },
+    connection: consumerConnection(config),
     lockDuration: config.jobLockMs,
     stalledInterval: config.jobLockMs,
     maxStalledCount: 1,
@@ -28,7 +30,7 @@ export function processorProvider(
     metrics: { maxDataPoints: MetricsTime.ONE_WEEK * 2 },
     ...options,
   })(registered);
-  return { provide: processor, useClass: registered };
+  return { provide: token, useClass: registered };
 }
 
 /**
@@ -48,7 +50,7 @@ export abstract class ReportingWorkerHost extends WorkerHost implements BeforeAp
 
   @OnWorkerEvent('completed')
   onCompleted(job: Job, value: unknown): void {
-    this.waiter.settle(this.queueName, job.id!, { kind: 'completed', value });
+    this.waiter.settle(job.queueQualifiedName, job.id!, { kind: 'completed', value });
   }
 
   @OnWorkerEvent('failed')
@@ -58,14 +60,14 @@ export abstract class ReportingWorkerHost extends WorkerHost implements BeforeAp
       error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn({
       msg: final ? 'job failed' : 'job attempt failed, will retry',
-      queue: this.queueName,
+      queue: job.queueQualifiedName,
       jobId: job.id,
       jobName: job.name,
       attemptsMade: job.attemptsMade,
       error: error.message,
     });
     if (final) {
-      this.waiter.settle(this.queueName, job.id!, { kind: 'failed', error: error.message });
+      this.waiter.settle(job.queueQualifiedName, job.id!, { kind: 'failed', error: error.message });
     }
   }
 

@@ -4,7 +4,8 @@ import type { Job, Queue } from 'bullmq';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SystemClock } from '../clock/clock.js';
 import type { RedemptionOutcome } from '../domain/outcome.js';
-import { REDEMPTION_QUEUE, type RollbackOutcome } from '../redemptions/redemption.contract.js';
+import { partitionLabel, RedemptionQueues } from '../jobs/redemption-queues.js';
+import type { RollbackOutcome } from '../redemptions/redemption.contract.js';
 import { RESET_QUEUE } from '../resets/reset.contract.js';
 import { UsageLedger, type Window } from '../store/usage.ledger.js';
 
@@ -78,14 +79,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  private readonly queues: Queue[];
+  /** Each queue by its label: the redemption queue's partitions, then the reset queue. */
+  private readonly queues: [string, Queue][];
 
   constructor(
-    @InjectQueue(REDEMPTION_QUEUE) redemptionQueue: Queue,
+    redemptionQueues: RedemptionQueues,
     @InjectQueue(RESET_QUEUE) resetQueue: Queue,
     ledger: UsageLedger,
   ) {
-    this.queues = [redemptionQueue, resetQueue];
+    this.queues = [
+      ...redemptionQueues.all.map((queue, partition): [string, Queue] => [
+        partitionLabel(partition),
+        queue,
+      ]),
+      [RESET_QUEUE, resetQueue],
+    ];
     collectDefaultMetrics({ register: this.registry });
     if (ledger.keptOutcomes()) {
       new Gauge({
@@ -110,22 +118,22 @@ export class MetricsService {
 
   /** Every metric in Prometheus text format, with the queue counts read now. */
   async scrape(): Promise<string> {
-    await Promise.all(this.queues.map((queue) => this.readQueue(queue)));
+    await Promise.all(this.queues.map(([label, queue]) => this.readQueue(label, queue)));
     return this.registry.metrics();
   }
 
   // A Redis that is down or hung must not take the process metrics with it: the queue connection
   // fails fast while disconnected (no offline queue), and the timeout covers one that hangs.
-  private async readQueue(queue: Queue): Promise<void> {
+  private async readQueue(label: string, queue: Queue): Promise<void> {
     try {
       const counts = await within(QUEUE_READ_TIMEOUT_MS, queue.getJobCounts(...JOB_STATES));
       for (const state of JOB_STATES) {
-        this.queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
+        this.queueJobs.set({ queue: label, state }, counts[state] ?? 0);
       }
-      this.queueAvailable.set({ queue: queue.name }, 1);
+      this.queueAvailable.set({ queue: label }, 1);
     } catch {
-      for (const state of JOB_STATES) this.queueJobs.remove({ queue: queue.name, state });
-      this.queueAvailable.set({ queue: queue.name }, 0);
+      for (const state of JOB_STATES) this.queueJobs.remove({ queue: label, state });
+      this.queueAvailable.set({ queue: label }, 0);
     }
   }
 

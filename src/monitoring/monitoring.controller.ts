@@ -14,7 +14,8 @@ import { Public } from '../auth/public.decorator.js';
 import { runsWorkers, type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { REDEMPTION_QUEUE } from '../redemptions/redemption.contract.js';
-import { RedemptionProcessor } from '../redemptions/redemption.processor.js';
+import { partitionLabel } from '../jobs/redemption-queues.js';
+import { RedemptionProcessor, redemptionWorkerToken } from '../redemptions/redemption.processor.js';
 import { MetricsService } from './metrics.service.js';
 
 @ApiTags('operations')
@@ -64,9 +65,16 @@ export class MonitoringController {
 
   private workerRunning() {
     return this.indicators.check('worker').attempt(() => {
-      const worker = this.moduleRef.get(RedemptionProcessor, { strict: false }).worker;
-      if (!worker.isRunning() || worker.isPaused())
-        throw new Error('the redemption worker is not running');
+      const partitions = this.config.queuePartitions ?? 1;
+      for (let partition = 0; partition < partitions; partition++) {
+        const worker = this.moduleRef.get<RedemptionProcessor>(redemptionWorkerToken(partition), {
+          strict: false,
+        }).worker;
+        if (!worker.isRunning() || worker.isPaused()) {
+          const which = partitions > 1 ? ` of ${partitionLabel(partition)}` : '';
+          throw new Error(`the redemption worker${which} is not running`);
+        }
+      }
     });
   }
 

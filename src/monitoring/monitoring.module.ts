@@ -8,7 +8,8 @@ import { ADMIN_TOKEN } from '../auth/token.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { JobsModule } from '../jobs/jobs.module.js';
-import { REDEMPTION_QUEUE, RESET_QUEUE } from '../jobs/queue.contract.js';
+import { RESET_QUEUE } from '../jobs/queue.contract.js';
+import { RedemptionQueues } from '../jobs/redemption-queues.js';
 import { dashboardAuth } from './dashboard-auth.js';
 import { MetricsModule } from './metrics.module.js';
 import { MonitoringController } from './monitoring.controller.js';
@@ -23,7 +24,7 @@ export class MonitoringModule implements NestModule {
     @Inject(ADMIN_TOKEN) private readonly token: string,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly limits: RateLimits,
-    @Inject(getQueueToken(REDEMPTION_QUEUE)) private readonly redemptions: Queue,
+    private readonly redemptions: RedemptionQueues,
     @Inject(getQueueToken(RESET_QUEUE)) private readonly resets: Queue,
   ) {}
 
@@ -31,7 +32,10 @@ export class MonitoringModule implements NestModule {
     consumer
       .apply(
         dashboardAuth(this.token, this.config.viewerToken, this.limits),
-        queueDashboard([this.redemptions, this.resets]),
+        queueDashboard([
+          ...this.redemptions.all.map((queue, partition) => ({ queue, partition })),
+          { queue: this.resets },
+        ]),
       )
       .forRoutes(DASHBOARD_ROUTE);
   }

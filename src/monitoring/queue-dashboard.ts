@@ -3,6 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
+import { partitionLabel } from '../jobs/redemption-queues.js';
 import { dashboardRole } from './dashboard-auth.js';
 
 export const DASHBOARD_ROUTE = 'queues';
@@ -20,11 +21,26 @@ export function withoutFontService(html: string): string {
   return html.replace(FONT_SERVICE_LINK, '');
 }
 
-function board(queues: Queue[], readOnlyMode: boolean) {
+/** A queue, and for a redemption queue partition past the first, its number. */
+export interface DashboardQueue {
+  queue: Queue;
+  partition?: number;
+}
+
+function board(queues: DashboardQueue[], readOnlyMode: boolean) {
   const adapter = new ExpressAdapter();
   adapter.setBasePath(`/${DASHBOARD_ROUTE}`);
   createBullBoard({
-    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode })),
+    // bull-board tells queues apart by `prefix` + name: partitions share a name.
+    queues: queues.map(
+      ({ queue, partition }) =>
+        new BullMQAdapter(queue, {
+          readOnlyMode,
+          ...(partition
+            ? { prefix: `p${partition}:`, displayName: partitionLabel(partition) }
+            : {}),
+        }),
+    ),
     serverAdapter: adapter,
     options: {
       uiConfig: { boardTitle: readOnlyMode ? 'Coupon queues (read-only)' : 'Coupon queues' },
@@ -40,7 +56,7 @@ function board(queues: Queue[], readOnlyMode: boolean) {
  * them) for the viewer token. (@bull-board/nestjs would do this wiring, but it is CommonJS that
  * requires the ESM-only NestJS 12 packages, which jest cannot load on Node 20.)
  */
-export function queueDashboard(queues: Queue[]) {
+export function queueDashboard(queues: DashboardQueue[]) {
   const admin = board(queues, false);
   const viewer = board(queues, true);
   return (req: Request, res: Response, next: NextFunction) => {

@@ -1,6 +1,4 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -15,13 +13,13 @@ import {
   type Settlement,
 } from '../jobs/job.status.js';
 import { JobWaiter } from '../jobs/job.waiter.js';
+import { RedemptionQueues } from '../jobs/redemption-queues.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import { CouponRepository } from '../store/coupon.repository.js';
 import { GuessLimits } from '../store/guess.limits.js';
 import { UsageLedger } from '../store/usage.ledger.js';
 import {
   JobName,
-  REDEMPTION_QUEUE,
   type RedeemJobData,
   type RedemptionOutcome,
   type RollbackJobData,
@@ -32,7 +30,7 @@ import {
 @Injectable()
 export class RedemptionQueueService {
   constructor(
-    @InjectQueue(REDEMPTION_QUEUE) private readonly queue: Queue,
+    private readonly queues: RedemptionQueues,
     private readonly waiter: JobWaiter,
     private readonly ledger: UsageLedger,
     private readonly coupons: CouponRepository,
@@ -88,7 +86,7 @@ export class RedemptionQueueService {
     // (ORDER_CONFLICT), never answered with their outcome.
     const ownJobId = ownRedemptionJobId(jobId);
     return this.publishAndWait(ownJobId, () =>
-      addUnlessAnswered(this.queue, JobName.Redeem, data, { jobId: ownJobId }),
+      addUnlessAnswered(this.queues.forJob(ownJobId), JobName.Redeem, data, { jobId: ownJobId }),
     );
   }
 
@@ -97,7 +95,7 @@ export class RedemptionQueueService {
     publish: () => Promise<JobStatus<RedemptionOutcome>>,
   ): Promise<{ jobId: string; settlement: Settlement<RedemptionOutcome> }> {
     const settlement = await this.waiter.publishAndWait<RedemptionOutcome>(
-      this.queue,
+      this.queues.forJob(jobId),
       jobId,
       this.config.redemptionWaitMs,
       publish,
@@ -113,7 +111,7 @@ export class RedemptionQueueService {
    */
   private publishRedeem(jobId: string, data: RedeemJobData): Promise<JobStatus<RedemptionOutcome>> {
     return addUnlessAnswered<RedemptionOutcome>(
-      this.queue,
+      this.queues.forJob(jobId),
       JobName.Redeem,
       data,
       { jobId },
@@ -139,18 +137,25 @@ export class RedemptionQueueService {
     data: RollbackJobData,
   ): Promise<{ jobId: string; settlement: Settlement<RollbackOutcome> }> {
     const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
+    const queue = this.queues.forJob(jobId);
     const settlement = await this.waiter.publishAndWait<RollbackOutcome>(
-      this.queue,
+      queue,
       jobId,
       this.config.redemptionWaitMs,
       async () => {
-        await this.queue.add(JobName.Rollback, data, { jobId });
+        await queue.add(JobName.Rollback, data, { jobId });
       },
     );
     return { jobId, settlement };
   }
 
-  status(jobId: string): Promise<JobStatus<RedemptionOutcome>> {
-    return jobStatus(this.queue, jobId);
+  /** The job's status, in whichever partition a producer published it. */
+  async status(jobId: string): Promise<JobStatus<RedemptionOutcome>> {
+    let status: JobStatus<RedemptionOutcome> = { kind: 'unknown' };
+    for (const queue of this.queues.byLikelihood(jobId)) {
+      status = await jobStatus<RedemptionOutcome>(queue, jobId);
+      if (status.kind !== 'unknown') break;
+    }
+    return status;
   }
 }

@@ -1,10 +1,10 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Queue, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { validatePlain } from '../common/validation.js';
 import { redemptionJobId } from '../jobs/job.ids.js';
 import { JobWaiter } from '../jobs/job.waiter.js';
+import { RedemptionQueues } from '../jobs/redemption-queues.js';
 import { ReportingWorkerHost } from '../jobs/worker.host.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import { publicationId } from '../domain/outcome.js';
@@ -18,6 +18,10 @@ import {
 import { RollbackDto } from './rollback.dto.js';
 import { RedemptionService } from './redemption.service.js';
 
+/** The provider token of partition `partition`'s worker; partition 0's is the class itself. */
+export const redemptionWorkerToken = (partition: number) =>
+  partition === 0 ? RedemptionProcessor : `${RedemptionProcessor.name}:p${partition}`;
+
 /**
  * Decides `redeem` jobs: WORKER_CONCURRENCY at a time (default 1). Each check-and-commit is one
  * atomic step in the store, so caps stay exact at any concurrency and across processes.
@@ -28,7 +32,7 @@ export class RedemptionProcessor extends ReportingWorkerHost {
   constructor(
     private readonly redemptions: RedemptionService,
     private readonly metrics: MetricsService,
-    @InjectQueue(REDEMPTION_QUEUE) private readonly queue: Queue,
+    private readonly queues: RedemptionQueues,
     waiter: JobWaiter,
   ) {
     super(REDEMPTION_QUEUE, waiter);
@@ -82,10 +86,15 @@ export class RedemptionProcessor extends ReportingWorkerHost {
    * new publish: keep it.
    */
   private async forgetRedeemJob(jobId: string): Promise<void> {
+    // Any partition: a producer may have published the order to any of them.
+    await Promise.all(this.queues.all.map((queue) => this.forgetJob(queue, jobId)));
+  }
+
+  private async forgetJob(queue: Queue, jobId: string): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const state = await this.queue.getJobState(jobId);
+      const state = await queue.getJobState(jobId);
       if (state !== 'completed' && state !== 'failed' && state !== 'active') return;
-      if (state !== 'active' && (await this.queue.remove(jobId)) === 1) return;
+      if (state !== 'active' && (await queue.remove(jobId)) === 1) return;
       await sleep(25);
     }
     this.logger.warn({ msg: 'redeem job of a rolled-back order still active; left', jobId });

@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { redisClient, type RedisClient } from '../redis/connections.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { CouponRepository } from './coupon.repository.js';
@@ -16,7 +16,7 @@ const STORE_REDIS = Symbol('STORE_REDIS');
 
 /** Closes the store's Redis connection, if it has one, when the app shuts down. */
 class StoreConnection implements OnApplicationShutdown {
-  constructor(@Inject(STORE_REDIS) private readonly redis: Redis | undefined) {}
+  constructor(@Inject(STORE_REDIS) private readonly redis: RedisClient | undefined) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis?.quit();
@@ -33,10 +33,10 @@ class StoreConnection implements OnApplicationShutdown {
     {
       provide: STORE_REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): Redis | undefined => {
+      useFactory: (config: AppConfig): RedisClient | undefined => {
         if (config.store === 'memory') return undefined;
         // Fail fast while Redis is away: the API answers 503, a worker's job is retried later.
-        const redis = new Redis(config.redisUrl!, {
+        const redis = redisClient(config, {
           connectionName: 'coupon-store',
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
@@ -51,10 +51,10 @@ class StoreConnection implements OnApplicationShutdown {
     {
       provide: STORES,
       inject: [APP_CONFIG, STORE_REDIS],
-      useFactory: (config: AppConfig, redis: Redis | undefined): Stores => {
+      useFactory: (config: AppConfig, redis: RedisClient | undefined): Stores => {
         const options = storeOptions(config);
         return redis
-          ? redisStores(redis, { ...options, prefix: config.storePrefix })
+          ? redisStores(redis as never, { ...options, prefix: config.storePrefix })
           : memoryStores(options);
       },
     },

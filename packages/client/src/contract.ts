@@ -5,3 +5,4 @@
 export * from './queue.contract.js';
 export * from './job.ids.js';
 export * from './job.options.js';
+export * from './partitions.js';

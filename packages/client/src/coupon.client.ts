@@ -1,10 +1,18 @@
 import { Queue, type JobsOptions, type RedisOptions } from 'bullmq';
+import { Cluster, type ClusterOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from './job.ids.js';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, redemptionJobOptions } from './job.options.js';
 import { addUnlessAnswered, type JobStatus } from './job.status.js';
 import { JobWaiter } from './job.waiter.js';
 import { QueueEventsRelay } from './queue-events.relay.js';
+import {
+  clusterQueuePrefix,
+  parseClusterNodes,
+  partitionOf,
+  partitionPrefixes,
+} from './partitions.js';
+import { awaitQueueReplicas } from './replicas.js';
 import {
   JobName,
   REDEMPTION_QUEUE,
@@ -14,10 +22,29 @@ import {
 } from './queue.contract.js';
 
 export interface CouponClientOptions {
-  /** `{ url: 'redis://…' }` or ioredis options; the client opens its own connections. */
-  connection: RedisOptions;
-  /** The BullMQ queue prefix the service runs with (its QUEUE_PREFIX). Default 'bull'. */
+  /**
+   * A single Redis: `{ url: 'redis://…' }` or ioredis options; the client opens its own
+   * connections. Give this or `clusterNodes`.
+   */
+  connection?: RedisOptions;
+  /** A Redis Cluster: its seed nodes, `'host:port,host:port'` (the service's REDIS_CLUSTER_NODES). */
+  clusterNodes?: string;
+  /** ioredis Cluster options (with `clusterNodes`). */
+  clusterOptions?: ClusterOptions;
+  /**
+   * The BullMQ queue prefix the service runs with (its QUEUE_PREFIX). Default 'bull'; on a cluster
+   * wrapped in braces unless it has a hash tag, as the service does.
+   */
   prefix?: string;
+  /** The service's QUEUE_PARTITIONS (default 1): jobs are spread over that many queues. */
+  partitions?: number;
+  /**
+   * Replicas that must hold each published job before a call goes on to wait for its decision
+   * (WAIT), so that a failover of the queue's master cannot lose it. Default 0.
+   */
+  waitReplicas?: number;
+  /** How long a publish waits for `waitReplicas` (default 1000 ms); then the call fails. */
+  waitTimeoutMs?: number;
   /** How long a call waits for the job's end. Default 5000. */
   timeoutMs?: number;
   /**
@@ -77,7 +104,10 @@ const MAX_FIELD_LENGTH = 128;
  * waits for their return values through one shared QueueEvents subscriber, open while calls wait.
  */
 export class CouponClient {
-  private readonly queue: Queue;
+  private readonly queues: Queue[];
+  private readonly cluster: Cluster | undefined;
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
   private readonly waiter = new JobWaiter();
   private readonly relay: QueueEventsRelay;
   private readonly timeoutMs: number;
@@ -85,18 +115,34 @@ export class CouponClient {
   private closed = false;
 
   constructor(options: CouponClientOptions) {
-    const prefix = options.prefix ?? 'bull';
+    if (!options.connection === !options.clusterNodes) {
+      throw new TypeError('CouponClient needs `connection` (a single Redis) or `clusterNodes`');
+    }
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.waitReplicas = options.waitReplicas ?? 0;
+    this.waitTimeoutMs = options.waitTimeoutMs ?? 1000;
     this.jobOptions = redemptionJobOptions(
       options.idempotencyTtlHours ?? DEFAULT_IDEMPOTENCY_TTL_HOURS,
     );
-    this.queue = new Queue(REDEMPTION_QUEUE, { connection: options.connection, prefix });
-    // Connection trouble shows up as rejected calls (publish errors, timeouts); an 'error' event
-    // without a listener would instead crash the order system's process.
-    this.queue.on('error', () => {});
+    // On a cluster the queues share one cluster client (BullMQ leaves it open; close() quits it)
+    // and QueueEvents duplicate it.
+    this.cluster = options.clusterNodes
+      ? new Cluster(parseClusterNodes(options.clusterNodes), options.clusterOptions)
+      : undefined;
+    this.cluster?.on('error', () => {});
+    const connection = this.cluster ?? options.connection!;
+    const prefix = this.cluster
+      ? clusterQueuePrefix(options.prefix ?? 'bull')
+      : (options.prefix ?? 'bull');
+    this.queues = partitionPrefixes(prefix, options.partitions ?? 1).map((partitionPrefix) => {
+      const queue = new Queue(REDEMPTION_QUEUE, { connection, prefix: partitionPrefix });
+      // Connection trouble shows up as rejected calls (publish errors, timeouts); an 'error' event
+      // without a listener would instead crash the order system's process.
+      queue.on('error', () => {});
+      return queue;
+    });
     this.relay = new QueueEventsRelay({
-      connection: options.connection,
-      prefix,
+      connection,
       idleMs: options.subscriberIdleMs ?? 60_000,
       onEnd: (queue, jobId, end) => this.waiter.settle(queue, jobId, end),
       onError: () => {},
@@ -112,8 +158,8 @@ export class CouponClient {
   async redeem(request: RedeemRequest): Promise<RedemptionOutcome> {
     const data = validRequest('redeem', request);
     const publish = (jobId: string) =>
-      this.publishAndWait<RedemptionOutcome>(jobId, () =>
-        addUnlessAnswered(this.queue, JobName.Redeem, data, { ...this.jobOptions, jobId }),
+      this.publishAndWait<RedemptionOutcome>(jobId, (queue) =>
+        addUnlessAnswered(queue, JobName.Redeem, data, { ...this.jobOptions, jobId }),
       );
     const jobId = redemptionJobId(data.couponCode, data.orderId);
     const outcome = await publish(jobId);
@@ -125,8 +171,8 @@ export class CouponClient {
   async rollback(request: RollbackRequest): Promise<RollbackOutcome> {
     const data = validRequest('rollback', request);
     const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
-    return this.publishAndWait<RollbackOutcome>(jobId, async () => {
-      await this.queue.add(JobName.Rollback, data, { ...this.jobOptions, jobId });
+    return this.publishAndWait<RollbackOutcome>(jobId, async (queue) => {
+      await queue.add(JobName.Rollback, data, { ...this.jobOptions, jobId });
     });
   }
 
@@ -135,19 +181,25 @@ export class CouponClient {
     if (this.closed) return;
     this.closed = true;
     this.waiter.close();
-    await Promise.all([this.relay.close(), this.queue.close()]);
+    await Promise.all([this.relay.close(), ...this.queues.map((queue) => queue.close())]);
+    await this.cluster?.quit().catch(() => this.cluster?.disconnect());
   }
 
   private async publishAndWait<T>(
     jobId: string,
-    publish: () => Promise<JobStatus<T> | void>,
+    publish: (queue: Queue) => Promise<JobStatus<T> | void>,
   ): Promise<T> {
     if (this.closed) throw new Error('CouponClient is closed');
+    const queue = this.queues[partitionOf(jobId, this.queues.length)]!;
     const settlement = await this.waiter.publishAndWait<T>(
-      this.queue,
+      queue,
       jobId,
       this.timeoutMs,
-      publish,
+      async () => {
+        const status = await publish(queue);
+        await awaitQueueReplicas(queue, this.waitReplicas, this.waitTimeoutMs);
+        return status;
+      },
     );
     switch (settlement.kind) {
       case 'completed':

@@ -5,3 +5,4 @@
 export * from './job.status.js';
 export * from './job.waiter.js';
 export * from './queue-events.relay.js';
+export * from './replicas.js';

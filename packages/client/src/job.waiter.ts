@@ -48,7 +48,7 @@ export class JobWaiter {
     timeoutMs: number,
     publish: () => Promise<JobStatus<T> | void>,
   ): Promise<Settlement<T>> {
-    const key = keyOf(queue.name, jobId);
+    const key = keyOf(queue.qualifiedName, jobId);
     let entry!: Waiting;
     const settled = new Promise<Settlement<T>>((resolve, reject) => {
       entry = {
@@ -87,6 +87,7 @@ export class JobWaiter {
    * status once its own job is in place.
    */
   settle(queue: string, jobId: string, end: JobEnd<unknown>): void {
+    // `queue` is the qualified name (prefix:name), as Queue.qualifiedName and Job.queueQualifiedName.
     const key = keyOf(queue, jobId);
     for (const entry of [...(this.waiting.get(key) ?? [])]) {
       if (entry.published) this.settleOne(key, entry, end);

@@ -12,9 +12,9 @@ import type { JobEndSource } from './job.waiter.js';
 export interface QueueEventsRelayOptions {
   /** The QueueEvents' own connection (it blocks on reads). */
   connection: ConnectionOptions;
-  prefix?: string;
   /** How long a subscriber stays open after its last waiter. */
   idleMs: number;
+  /** `queue` is the queue's qualified name (prefix:name): partitions share a name. */
   onEnd: (queue: string, jobId: string, end: JobEnd<unknown>) => void;
   /** Connection trouble; without a listener an 'error' event would crash the process. */
   onError?: (error: Error) => void;
@@ -46,10 +46,10 @@ export class QueueEventsRelay implements JobEndSource {
    */
   async subscribe(queue: Queue): Promise<() => void> {
     if (this.closed) throw new Error('QueueEventsRelay is closed');
-    let subscription = this.subscriptions.get(queue.name);
+    let subscription = this.subscriptions.get(queue.qualifiedName);
     if (!subscription) {
       subscription = this.open(queue);
-      this.subscriptions.set(queue.name, subscription);
+      this.subscriptions.set(queue.qualifiedName, subscription);
     }
     const current = subscription;
     current.users++;
@@ -60,7 +60,10 @@ export class QueueEventsRelay implements JobEndSource {
       if (released) return;
       released = true;
       if (--current.users > 0 || this.closed) return;
-      current.idle = setTimeout(() => void this.shut(queue.name, current), this.options.idleMs);
+      current.idle = setTimeout(
+        () => void this.shut(queue.qualifiedName, current),
+        this.options.idleMs,
+      );
       current.idle.unref();
     };
     try {
@@ -72,7 +75,7 @@ export class QueueEventsRelay implements JobEndSource {
     return release;
   }
 
-  /** Whether a subscriber of `queue` is open (or opening) now. */
+  /** Whether a subscriber of `queue` (its qualified name) is open (or opening) now. */
   isSubscribed(queue: string): boolean {
     return this.subscriptions.has(queue);
   }
@@ -100,13 +103,13 @@ export class QueueEventsRelay implements JobEndSource {
       if (this.closed) throw new Error('QueueEventsRelay is closed');
       const events = new QueueEvents(queue.name, {
         connection: this.options.connection,
-        prefix: this.options.prefix,
+        prefix: queue.opts.prefix,
         lastEventId: newest,
       });
       subscription.events = events;
       events.on('error', (error) => this.options.onError?.(error));
       events.on('completed', ({ jobId, returnvalue }) =>
-        this.options.onEnd(queue.name, jobId, { kind: 'completed', value: returnvalue }),
+        this.options.onEnd(queue.qualifiedName, jobId, { kind: 'completed', value: returnvalue }),
       );
       // QueueEvents reports 'failed' only once a job has no attempts left, never for a retry. The
       // event may be late news of an earlier job under the same id, failed and then replaced by a
@@ -114,7 +117,8 @@ export class QueueEventsRelay implements JobEndSource {
       // read each).
       events.on('failed', ({ jobId }) => {
         void jobStatus(queue, jobId).then(
-          (status) => status.kind === 'failed' && this.options.onEnd(queue.name, jobId, status),
+          (status) =>
+            status.kind === 'failed' && this.options.onEnd(queue.qualifiedName, jobId, status),
           (error: Error) => this.options.onError?.(error),
         );
       });
@@ -122,8 +126,8 @@ export class QueueEventsRelay implements JobEndSource {
     })();
     subscription.ready.catch(() => {
       // Not subscribed after all: the next waiter tries afresh.
-      if (this.subscriptions.get(queue.name) === subscription) {
-        this.subscriptions.delete(queue.name);
+      if (this.subscriptions.get(queue.qualifiedName) === subscription) {
+        this.subscriptions.delete(queue.qualifiedName);
       }
       subscription.events?.close().catch(() => undefined);
     });
