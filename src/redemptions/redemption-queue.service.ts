@@ -6,6 +6,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { normalizeCouponCode } from '../domain/coupon.js';
 import { NOTHING_REMAINING, outcomeKey, rejectedOutcome } from '../domain/outcome.js';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
+import type { Queue } from 'bullmq';
+import { awaitQueueReplicas } from '@coupon-code-service/client/internal';
 import {
   addUnlessAnswered,
   jobStatus,
@@ -78,27 +80,42 @@ export class RedemptionQueueService {
       data.orderId === undefined
         ? `redeem.${randomUUID()}`
         : redemptionJobId(data.couponCode, data.orderId);
-    const first = await this.publishAndWait(jobId, () => this.publishRedeem(jobId, data));
+    const first = await this.publishAndWait(jobId, (queue) =>
+      this.publishRedeem(queue, jobId, data),
+    );
     if (first.settlement.kind !== 'completed' || first.settlement.value.userId === data.userId) {
       return first;
     }
     // The order's job is another user's: this request is decided under a job of its own
     // (ORDER_CONFLICT), never answered with their outcome.
     const ownJobId = ownRedemptionJobId(jobId);
-    return this.publishAndWait(ownJobId, () =>
-      addUnlessAnswered(this.queues.forJob(ownJobId), JobName.Redeem, data, { jobId: ownJobId }),
+    return this.publishAndWait(ownJobId, (queue) =>
+      addUnlessAnswered(queue, JobName.Redeem, data, { jobId: ownJobId }),
     );
   }
 
-  private async publishAndWait(
+  /**
+   * Publishes to the job's partition and waits; with REDIS_WAIT_REPLICAS, only once that many
+   * replicas hold the job, so a failover of the queue's master cannot lose a job we answered for.
+   */
+  private async publishAndWait<T>(
     jobId: string,
-    publish: () => Promise<JobStatus<RedemptionOutcome>>,
-  ): Promise<{ jobId: string; settlement: Settlement<RedemptionOutcome> }> {
-    const settlement = await this.waiter.publishAndWait<RedemptionOutcome>(
-      this.queues.forJob(jobId),
+    publish: (queue: Queue) => Promise<JobStatus<T> | void>,
+  ): Promise<{ jobId: string; settlement: Settlement<T> }> {
+    const queue = this.queues.forJob(jobId);
+    const settlement = await this.waiter.publishAndWait<T>(
+      queue,
       jobId,
       this.config.redemptionWaitMs,
-      publish,
+      async () => {
+        const status = await publish(queue);
+        await awaitQueueReplicas(
+          queue,
+          this.config.redisWaitReplicas ?? 0,
+          this.config.redisWaitTimeoutMs ?? 1000,
+        );
+        return status;
+      },
     );
     return { jobId, settlement };
   }
@@ -109,13 +126,13 @@ export class RedemptionQueueService {
    * order was rolled back while that job's worker was dead, so the job was left) is no answer
    * either; this request is then published anew and decided afresh.
    */
-  private publishRedeem(jobId: string, data: RedeemJobData): Promise<JobStatus<RedemptionOutcome>> {
-    return addUnlessAnswered<RedemptionOutcome>(
-      this.queues.forJob(jobId),
-      JobName.Redeem,
-      data,
-      { jobId },
-      (outcome) => this.stillStands(outcome),
+  private publishRedeem(
+    queue: Queue,
+    jobId: string,
+    data: RedeemJobData,
+  ): Promise<JobStatus<RedemptionOutcome>> {
+    return addUnlessAnswered<RedemptionOutcome>(queue, JobName.Redeem, data, { jobId }, (outcome) =>
+      this.stillStands(outcome),
     );
   }
 
@@ -137,16 +154,9 @@ export class RedemptionQueueService {
     data: RollbackJobData,
   ): Promise<{ jobId: string; settlement: Settlement<RollbackOutcome> }> {
     const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
-    const queue = this.queues.forJob(jobId);
-    const settlement = await this.waiter.publishAndWait<RollbackOutcome>(
-      queue,
-      jobId,
-      this.config.redemptionWaitMs,
-      async () => {
-        await queue.add(JobName.Rollback, data, { jobId });
-      },
-    );
-    return { jobId, settlement };
+    return this.publishAndWait<RollbackOutcome>(jobId, async (queue) => {
+      await queue.add(JobName.Rollback, data, { jobId });
+    });
   }
 
   /** The job's status, in whichever partition a producer published it. */
