@@ -14,6 +14,10 @@ export interface StoreOptions {
   maxOutcomes: number;
   /** COUPON_NOT_FOUND refusals per hour per user or address (GUESS_LIMIT_PER_HOUR); 0: no limit. */
   guessLimitPerHour: number;
+  /** Redis store: replicas that must hold an acceptance before it is returned (REDIS_WAIT_REPLICAS). */
+  waitReplicas: number;
+  /** How long to wait for them (REDIS_WAIT_TIMEOUT_MS). */
+  waitTimeoutMs: number;
 }
 
 const HOUR = 3600_000;
@@ -27,6 +31,8 @@ export function storeOptions(
     | 'redemptionLogMaxEntries'
     | 'memoryStoreMaxOutcomes'
     | 'guessLimitPerHour'
+    | 'redisWaitReplicas'
+    | 'redisWaitTimeoutMs'
   >,
 ): StoreOptions {
   return {
@@ -36,6 +42,8 @@ export function storeOptions(
     logMaxEntries: config.redemptionLogMaxEntries,
     maxOutcomes: config.memoryStoreMaxOutcomes,
     guessLimitPerHour: config.guessLimitPerHour,
+    waitReplicas: config.redisWaitReplicas ?? 0,
+    waitTimeoutMs: config.redisWaitTimeoutMs ?? 1000,
   };
 }
 

@@ -67,6 +67,15 @@ export class RedisKeys {
     return `${this.prefix}:{${code}}:log`;
   }
 
+  /**
+   * String with a short expiry, written just before a WAIT for replicas: a write of this
+   * connection in the coupon's slot, so WAIT covers whatever was written there before, by any
+   * connection (a decision replayed from another worker's run).
+   */
+  replicaMark(code: string): string {
+    return `${this.prefix}:{${code}}:replica-mark`;
+  }
+
   /** Sorted set (all scores 0, so ordered by code): every coupon code. */
   get couponIndex(): string {
     return `${this.prefix}:coupon-index`;

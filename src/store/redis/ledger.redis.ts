@@ -29,6 +29,7 @@ import {
   type Erased,
 } from '../usage.ledger.js';
 import type { StoreOptions } from '../store.options.js';
+import { NotReplicatedError } from '@coupon-code-service/client/internal';
 import { REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
 
@@ -73,8 +74,8 @@ export class RedisUsageLedger extends UsageLedger {
     const limits = attempt.coupon.repeatCounts;
     const keep = keepTimes(request.orderId, outcomeKey !== undefined, this.options);
     const k = this.keys;
-    const reply = (await this.scripts.run(
-      'redeem',
+    const { reply, acknowledged } = await this.runRedeem(
+      code,
       [
         k.coupon(code),
         k.globalUsed(code),
@@ -105,10 +106,51 @@ export class RedisUsageLedger extends UsageLedger {
         keep.rejected,
         this.options.logMaxEntries,
       ],
-    )) as unknown[];
+    );
+    if (reply[0] === 'behind') {
+      return this.redeem({ ...attempt, periods: { day: `${reply[1]}`, week: `${reply[2]}` } });
+    }
+    const outcome = this.redeemOutcome(attempt, reply);
+    if (
+      outcome !== STALE_COUPON &&
+      outcome.status === 'accepted' &&
+      acknowledged < this.options.waitReplicas
+    ) {
+      throw new NotReplicatedError(
+        `${acknowledged} of ${this.options.waitReplicas} replicas acknowledged the acceptance within ${this.options.waitTimeoutMs} ms; the job is retried`,
+      );
+    }
+    return outcome;
+  }
+
+  /** The redeem script, with REDIS_WAIT_REPLICAS a WAIT for replicas right behind it. */
+  private async runRedeem(
+    code: string,
+    keys: string[],
+    args: (string | number)[],
+  ): Promise<{ reply: unknown[]; acknowledged: number }> {
+    if (this.options.waitReplicas === 0) {
+      return {
+        reply: (await this.scripts.run('redeem', keys, args)) as unknown[],
+        acknowledged: 0,
+      };
+    }
+    const { reply, acknowledged } = await this.scripts.runReplicated('redeem', keys, args, {
+      mark: this.keys.replicaMark(code),
+      replicas: this.options.waitReplicas,
+      timeoutMs: this.options.waitTimeoutMs,
+    });
+    return { reply: reply as unknown[], acknowledged };
+  }
+
+  private redeemOutcome(
+    attempt: RedeemAttempt,
+    reply: unknown[],
+  ): RedemptionOutcome | typeof STALE_COUPON {
+    const { request, now } = attempt;
+    const code = request.couponCode;
+    const limits = attempt.coupon.repeatCounts;
     switch (reply[0]) {
-      case 'behind':
-        return this.redeem({ ...attempt, periods: { day: `${reply[1]}`, week: `${reply[2]}` } });
       case 'stale':
         return STALE_COUPON;
       case 'replay':

@@ -56,6 +56,8 @@ export type ScriptName =
   | 'forgiveUser'
   | 'eraseUser';
 
+const MARK_TTL_MS = 10_000;
+
 /** The store's Lua commands on one connection (EVALSHA, falling back to EVAL once). */
 export class RedisScripts {
   private readonly commands = new Map<string, (...args: unknown[]) => Promise<unknown>>();
@@ -76,5 +78,33 @@ export class RedisScripts {
 
   run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
     return this.commands.get(name)!.call(this.redis, ...keys, ...args);
+  }
+
+  /**
+   * Runs the command between a write of `mark` (a key in the same slot) and a WAIT for
+   * `replicas`, in one pipeline: one connection to the node that holds the slot, so the WAIT
+   * counts replicas of exactly this node's writes up to the command's, whoever made them. A
+   * failover in between fails the pipeline (or reruns all of it on the new master), never
+   * pairing a write on one master with a WAIT on another. Returns the reply and how many
+   * replicas acknowledged it.
+   */
+  async runReplicated(
+    name: ScriptName,
+    keys: string[],
+    args: (string | number)[],
+    wait: { mark: string; replicas: number; timeoutMs: number },
+  ): Promise<{ reply: unknown; acknowledged: number }> {
+    const pipeline = this.redis
+      .pipeline()
+      .set(wait.mark, '1', 'PX', MARK_TTL_MS) as unknown as Record<
+      string,
+      (...args: unknown[]) => unknown
+    >;
+    pipeline[`coupons_${name}`]!(...keys, ...args);
+    const replies = await (pipeline as unknown as ReturnType<Redis['pipeline']>)
+      .wait(wait.replicas, wait.timeoutMs)
+      .exec();
+    for (const [error] of replies ?? []) if (error) throw error;
+    return { reply: replies![1]![1], acknowledged: replies![2]![1] as number };
   }
 }
