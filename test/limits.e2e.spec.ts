@@ -1,5 +1,7 @@
+import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { startApp, TOKEN, VIEWER_TOKEN, type TestApp } from './helpers.js';
+import { STORE_REDIS } from '../src/store/store.module.js';
+import { keysSeen, startApp, TOKEN, uniquePrefix, VIEWER_TOKEN, type TestApp } from './helpers.js';
 
 const WRONG = 'wrong-token-wrong-token';
 const ATTACKER = '203.0.113.7';
@@ -79,5 +81,92 @@ describe('limits that stop attackers, not admins', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     await open().get('/health/live').expect(200);
     await open().get('/health/ready').expect(200);
+  });
+});
+
+describe('rate limits across processes', () => {
+  let apps: TestApp[] = [];
+  afterEach(async () => {
+    for (const app of apps) await app.close();
+    apps = [];
+  });
+
+  /** Two apps, as two API processes: same store (and STORE_PREFIX), same limits. */
+  const twoApps = async (overrides: Parameters<typeof startApp>[0]) => {
+    apps.push(await startApp(overrides), await startApp(overrides));
+    return apps;
+  };
+  const wrong = (t: TestApp) =>
+    request(t.app.getHttpServer()).get('/coupons').set('Authorization', `Bearer ${WRONG}`);
+
+  it('with STORE=redis share RATE_LIMIT_PER_MINUTE through Redis', async () => {
+    const storePrefix = uniquePrefix();
+    const [a, b] = await twoApps({ store: 'redis', storePrefix, rateLimitPerMinute: 6 });
+    for (let i = 0; i < 3; i++) {
+      await a.get('/coupons').expect(200);
+      await b.get('/coupons').expect(200);
+    }
+    const limited = await a.get('/coupons').expect(429);
+    expect(limited.body.message).toBe('Too many requests; slow down');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    await b.get('/coupons').expect(429);
+    // One key per client address, its own hash tag, under STORE_PREFIX (close deletes it).
+    const rate = keysSeen(storePrefix).filter((key) => key.includes(':rate:'));
+    expect(rate).toEqual([
+      expect.stringMatching(new RegExp(`^${storePrefix}:rate:requests:\\{[^{}]+\\}$`)),
+    ]);
+  });
+
+  it('with STORE=redis share AUTH_FAILURES_PER_MINUTE through Redis', async () => {
+    const storePrefix = uniquePrefix();
+    const [a, b] = await twoApps({ store: 'redis', storePrefix, authFailuresPerMinute: 4 });
+    for (let i = 0; i < 2; i++) {
+      await wrong(a).expect(401);
+      await wrong(b).expect(401);
+    }
+    const locked = await wrong(b).expect(429);
+    expect(locked.body.message).toBe('Too many failed authentications; wait before trying again');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    await wrong(a).expect(429);
+    await a.get('/coupons').expect(200);
+    const rate = keysSeen(storePrefix).filter((key) => key.includes(':rate:'));
+    expect(rate).toEqual([
+      expect.stringMatching(new RegExp(`^${storePrefix}:rate:auth-failures:\\{[^{}]+\\}$`)),
+    ]);
+  });
+
+  it('with STORE=redis fall back to per-process limits while Redis is away: 503 or 429, never 500', async () => {
+    const t = await startApp({ store: 'redis', rateLimitPerMinute: 3, authFailuresPerMinute: 2 });
+    apps.push(t);
+    const redis = t.app.get<Redis>(STORE_REDIS);
+    const ended = new Promise((resolve) => redis.once('end', resolve));
+    redis.disconnect();
+    await ended;
+    try {
+      for (let i = 0; i < 3; i++) await t.get('/coupons').expect(503);
+      const limited = await t.get('/coupons').expect(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      for (let i = 0; i < 2; i++) await wrong(t).expect(401);
+      await wrong(t).expect(429);
+      await request(t.app.getHttpServer()).get('/health/live').expect(200);
+    } finally {
+      await redis.connect();
+    }
+  });
+
+  it('with STORE=memory stay per process', async () => {
+    const [a, b] = await twoApps({ rateLimitPerMinute: 3, authFailuresPerMinute: 2 });
+    for (let i = 0; i < 3; i++) {
+      await a.get('/coupons').expect(200);
+      await b.get('/coupons').expect(200);
+    }
+    await a.get('/coupons').expect(429);
+    for (let i = 0; i < 2; i++) {
+      await wrong(a).expect(401);
+      await wrong(b).expect(401);
+    }
+    await wrong(b).expect(429);
   });
 });

@@ -12,7 +12,7 @@ import { UserRepository } from './user.repository.js';
 
 const logger = new Logger('Store');
 const STORES = Symbol('STORES');
-const STORE_REDIS = Symbol('STORE_REDIS');
+export const STORE_REDIS = Symbol('STORE_REDIS');
 
 /** Closes the store's Redis connection, if it has one, when the app shuts down. */
 class StoreConnection implements OnApplicationShutdown {
@@ -65,6 +65,6 @@ class StoreConnection implements OnApplicationShutdown {
     { provide: RedemptionLog, inject: [STORES], useFactory: (s: Stores) => s.log },
     { provide: GuessLimits, inject: [STORES], useFactory: (s: Stores) => s.guesses },
   ],
-  exports: [CouponRepository, UserRepository, UsageLedger, RedemptionLog, GuessLimits],
+  exports: [STORE_REDIS, CouponRepository, UserRepository, UsageLedger, RedemptionLog, GuessLimits],
 })
 export class StoreModule {}
