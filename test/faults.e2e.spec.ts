@@ -16,6 +16,7 @@ import {
 } from '../src/redemptions/redemption.contract.js';
 import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
 import { EmbeddedRedis } from '../src/redis/embedded-redis.js';
+import { STORE_REDIS } from '../src/store/store.module.js';
 import { jobsFinished, startApp, type TestApp } from './helpers.js';
 
 const COUPON = {
@@ -328,4 +329,29 @@ describe('faults: data loss, crashed workers and conflicting orders', () => {
     const later = await t.post('/redemptions/rollback', order).expect(200);
     expect(later.body.status).toBe('already-rolled-back');
   }, 90_000);
+
+  it('puts a job back without spending an attempt while the store is unreachable, and decides it after', async () => {
+    t = await startApp({ store: 'redis' });
+    await t
+      .post('/coupons', { ...COUPON, code: 'SHARD', repeatCounts: { globalTotal: 10 } })
+      .expect(201);
+    await t.post('/users', user('alice')).expect(201);
+    // As when the coupon's shard of a cluster is down while the queue's shard answers.
+    const store = t.app.get<Redis>(STORE_REDIS);
+    store.disconnect();
+    const jobId = redemptionJobId('SHARD', 'during-outage');
+    await t.producer.add(
+      JobName.Redeem,
+      { couponCode: 'SHARD', userId: 'alice', orderId: 'during-outage' },
+      { jobId, attempts: 1 },
+    );
+    const putBack = await jobReaches(t.producer, jobId, ['delayed', 'failed'], 10_000);
+    expect(putBack.failedReason).toBeUndefined();
+    expect(putBack.attemptsMade).toBe(0);
+    await store.connect();
+    const decided = await jobReaches(t.producer, jobId, ['completed', 'failed'], 10_000);
+    expect(decided.failedReason).toBeUndefined();
+    expect(decided.returnvalue).toMatchObject({ status: 'accepted' });
+    expect((await t.get('/coupons/SHARD/repeat-counts').expect(200)).body.globalUsed).toBe(1);
+  }, 30_000);
 });

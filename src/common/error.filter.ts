@@ -1,3 +1,4 @@
+import { isRedisUnavailable } from '../redis/unavailable.js';
 import {
   Catch,
   HttpException,
@@ -65,23 +66,6 @@ export class ErrorFilter implements ExceptionFilter {
     // Errors from Express middleware, such as a body that is not JSON, carry their own status.
     return { statusCode, error, message: (exception as Error).message };
   }
-}
-
-/**
- * Errors ioredis raises while it has no connection (fail-fast clients: no offline queue), those of
- * a cluster in a failover, and a publish that no replica acknowledged in time.
- */
-function isRedisUnavailable(exception: unknown): boolean {
-  if (!(exception instanceof Error)) return false;
-  const code = (exception as NodeJS.ErrnoException).code;
-  return (
-    exception.name === 'MaxRetriesPerRequestError' ||
-    exception.name === 'NotReplicatedError' ||
-    /enableOfflineQueue|Connection is closed|Stream isn't writeable/i.test(exception.message) ||
-    /CLUSTERDOWN|TRYAGAIN|refresh slots cache|startup nodes/.test(exception.message) ||
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET'
-  );
 }
 
 function statusOf(exception: unknown): number {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { isRedisUnavailable } from '../redis/unavailable.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { validatePlain } from '../common/validation.js';
 import { redemptionJobId } from '../jobs/job.ids.js';
@@ -17,6 +18,8 @@ import {
 } from './redemption.contract.js';
 import { RollbackDto } from './rollback.dto.js';
 import { RedemptionService } from './redemption.service.js';
+
+const STORE_RETRY_DELAY_MS = 500;
 
 /** The provider token of partition `partition`'s worker; partition 0's is the class itself. */
 export const redemptionWorkerToken = (partition: number) =>
@@ -38,7 +41,29 @@ export class RedemptionProcessor extends ReportingWorkerHost {
     super(REDEMPTION_QUEUE, waiter);
   }
 
-  async process(job: Job): Promise<RedemptionOutcome | RollbackOutcome> {
+  /**
+   * A decision the store could not make or not get replicated (Redis or one cluster shard down,
+   * a failover under way, replicas behind) puts the job back for a moment without spending an
+   * attempt: with one shard down the workers keep taking jobs from the other partitions' shards,
+   * and a few quick attempts would otherwise fail them for good. While the job's own queue is
+   * unreachable too, moving it fails, and BullMQ runs it again once its lock expires.
+   */
+  async process(job: Job, token?: string): Promise<RedemptionOutcome | RollbackOutcome> {
+    try {
+      return await this.decide(job);
+    } catch (error) {
+      if (!isRedisUnavailable(error) || token === undefined) throw error;
+      this.logger.warn({
+        msg: 'store unavailable; job put back',
+        jobId: job.id,
+        error: (error as Error).message,
+      });
+      await job.moveToDelayed(Date.now() + STORE_RETRY_DELAY_MS, token);
+      throw new DelayedError();
+    }
+  }
+
+  private async decide(job: Job): Promise<RedemptionOutcome | RollbackOutcome> {
     const name = job.name as JobName;
     switch (name) {
       case JobName.Redeem: {
