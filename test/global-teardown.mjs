@@ -1,4 +1,4 @@
-/** Stops the throwaway redis-server that global-setup.mjs started, if it started one. */
+/** Stops what global-setup.mjs started: the throwaway redis-server and the local Redis Cluster. */
 export default async function globalTeardown() {
-  await globalThis.testRedis?.stop();
+  await Promise.all([globalThis.testRedis?.stop(), globalThis.testRedisCluster?.stop()]);
 }

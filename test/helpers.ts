@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
+import { Cluster, type ClusterOptions } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
@@ -15,7 +16,8 @@ import {
   type JobName,
   type JobResult,
 } from '../src/redemptions/redemption.contract.js';
-import { deleteKeysOf } from './redis-keys.js';
+import { parseNodes } from './local-cluster.js';
+import { deleteKeysOf, deleteKeysOnCluster } from './redis-keys.js';
 
 export { deleteKeysOf, keysSeen } from './redis-keys.js';
 
@@ -147,3 +149,35 @@ export function jobsFinished(app: INestApplication, count: number): Promise<void
     worker.on('failed', onFinished);
   });
 }
+
+/**
+ * Seeds ("host:port,...") of the test Redis Cluster: TEST_REDIS_CLUSTER_NODES, which
+ * global-setup.mjs sets to a local 3-master, 2-replica cluster it starts unless given one.
+ */
+export const CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES ?? '';
+
+function clusterSeeds() {
+  if (!CLUSTER_NODES) {
+    throw new Error('TEST_REDIS_CLUSTER_NODES is unset: run jest with test/global-setup.mjs');
+  }
+  return parseNodes(CLUSTER_NODES);
+}
+
+/**
+ * An ioredis Cluster client on the test cluster. Failover tests lose a master: commands wait
+ * (offline queue, retries on CLUSTERDOWN/MOVED) instead of failing at once, and the slot map is
+ * read again soon.
+ */
+export function clusterClient(options: ClusterOptions = {}): Cluster {
+  return new Cluster(clusterSeeds(), {
+    slotsRefreshTimeout: 2000,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    ...options,
+    redisOptions: { connectTimeout: 2000, ...options.redisOptions },
+  });
+}
+
+/** Deletes the keys this test file wrote under these prefixes on the test cluster. */
+export const deleteClusterKeys = (...prefixes: string[]) =>
+  deleteKeysOnCluster(clusterSeeds(), ...prefixes);

@@ -10,9 +10,13 @@
  * keys are all seen. BullMQ's scripts also write keys they derive (job hashes and logs), which is why
  * each queue seen under a prefix is obliterated first. Keys written by other processes are not seen:
  * tests that run service processes give them a redis-server of their own.
+ *
+ * A Cluster client sends each command through one of its nodes' Redis connections (instances of
+ * the same class), so keys named through a Cluster are recorded too; deleteKeysOnCluster removes
+ * them, one key per command, each routed to its own slot.
  */
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
 const seen = new Map<string, Set<string>>(); // prefix (text before the first ':') -> keys
 const IGNORED = new Set(['del', 'unlink']);
@@ -82,5 +86,25 @@ export async function deleteKeysOf(url: string, ...prefixes: string[]): Promise<
     }
   } finally {
     redis.disconnect();
+  }
+}
+
+/** deleteKeysOf for keys written through a Redis Cluster client (seeds "host:port,..."). */
+export async function deleteKeysOnCluster(
+  seeds: { host: string; port: number }[],
+  ...prefixes: string[]
+): Promise<void> {
+  const cluster = new Cluster(seeds, { redisOptions: { maxRetriesPerRequest: null } });
+  try {
+    for (const prefix of prefixes) {
+      const keys = keysSeen(prefix);
+      seen.delete(prefix);
+      // No pipeline: a cluster refuses one whose keys span slots.
+      for (let i = 0; i < keys.length; i += 1000) {
+        await Promise.all(keys.slice(i, i + 1000).map((key) => cluster.unlink(key)));
+      }
+    }
+  } finally {
+    cluster.disconnect();
   }
 }
