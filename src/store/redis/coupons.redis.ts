@@ -1,13 +1,13 @@
-import type { Redis } from 'ioredis';
 import { COUPON_CODE_PATTERN, type Coupon } from '../../domain/coupon.js';
 import { CouponRepository, newBirthId, type Page, type SaveResult } from '../coupon.repository.js';
+import type { RedisClient } from './client.redis.js';
 import type { RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
 
 /** Coupons as hashes (keys.redis.ts), listed by a sorted set of codes. */
 export class RedisCouponRepository extends CouponRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: RedisScripts,
     private readonly keys: RedisKeys,
   ) {
@@ -17,11 +17,11 @@ export class RedisCouponRepository extends CouponRepository {
   async create(coupon: Coupon): Promise<boolean> {
     // Listed before it exists, so no crash or racing delete can leave a coupon out of the index;
     // an entry without a coupon is skipped when listing.
-    await this.redis
-      .pipeline()
-      .zadd(this.keys.couponIndex, 0, coupon.code)
-      .zadd(this.keys.codeHistory, 0, coupon.code)
-      .exec();
+    // Two commands, not a pipeline: the two indexes are in different cluster slots.
+    await Promise.all([
+      this.redis.zadd(this.keys.couponIndex, 0, coupon.code),
+      this.redis.zadd(this.keys.codeHistory, 0, coupon.code),
+    ]);
     const created = await this.scripts.run(
       'createCoupon',
       [this.keys.coupon(coupon.code)],
@@ -86,7 +86,7 @@ function couponData(coupon: Coupon): string {
 
 /** A page of an index (a sorted set ordered by member), each member read with `read`. */
 export async function indexPage<T>(
-  redis: Redis,
+  redis: RedisClient,
   index: string,
   offset: number,
   limit: number,

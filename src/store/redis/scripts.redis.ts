@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { COUNTER_NAMES } from '../../domain/coupon.js';
 import { LIMIT_REASONS } from '../../domain/decide.js';
 import { REMAINING_FIELDS, RESTORED_FIELDS } from './keys.redis.js';
+import type { RedisClient } from './client.redis.js';
 
 /** The build copies this folder next to the compiled code (scripts/copy-lua.mjs). */
 const LUA_DIR = new URL('./lua/', import.meta.url);
@@ -60,7 +60,7 @@ export type ScriptName =
 export class RedisScripts {
   private readonly commands = new Map<string, (...args: unknown[]) => Promise<unknown>>();
 
-  constructor(readonly redis: Redis) {
+  constructor(readonly redis: RedisClient) {
     for (const { name, lua, numberOfKeys } of loadCommands()) {
       // Two files of one command (a stale copy beside its renamed successor) would run the wrong one.
       if (this.commands.has(name))
