@@ -56,7 +56,12 @@ export type ScriptName =
   | 'forgiveUser'
   | 'eraseUser';
 
-/** The store's Lua commands on one connection (EVALSHA, falling back to EVAL once). */
+/**
+ * The store's Lua commands on one connection (EVALSHA, falling back to EVAL once). On a cluster,
+ * ioredis sends each call to the node of its first key, and Redis refuses a call whose keys span
+ * slots: every script's KEYS are one coupon's keys (tag {CODE}) or user keys ({users}), never both.
+ * Keys a script finds inside (window hashes, outcome records named by a set) share that tag.
+ */
 export class RedisScripts {
   private readonly commands = new Map<string, (...args: unknown[]) => Promise<unknown>>();
 
