@@ -1,10 +1,11 @@
-import type { Cluster } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { clusterClient, deleteClusterKeys, keysSeen, uniquePrefix } from '../../test/helpers.js';
 import {
   coupon,
   describeCouponIndexRaces,
   describeCouponStore,
 } from '../../test/store-contract.js';
+import { parseNodes, startLocalCluster, type LocalCluster } from '../../test/local-cluster.js';
 import { RedisKeys } from './redis/keys.redis.js';
 import { redisStores } from './store.factory.js';
 import { DEFAULT_STORE_OPTIONS } from './store.options.js';
@@ -102,4 +103,46 @@ describe('redis store keys on a cluster', () => {
     expect(stored.length).toBeGreaterThan(0);
     expect(keysSeen(prefix)).toEqual(expect.arrayContaining(stored));
   });
+});
+
+describe('redis store on a cluster that loses a master', () => {
+  // A cluster of its own: killing a master of the shared one would disturb other test files.
+  let local: LocalCluster;
+  beforeAll(async () => {
+    local = await startLocalCluster({ masters: 3, replicas: 1 });
+  }, 60_000);
+  afterAll(async () => local?.stop());
+
+  it('serves a coupon from the replica that takes over when its master is SIGKILLed', async () => {
+    const cluster = new Cluster(parseNodes(local.nodes), {
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      redisOptions: { connectTimeout: 1000 },
+    });
+    cluster.on('error', () => {});
+    try {
+      const prefix = 'failover';
+      const store = redisStores(cluster, { ...DEFAULT_STORE_OPTIONS, prefix });
+      await store.coupons.create(coupon('FAILOVER'));
+      const key = new RedisKeys(prefix).coupon('FAILOVER');
+      const master = await local.masterOf(key);
+      expect(local.pids).toContain(master.pid);
+      // Replication is asynchronous: the replica must have the coupon before its master goes.
+      const node = cluster.nodes('master').find((n) => n.options.port === master.port)!;
+      expect(await node.wait(1, 5000)).toBe(1);
+
+      process.kill(master.pid!, 'SIGKILL');
+      const deadline = Date.now() + 30_000;
+      while ((await local.masterOf(key).catch(() => master)).port === master.port) {
+        if (Date.now() > deadline) throw new Error('no replica took over in 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect((await store.coupons.get('FAILOVER'))?.code).toBe('FAILOVER');
+      expect(await store.coupons.save(coupon('FAILOVER'), { born: '', version: 1 })).toBe(
+        'conflict',
+      );
+    } finally {
+      cluster.disconnect();
+    }
+  }, 60_000);
 });
