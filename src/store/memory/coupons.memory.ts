@@ -3,6 +3,10 @@ import { isSameCoupon } from '../../domain/ledger.js';
 import { CouponRepository, newBirthId, type Page, type SaveResult } from '../coupon.repository.js';
 import { CouponUsage, copyCoupon, type MemoryData } from './data.memory.js';
 
+/**
+ * The coupon map is its own index: create, delete and list each run to the end without awaiting,
+ * so none interleaves with another (no equivalent of the Redis index race, coupons.redis.ts).
+ */
 export class MemoryCouponRepository extends CouponRepository {
   constructor(private readonly data: MemoryData) {
     super();
