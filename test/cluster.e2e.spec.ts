@@ -182,7 +182,8 @@ async function finished(queues: Queue[]) {
 async function whenFinished(queues: Queue[], count: number, ms: number) {
   const deadline = Date.now() + ms;
   for (;;) {
-    const done = await finished(queues);
+    // While a master fails over, this client's reads fail too: try again.
+    const done = await finished(queues).catch(() => ({ completed: 0, failed: 0 }));
     if (done.completed + done.failed >= count) return done;
     if (Date.now() > deadline) {
       throw new Error(`${done.completed} completed, ${done.failed} failed of ${count} in ${ms} ms`);
