@@ -60,7 +60,7 @@ export abstract class ReportingWorkerHost extends WorkerHost implements BeforeAp
       error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn({
       msg: final ? 'job failed' : 'job attempt failed, will retry',
-      queue: job.queueQualifiedName,
+      queue: this.queueName,
       jobId: job.id,
       jobName: job.name,
       attemptsMade: job.attemptsMade,
