@@ -221,8 +221,13 @@ describe('the service on a Redis Cluster (3 masters, 2 replicas each)', () => {
     'decides 6,000 jobs of 1,000 users on coupons of every master exactly, through 3 partitions, with a worker killed mid-burst',
     async () => {
       const env = environment();
-      const { port } = await start(env, 'api');
+      const { port, service: apiProcess } = await start(env, 'api');
       const workers = await Promise.all([1, 2, 3].map(() => start(env, 'worker')));
+      // The prefix without a hash tag is wrapped in braces, and no embedded Redis is started.
+      expect(apiProcess.output()).toContain(
+        `Queues on Redis Cluster: prefix {${env.QUEUE_PREFIX}}, 3 partitions ({${env.QUEUE_PREFIX}} `,
+      );
+      expect(apiProcess.output()).not.toContain('Embedded Redis');
       const [capped, daily, once] = codesOnEveryMaster('SHARD');
       await seed(port, [
         { code: capped!, repeatCounts: { globalTotal: 500 } },
