@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { partitionOf } from '../packages/client/src/partitions.js';
+import { RedemptionQueues } from '../src/jobs/redemption-queues.js';
+import { redemptionJobId, rollbackJobId } from '../src/jobs/job.ids.js';
+import {
+  RedemptionProcessor,
+  redemptionWorkerToken,
+} from '../src/redemptions/redemption.processor.js';
+import { JobName } from '../src/redemptions/redemption.contract.js';
+import { startApp, type TestApp } from './helpers.js';
+
+/**
+ * Review of issue 15: one job id can now exist in several partitions at once (a producer that only
+ * knows QUEUE_PREFIX publishes to partition 0, the REST API and the typed client to
+ * partitionOf(jobId, N); or QUEUE_PARTITIONS changed between deployments). The README says "A
+ * producer may publish to any partition: correctness comes from the store's atomic step and the
+ * order's kept outcome". A retry of an order that is still queued in another partition when the
+ * order is rolled back is decided afresh afterwards and counts the cancelled order again.
+ */
+describe('an order queued in two partitions, rolled back in between', () => {
+  let t: TestApp;
+  const CODE = 'RESURRECT';
+
+  beforeAll(async () => {
+    t = await startApp({ store: 'redis', queuePartitions: 3, redemptionWaitMs: 300 });
+    await t
+      .post('/coupons', { code: CODE, discountPercentage: 10, expiresAt: '2099-12-31' })
+      .expect(201);
+    await t.post('/users', { id: 'alice', name: 'Alice', email: 'alice@example.com' }).expect(201);
+  });
+
+  afterAll(async () => t.close());
+
+  async function finished(queueIndex: number, jobId: string): Promise<unknown> {
+    const queue = t.app.get(RedemptionQueues).all[queueIndex]!;
+    for (let i = 0; i < 200; i++) {
+      const job = await queue.getJob(jobId);
+      if (job && (await job.getState()) === 'completed') return job.returnvalue;
+      await sleep(25);
+    }
+    throw new Error(`${jobId} did not complete in partition ${queueIndex}`);
+  }
+
+  it('does not count the cancelled order again when its pre-rollback retry runs later', async () => {
+    // An order whose job id partitionOf sends away from partition 0.
+    const orderId = Array.from({ length: 100 }, (_, i) => `order-${i}`).find(
+      (id) => partitionOf(redemptionJobId(CODE, id), 3) !== 0,
+    )!;
+    const jobId = redemptionJobId(CODE, orderId);
+    const k = partitionOf(jobId, 3);
+    const data = { couponCode: CODE, userId: 'alice', orderId };
+
+    // 1. A producer that knows only QUEUE_PREFIX publishes the order to partition 0: accepted.
+    await t.producer.add(JobName.Redeem, data, { jobId });
+    expect(await finished(0, jobId)).toMatchObject({ status: 'accepted' });
+    expect((await t.get(`/coupons/${CODE}/repeat-counts`).expect(200)).body).toMatchObject({
+      globalUsed: 1,
+    });
+
+    // 2. The order system, not having heard back, retries over REST: partition k, whose worker is
+    //    behind (paused here), so the retry is still waiting.
+    const workerK = t.app.get<RedemptionProcessor>(redemptionWorkerToken(k), {
+      strict: false,
+    }).worker;
+    await workerK.pause();
+    const retry = await t.post('/redemptions', data);
+    expect(retry.status).toBe(202);
+
+    // 3. The order is cancelled: a rollback (as the typed client publishes it) in a partition
+    //    whose worker runs.
+    const rollbackId = Array.from({ length: 100 }, (_, i) =>
+      rollbackJobId(CODE, orderId, `r${i}`),
+    ).find((id) => partitionOf(id, 3) !== k)!;
+    const p = partitionOf(rollbackId, 3);
+    await t.app.get(RedemptionQueues).all[p]!.add(JobName.Rollback, data, { jobId: rollbackId });
+    expect(await finished(p, rollbackId)).toMatchObject({ status: 'rolled-back' });
+    expect((await t.get(`/coupons/${CODE}/repeat-counts`).expect(200)).body).toMatchObject({
+      globalUsed: 0,
+    });
+
+    // 4. Partition k's worker catches up with the retry published before the rollback.
+    workerK.resume();
+    await finished(k, jobId);
+    // The order was cancelled and nobody redeemed it since: it must not count.
+    expect((await t.get(`/coupons/${CODE}/repeat-counts`).expect(200)).body).toMatchObject({
+      globalUsed: 0,
+    });
+  }, 30_000);
+});
