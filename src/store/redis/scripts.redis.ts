@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { COUNTER_NAMES } from '../../domain/coupon.js';
 import { LIMIT_REASONS } from '../../domain/decide.js';
@@ -66,6 +67,7 @@ const MARK_TTL_MS = 10_000;
  */
 export class RedisScripts {
   private readonly commands = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  private readonly sources = new Map<string, { lua: string; sha: string; numberOfKeys: number }>();
 
   constructor(readonly redis: RedisClient) {
     for (const { name, lua, numberOfKeys } of loadCommands()) {
@@ -74,6 +76,8 @@ export class RedisScripts {
         throw new Error(`two Lua files define the store command ${name}`);
       const command = `coupons_${name}`;
       redis.defineCommand(command, { lua, numberOfKeys });
+      const sha = createHash('sha1').update(lua).digest('hex');
+      this.sources.set(name, { lua, sha, numberOfKeys });
       this.commands.set(
         name,
         (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[command]!,
@@ -99,16 +103,19 @@ export class RedisScripts {
     args: (string | number)[],
     wait: { mark: string; replicas: number; timeoutMs: number },
   ): Promise<{ reply: unknown; acknowledged: number }> {
-    const pipeline = this.redis
-      .pipeline()
-      .set(wait.mark, '1', 'PX', MARK_TTL_MS) as unknown as Record<
-      string,
-      (...args: unknown[]) => unknown
-    >;
-    pipeline[`coupons_${name}`]!(...keys, ...args);
-    const replies = await (pipeline as unknown as ReturnType<RedisClient['pipeline']>)
-      .wait(wait.replicas, wait.timeoutMs)
-      .exec();
+    // EVALSHA as a plain command, not ioredis's script command: on NOSCRIPT that one re-sends the
+    // script on its own, and the node runs it after the WAIT, which then covers only the mark.
+    // Here a NOSCRIPT comes back in the replies and the whole pipeline is sent again with EVAL.
+    const { lua, sha, numberOfKeys } = this.sources.get(name)!;
+    const send = (evalCommand: 'evalsha' | 'eval') =>
+      this.redis
+        .pipeline()
+        .set(wait.mark, '1', 'PX', MARK_TTL_MS)
+        .call(evalCommand, evalCommand === 'eval' ? lua : sha, numberOfKeys, ...keys, ...args)
+        .wait(wait.replicas, wait.timeoutMs)
+        .exec();
+    let replies = await send('evalsha');
+    if (replies?.[1]?.[0]?.message.includes('NOSCRIPT')) replies = await send('eval');
     for (const [error] of replies ?? []) if (error) throw error;
     return { reply: replies![1]![1], acknowledged: replies![2]![1] as number };
   }
