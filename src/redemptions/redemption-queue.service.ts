@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -7,7 +7,11 @@ import { normalizeCouponCode } from '../domain/coupon.js';
 import { NOTHING_REMAINING, outcomeKey, rejectedOutcome } from '../domain/outcome.js';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
 import type { Queue } from 'bullmq';
-import { awaitQueueReplicas } from '@coupon-code-service/client/internal';
+import {
+  awaitQueueReplicas,
+  NotReplicatedError,
+  queueHolding,
+} from '@coupon-code-service/client/internal';
 import {
   addUnlessAnswered,
   jobStatus,
@@ -31,6 +35,8 @@ import {
 /** The REST side of the queue: publish a `redeem` or `rollback` job, wait a while for its end, look one up. */
 @Injectable()
 export class RedemptionQueueService {
+  private readonly logger = new Logger('Redemptions');
+
   constructor(
     private readonly queues: RedemptionQueues,
     private readonly waiter: JobWaiter,
@@ -95,14 +101,17 @@ export class RedemptionQueueService {
   }
 
   /**
-   * Publishes to the job's partition and waits; with REDIS_WAIT_REPLICAS, only once that many
-   * replicas hold the job, so a failover of the queue's master cannot lose a job we answered for.
+   * Publishes to the partition that holds the job already, else to the job's own, and waits; with
+   * REDIS_WAIT_REPLICAS first until that many replicas hold the job, for at most
+   * REDIS_WAIT_TIMEOUT_MS. The job is queued either way and will be decided, so a publish not
+   * acknowledged in time is still answered (decided, or 202 with its id), never refused: a caller
+   * told to try again would count a use per try where it has no orderId.
    */
   private async publishAndWait<T>(
     jobId: string,
     publish: (queue: Queue) => Promise<JobStatus<T> | void>,
   ): Promise<{ jobId: string; settlement: Settlement<T> }> {
-    const queue = this.queues.forJob(jobId);
+    const queue = await queueHolding(this.queues.all, this.queues.forJob(jobId), jobId);
     const settlement = await this.waiter.publishAndWait<T>(
       queue,
       jobId,
@@ -113,7 +122,14 @@ export class RedemptionQueueService {
           queue,
           this.config.redisWaitReplicas ?? 0,
           this.config.redisWaitTimeoutMs ?? 1000,
-        );
+        ).catch((error: unknown) => {
+          if (!(error instanceof NotReplicatedError)) throw error;
+          this.logger.warn({
+            msg: 'published job not yet on a replica',
+            jobId,
+            error: error.message,
+          });
+        });
         return status;
       },
     );

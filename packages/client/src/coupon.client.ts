@@ -3,7 +3,7 @@ import { Cluster, type ClusterOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from './job.ids.js';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, redemptionJobOptions } from './job.options.js';
-import { addUnlessAnswered, type JobStatus } from './job.status.js';
+import { addUnlessAnswered, queueHolding, type JobStatus } from './job.status.js';
 import { JobWaiter } from './job.waiter.js';
 import { QueueEventsRelay } from './queue-events.relay.js';
 import {
@@ -190,7 +190,11 @@ export class CouponClient {
     publish: (queue: Queue) => Promise<JobStatus<T> | void>,
   ): Promise<T> {
     if (this.closed) throw new Error('CouponClient is closed');
-    const queue = this.queues[partitionOf(jobId, this.queues.length)]!;
+    const queue = await queueHolding(
+      this.queues,
+      this.queues[partitionOf(jobId, this.queues.length)]!,
+      jobId,
+    );
     const settlement = await this.waiter.publishAndWait<T>(
       queue,
       jobId,

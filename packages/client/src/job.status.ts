@@ -60,3 +60,21 @@ export async function addUnlessAnswered<T>(
   await queue.add(name, data, opts);
   return jobStatus<T>(queue, opts.jobId);
 }
+
+/**
+ * The queue that holds a job with this id, `preferred` first, else `preferred`. With partitions a
+ * producer that knows only the first one (or another partition count) may have published the
+ * order elsewhere: a retry must find that job rather than add a second one, which could run after
+ * a rollback of the first and count the cancelled order again.
+ */
+export async function queueHolding(
+  queues: Queue[],
+  preferred: Queue,
+  jobId: string,
+): Promise<Queue> {
+  if (queues.length <= 1) return preferred;
+  const others = queues.filter((queue) => queue !== preferred);
+  const states = await Promise.all([preferred, ...others].map((queue) => queue.getJobState(jobId)));
+  const index = states.findIndex((state) => state !== 'unknown');
+  return index <= 0 ? preferred : others[index - 1]!;
+}
