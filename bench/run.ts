@@ -273,6 +273,8 @@ interface DrainResult {
   failedAttempts: number;
   failedFinal: number;
   capsExact?: boolean;
+  /** On a cluster: the master port serving each partition's queue. */
+  partitionMasters?: string[];
 }
 
 function label(kind: Kind, concurrency: number) {
@@ -310,6 +312,13 @@ async function drain(
   );
   try {
     await Promise.all(queues.map((queue) => queue.pause()));
+    // The master port of each partition's slot, to show the partitions really are spread.
+    const masters = producer
+      ? partitionPrefixes(queuePrefix, partitions).map(
+          (prefix) =>
+            producer.slots[hashSlot(/\{([^}]+)\}/.exec(prefix)![1]!)]?.[0]?.split(':').pop() ?? '?',
+        )
+      : undefined;
     const spec: WorkerSpec = {
       kind: kind === 'bare' ? 'bare' : 'service',
       store: kind === 'redis' ? 'redis' : 'memory',
@@ -362,10 +371,12 @@ async function drain(
       } else if (result.finished !== n || result.failedFinal > 0) {
         throw new Error(`bare worker finished ${result.finished} of ${n}`);
       }
+      if (masters) drained.partitionMasters = masters;
       (raw[`drain ${name}${n === N ? '' : ` n=${n}`}`] ??= []).push(drained);
       process.stdout.write(
         `  ${name.padEnd(24)} ${fmt(drained.jobsPerSecond).padStart(7)} jobs/s` +
           `  (${n === N ? '' : `${n} jobs, `}${fmt(result.ms)} ms${kind === 'bare' ? '' : `, accepted ${result.accepted}`}` +
+          `${masters ? `, queues on :${masters.join(' :')}` : ''}` +
           `${drained.capsExact === false ? ' CAP WRONG' : ''})\n`,
       );
       return drained;
@@ -935,6 +946,9 @@ async function clusterBench(): Promise<void> {
         `limits each ${JSON.stringify(couponLimits(N, codes.length))}: ` +
         `${expectedAcceptedByCoupon(N, codes.length).join(' + ')} accepted expected`,
     );
+    // Every redemption also reads its user (REQUIRE_REGISTERED_USERS), under the one {users} tag.
+    const users = await cluster.shardOf(hashSlot('users'));
+    console.log(`  user keys ({users}): slot ${users.slot}, master :${users.master.port}`);
     clusterSettings = {
       masters: CLUSTER_MASTERS,
       replicas: 1,
@@ -945,6 +959,7 @@ async function clusterBench(): Promise<void> {
         slot: shards[c].slot,
         master: shards[c].master.port,
       })),
+      users: { slot: users.slot, master: users.master.port },
       limitsPerCoupon: couponLimits(N, codes.length),
       expectedAcceptedPerCoupon: expectedAcceptedByCoupon(N, codes.length),
     };
