@@ -107,8 +107,9 @@ export async function startApp(
   });
   configureHttp(app, config);
   await app.init();
+  const producerCluster = config.redisClusterNodes ? clusterClient() : undefined;
   const producer: RedemptionQueue = new Queue(REDEMPTION_QUEUE, {
-    connection: { url: config.redisUrl },
+    connection: producerCluster ?? { url: config.redisUrl },
     prefix: config.queuePrefix,
   });
   const server = app.getHttpServer();
@@ -126,7 +127,12 @@ export async function startApp(
     close: async () => {
       await app.close();
       await producer.close();
-      await deleteKeysOf(config.redisUrl!, config.queuePrefix, config.storePrefix);
+      if (producerCluster) {
+        await producerCluster.quit();
+        await deleteClusterKeys(config.queuePrefix, config.storePrefix);
+      } else {
+        await deleteKeysOf(config.redisUrl!, config.queuePrefix, config.storePrefix);
+      }
     },
   };
 }
@@ -181,3 +187,14 @@ export function clusterClient(options: ClusterOptions = {}): Cluster {
 /** Deletes the keys this test file wrote under these prefixes on the test cluster. */
 export const deleteClusterKeys = (...prefixes: string[]) =>
   deleteKeysOnCluster(clusterSeeds(), ...prefixes);
+
+/** The configuration of an app on the test cluster (STORE=redis; a hash-tagged queue prefix). */
+export function clusterConfig(overrides: Partial<AppConfig> = {}): Partial<AppConfig> {
+  return {
+    redisUrl: undefined,
+    redisClusterNodes: clusterSeeds(),
+    store: 'redis',
+    queuePrefix: `{${uniquePrefix()}}`,
+    ...overrides,
+  };
+}

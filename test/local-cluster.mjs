@@ -121,6 +121,13 @@ function spawnNode(dir, port) {
       dir,
       '--daemonize',
       'no',
+      // Replicas sync at once (the default waits 5 s for more replicas to share the transfer).
+      '--repl-diskless-sync-delay',
+      '0',
+      // CLUSTER SLOTS lists a replica once its replication offset is past 0, which an idle
+      // master moves only by pinging its replicas (every 10 s by default).
+      '--repl-ping-replica-period',
+      '1',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -211,7 +218,6 @@ export async function startLocalCluster({ masters = 3, replicas = 2, timeoutMs =
       }
     }
     const ports = nodes.map((node) => node.port);
-    if (process.env.DEBUG_LOCAL_CLUSTER) console.log(`servers up after ${Date.now() - started} ms`);
     await run(
       'redis-cli',
       [
@@ -224,7 +230,6 @@ export async function startLocalCluster({ masters = 3, replicas = 2, timeoutMs =
       ],
       Math.max(1000, deadline - Date.now()),
     );
-    if (process.env.DEBUG_LOCAL_CLUSTER) console.log(`created after ${Date.now() - started} ms`);
     while (!(await settled(ports, masters, replicas))) {
       if (Date.now() > deadline)
         throw new Error(
@@ -238,11 +243,21 @@ export async function startLocalCluster({ masters = 3, replicas = 2, timeoutMs =
   }
 
   const pidOf = (port) => nodes.find((node) => node.port === port)?.pid;
-  /** The master serving `slot` now, and its replicas, as node `via` sees it. */
-  const shardOf = async (slot, via = nodes.find((node) => !node.exited).port) => {
-    const slots = await ask(via, 'CLUSTER', 'SLOTS');
+  /** The first live node's answer (a killed node may not have been reaped yet: try the next). */
+  const askAny = async (...command) => {
+    for (const node of nodes) {
+      if (node.exited) continue;
+      const answer = await ask(node.port, ...command);
+      if (answer !== undefined) return answer;
+    }
+    throw new Error(`no node of the local cluster answers ${command.join(' ')}`);
+  };
+  const slotOf = async (key) => Number(await askAny('CLUSTER', 'KEYSLOT', key));
+  /** The master serving `slot` now, and its replicas, as node `via` (else any live one) sees it. */
+  const shardOf = async (slot, via) => {
+    const slots = await (via === undefined ? askAny : (...c) => ask(via, ...c))('CLUSTER', 'SLOTS');
     const range = slots?.find(([from, to]) => slot >= from && slot <= to);
-    if (!range) throw new Error(`no node serves slot ${slot} (asked ${via})`);
+    if (!range) throw new Error(`no node serves slot ${slot} (asked ${via ?? 'any node'})`);
     const [, , [, masterPort], ...replicaEntries] = range;
     return {
       slot,
@@ -255,15 +270,9 @@ export async function startLocalCluster({ masters = 3, replicas = 2, timeoutMs =
     ports: nodes.map((node) => node.port),
     pids: nodes.map((node) => node.pid),
     dir,
-    slotOf: async (key) =>
-      Number(await ask(nodes.find((node) => !node.exited).port, 'CLUSTER', 'KEYSLOT', key)),
+    slotOf,
     shardOf,
-    masterOf: async (key) =>
-      (
-        await shardOf(
-          Number(await ask(nodes.find((node) => !node.exited).port, 'CLUSTER', 'KEYSLOT', key)),
-        )
-      ).master,
+    masterOf: async (key) => (await shardOf(await slotOf(key))).master,
     stop,
   };
 }

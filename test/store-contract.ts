@@ -1,3 +1,4 @@
+import type { Cluster, Redis } from 'ioredis';
 import { UNLIMITED, type Coupon, type RepeatCounts } from '../src/domain/coupon.js';
 import {
   NOTHING_REMAINING,
@@ -8,7 +9,8 @@ import {
 import type { Periods } from '../src/domain/periods.js';
 import type { User } from '../src/domain/user.js';
 import type { LogEntry, LogQuery } from '../src/store/redemption.log.js';
-import type { Stores } from '../src/store/store.factory.js';
+import { RedisKeys } from '../src/store/redis/keys.redis.js';
+import { redisStores, type Stores } from '../src/store/store.factory.js';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../src/store/store.options.js';
 import {
   STALE_COUPON,
@@ -1138,6 +1140,126 @@ export function describeCouponStore(
         );
         expect(fromCursor).toEqual({ items: [], nextCursor: null });
       });
+    });
+  });
+}
+
+type SentCommand = { name: string; promise: Promise<unknown> };
+type Sender = { sendCommand: (command: SentCommand, ...rest: unknown[]) => unknown };
+
+/**
+ * Holds commands a client sends, to interleave store operations deterministically: `hold(name)`
+ * holds the next command of that name (lower case, e.g. 'zrem', 'evalsha') until `release()`;
+ * `reached` resolves once it is held.
+ */
+export function commandGate(client: Redis | Cluster) {
+  const target = client as unknown as Sender;
+  const send = target.sendCommand;
+  const holds: { name: string; reached: () => void; released: Promise<void> }[] = [];
+  const releases: (() => void)[] = [];
+  target.sendCommand = function (this: unknown, command, ...rest) {
+    const i = holds.findIndex((hold) => hold.name === command.name);
+    if (i < 0) return send.call(this, command, ...rest);
+    const [hold] = holds.splice(i, 1);
+    hold!.reached();
+    void hold!.released.then(() => send.call(this, command, ...rest));
+    return command.promise;
+  };
+  return {
+    hold(name: string) {
+      let reached!: () => void;
+      let release!: () => void;
+      const held = {
+        reached: new Promise<void>((resolve) => (reached = resolve)),
+        release: () => release(),
+      };
+      holds.push({ name, reached, released: new Promise<void>((resolve) => (release = resolve)) });
+      releases.push(() => release());
+      return held;
+    },
+    /** Sends what is still held, and lets every later command through. */
+    restore() {
+      releases.forEach((release) => release());
+      target.sendCommand = send;
+    },
+  };
+}
+
+/**
+ * The Redis coupon index (a sorted set in a slot of its own, so never atomic with a coupon's
+ * script) against deletes, creates and lists of one code interleaved at their worst points.
+ */
+export function describeCouponIndexRaces(
+  name: string,
+  makeClient: () => Redis | Cluster,
+  cleanup: (prefix: string) => Promise<void>,
+) {
+  describe(`${name} coupon index races`, () => {
+    const client = makeClient();
+    const prefix = `${name.replace(/\W/g, '-')}-races-${Date.now()}`;
+    const keys = new RedisKeys(prefix);
+    const store = redisStores(client, { ...DEFAULT_STORE_OPTIONS, prefix });
+    const listed = async () => {
+      const page = await store.coupons.list(0, 100);
+      return { codes: page.items.map((c) => c.code), total: page.total };
+    };
+    afterAll(async () => {
+      await cleanup(prefix);
+      await client.quit();
+    });
+
+    it('keeps a coupon created while a delete of its code runs listed', async () => {
+      await store.coupons.create(coupon('RACE1'));
+      const gate = commandGate(client);
+      try {
+        // The delete's script has run (the old coupon is gone); its ZREM waits.
+        const zrem = gate.hold('zrem');
+        const deleting = store.coupons.delete('RACE1');
+        await zrem.reached;
+        expect(await store.coupons.create(coupon('RACE1'))).toBe(true);
+        zrem.release();
+        expect(await deleting).toBe(true);
+      } finally {
+        gate.restore();
+      }
+      expect(await store.coupons.get('RACE1')).toBeDefined();
+      expect(await listed()).toEqual({ codes: ['RACE1'], total: 1 });
+      await store.coupons.delete('RACE1');
+    });
+
+    it('keeps a coupon listed when a list prunes its entry while it is being created', async () => {
+      const gate = commandGate(client);
+      try {
+        // Listed, not yet created: the create's script waits.
+        const script = gate.hold('evalsha');
+        const creating = store.coupons.create(coupon('RACE2'));
+        await script.reached;
+        // The list meets the entry without a coupon and prunes it; its ZREM waits.
+        const zrem = gate.hold('zrem');
+        const listing = store.coupons.list(0, 100);
+        await Promise.race([
+          zrem.reached,
+          listing.then(() => Promise.reject(new Error('the list left the entry alone'))),
+        ]);
+        script.release();
+        expect(await creating).toBe(true);
+        zrem.release();
+        await listing;
+      } finally {
+        gate.restore();
+      }
+      expect(await listed()).toEqual({ codes: ['RACE2'], total: 1 });
+      await store.coupons.delete('RACE2');
+    });
+
+    it('prunes an entry left without a coupon, so the total counts coupons only', async () => {
+      // As a delete that stopped after its script leaves it.
+      await client.zadd(keys.couponIndex, 0, 'GHOST');
+      await store.coupons.create(coupon('REAL'));
+      expect(await listed()).toEqual({ codes: ['REAL'], total: 1 });
+      expect(await client.zscore(keys.couponIndex, 'GHOST')).toBeNull();
+      expect(await listed()).toEqual({ codes: ['REAL'], total: 1 });
+      await store.coupons.delete('REAL');
     });
   });
 }

@@ -4,8 +4,9 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 
-/** A single Redis or a Redis Cluster, by REDIS_URL or REDIS_CLUSTER_NODES. */
-export type RedisClient = Redis | Cluster;
+import type { RedisClient } from '../store/redis/client.redis.js';
+
+export type { RedisClient };
 
 /**
  * A new client of the configured Redis: a single server, or a cluster client over the seed nodes

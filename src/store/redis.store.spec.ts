@@ -1,6 +1,10 @@
 import { Redis } from 'ioredis';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../../test/helpers.js';
-import { coupon, describeCouponStore } from '../../test/store-contract.js';
+import {
+  coupon,
+  describeCouponIndexRaces,
+  describeCouponStore,
+} from '../../test/store-contract.js';
 import { RedisKeys } from './redis/keys.redis.js';
 import { redisStores } from './store.factory.js';
 import { DEFAULT_STORE_OPTIONS } from './store.options.js';
@@ -21,6 +25,12 @@ describeCouponStore(
     await deleteKeys(...prefixes);
     await Promise.all(clients.map((client) => client.quit()));
   },
+);
+
+describeCouponIndexRaces(
+  'redis',
+  () => new Redis(REDIS_URL),
+  (prefix) => deleteKeys(prefix),
 );
 
 describe('redis store keys', () => {

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { CouponRepository } from './coupon.repository.js';
 import { GuessLimits } from './guess.limits.js';
@@ -13,6 +12,7 @@ import { RedisKeys } from './redis/keys.redis.js';
 import { RedisUsageLedger } from './redis/ledger.redis.js';
 import { RedisRedemptionLog } from './redis/log.redis.js';
 import { RedisScripts } from './redis/scripts.redis.js';
+import type { RedisClient } from './redis/client.redis.js';
 import { RedisUserRepository } from './redis/users.redis.js';
 import type { StoreOptions } from './store.options.js';
 import { UsageLedger } from './usage.ledger.js';
@@ -47,8 +47,14 @@ export function memoryStores(options: StoreOptions): Stores {
   };
 }
 
-/** The shared, durable store: all four ports on one Redis connection (key layout in keys.redis.ts). */
-export function redisStores(redis: Redis, options: StoreOptions & { prefix: string }): Stores {
+/**
+ * The shared, durable store: all four ports on one Redis connection or Redis Cluster client (key
+ * layout in keys.redis.ts).
+ */
+export function redisStores(
+  redis: RedisClient,
+  options: StoreOptions & { prefix: string },
+): Stores {
   const scripts = new RedisScripts(redis);
   const keys = new RedisKeys(options.prefix);
   const limit = options.guessLimitPerHour;
@@ -60,6 +66,8 @@ export function redisStores(redis: Redis, options: StoreOptions & { prefix: stri
     guesses: new GuessLimits(
       limit > 0
         ? new RateLimiterRedis({
+            // An ioredis Cluster works as well: each counter is one key, and rate-limiter-flexible
+            // sends one command (its own Lua, or a MULTI) per key.
             storeClient: redis,
             keyPrefix: keys.guesses,
             points: limit,

@@ -54,7 +54,7 @@ class StoreConnection implements OnApplicationShutdown {
       useFactory: (config: AppConfig, redis: RedisClient | undefined): Stores => {
         const options = storeOptions(config);
         return redis
-          ? redisStores(redis as never, { ...options, prefix: config.storePrefix })
+          ? redisStores(redis, { ...options, prefix: config.storePrefix })
           : memoryStores(options);
       },
     },

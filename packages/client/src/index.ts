@@ -23,3 +23,4 @@ export {
   type RollbackOutcome,
 } from './queue.contract.js';
 export { redemptionJobId, rollbackJobId } from './job.ids.js';
+export { NotReplicatedError } from './replicas.js';

@@ -1,33 +1,45 @@
-import type { Redis } from 'ioredis';
 import { COUPON_CODE_PATTERN, type Coupon } from '../../domain/coupon.js';
 import { CouponRepository, newBirthId, type Page, type SaveResult } from '../coupon.repository.js';
+import type { RedisClient } from './client.redis.js';
 import type { RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
 
 /** Coupons as hashes (keys.redis.ts), listed by a sorted set of codes. */
 export class RedisCouponRepository extends CouponRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: RedisScripts,
     private readonly keys: RedisKeys,
   ) {
     super();
   }
 
+  /*
+   * The coupon index lives in a slot of its own, so no step here is atomic with a coupon's script.
+   * Instead every step that can unlist a code re-checks: a create lists the code after its script
+   * ran (and before, so a crash after the script leaves it listed), and every ZREM that removes a
+   * code (a delete's, or a list's pruning an entry without a coupon) is followed by an EXISTS of
+   * the coupon and, if it exists, a ZADD.
+   * Why a coupon that exists once all callers are done is listed: its create's ZADD after the
+   * script left the code listed while the coupon existed. Were it unlisted at the end, take the
+   * last ZREM that removed it: its caller's EXISTS came later, found the coupon (it exists from
+   * its script on), and ZADDed it back, so some later ZREM removed it again: a contradiction.
+   * An entry left without a coupon is skipped when listing, and pruned there.
+   */
   async create(coupon: Coupon): Promise<boolean> {
-    // Listed before it exists, so no crash or racing delete can leave a coupon out of the index;
-    // an entry without a coupon is skipped when listing.
-    await this.redis
-      .pipeline()
-      .zadd(this.keys.couponIndex, 0, coupon.code)
-      .zadd(this.keys.codeHistory, 0, coupon.code)
-      .exec();
+    const k = this.keys;
+    await Promise.all([
+      this.redis.zadd(k.couponIndex, 0, coupon.code),
+      this.redis.zadd(k.codeHistory, 0, coupon.code),
+    ]);
     const created = await this.scripts.run(
       'createCoupon',
-      [this.keys.coupon(coupon.code)],
+      [k.coupon(coupon.code)],
       [couponData(coupon), newBirthId()],
     );
-    return created === 1;
+    if (created !== 1) return false;
+    await this.redis.zadd(k.couponIndex, 0, coupon.code);
+    return true;
   }
 
   async get(code: string): Promise<Coupon | undefined> {
@@ -47,8 +59,22 @@ export class RedisCouponRepository extends CouponRepository {
       : undefined;
   }
 
-  list(offset: number, limit: number): Promise<Page<Coupon>> {
-    return indexPage(this.redis, this.keys.couponIndex, offset, limit, (code) => this.get(code));
+  async list(offset: number, limit: number): Promise<Page<Coupon>> {
+    const k = this.keys;
+    const [total, codes] = await Promise.all([
+      this.redis.zcard(k.couponIndex),
+      this.redis.zrange(k.couponIndex, String(offset), String(offset + limit - 1)),
+    ]);
+    const coupons = await Promise.all(codes.map((code) => this.get(code)));
+    // Entries without a coupon (a delete or create under way, or one that crashed half-way) are
+    // pruned by the same ZREM-then-recheck as a delete, so they do not count in `total` for ever.
+    const unlisted = await Promise.all(
+      codes.map((code, i) => (coupons[i] ? false : this.unlist(code))),
+    );
+    return {
+      items: coupons.filter((item): item is Coupon => item !== undefined),
+      total: total - unlisted.filter(Boolean).length,
+    };
   }
 
   async save(coupon: Coupon, expected: Pick<Coupon, 'born' | 'version'>): Promise<SaveResult> {
@@ -73,8 +99,20 @@ export class RedisCouponRepository extends CouponRepository {
       ],
       [],
     );
-    await this.redis.zrem(k.couponIndex, code);
+    await this.unlist(code);
     return existed === 1;
+  }
+
+  /**
+   * Removes a code from the index unless its coupon exists (again) once it is out: see create.
+   * True when the code stays out.
+   */
+  private async unlist(code: string): Promise<boolean> {
+    const k = this.keys;
+    if ((await this.redis.zrem(k.couponIndex, code)) === 0) return false;
+    if ((await this.redis.exists(k.coupon(code))) === 0) return true;
+    await this.redis.zadd(k.couponIndex, 0, code);
+    return false;
   }
 }
 
@@ -86,7 +124,7 @@ function couponData(coupon: Coupon): string {
 
 /** A page of an index (a sorted set ordered by member), each member read with `read`. */
 export async function indexPage<T>(
-  redis: Redis,
+  redis: RedisClient,
   index: string,
   offset: number,
   limit: number,

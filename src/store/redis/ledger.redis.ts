@@ -305,14 +305,12 @@ export class RedisUsageLedger extends UsageLedger {
 
   async globalUsed(codes: string[]): Promise<number[]> {
     if (codes.length === 0) return [];
-    // One pipeline, one round trip, however many codes (codes of a page are valid ones).
-    const pipeline = this.scripts.redis.pipeline();
-    for (const code of codes) pipeline.get(this.keys.globalUsed(code));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, value]) => {
-      if (error) throw error;
-      return Number(value ?? 0);
-    });
+    // One GET per code, all sent at once: each code's counter is in its own slot (on a cluster,
+    // maybe on another node), and a pipeline must keep to one slot there.
+    const values = await Promise.all(
+      codes.map((code) => this.scripts.redis.get(this.keys.globalUsed(code))),
+    );
+    return values.map((value) => Number(value ?? 0));
   }
 
   async forgive(code: string, userId: string): Promise<number> {

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { COUNTER_NAMES } from '../../domain/coupon.js';
 import { LIMIT_REASONS } from '../../domain/decide.js';
 import { REMAINING_FIELDS, RESTORED_FIELDS } from './keys.redis.js';
+import type { RedisClient } from './client.redis.js';
 
 /** The build copies this folder next to the compiled code (scripts/copy-lua.mjs). */
 const LUA_DIR = new URL('./lua/', import.meta.url);
@@ -58,11 +58,16 @@ export type ScriptName =
 
 const MARK_TTL_MS = 10_000;
 
-/** The store's Lua commands on one connection (EVALSHA, falling back to EVAL once). */
+/**
+ * The store's Lua commands on one connection (EVALSHA, falling back to EVAL once). On a cluster,
+ * ioredis sends each call to the node of its first key, and Redis refuses a call whose keys span
+ * slots: every script's KEYS are one coupon's keys (tag {CODE}) or user keys ({users}), never both.
+ * Keys a script finds inside (window hashes, outcome records named by a set) share that tag.
+ */
 export class RedisScripts {
   private readonly commands = new Map<string, (...args: unknown[]) => Promise<unknown>>();
 
-  constructor(readonly redis: Redis) {
+  constructor(readonly redis: RedisClient) {
     for (const { name, lua, numberOfKeys } of loadCommands()) {
       // Two files of one command (a stale copy beside its renamed successor) would run the wrong one.
       if (this.commands.has(name))
@@ -101,7 +106,7 @@ export class RedisScripts {
       (...args: unknown[]) => unknown
     >;
     pipeline[`coupons_${name}`]!(...keys, ...args);
-    const replies = await (pipeline as unknown as ReturnType<Redis['pipeline']>)
+    const replies = await (pipeline as unknown as ReturnType<RedisClient['pipeline']>)
       .wait(wait.replicas, wait.timeoutMs)
       .exec();
     for (const [error] of replies ?? []) if (error) throw error;

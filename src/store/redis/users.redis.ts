@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { User } from '../../domain/user.js';
 import type { Page } from '../coupon.repository.js';
 import { UserRepository, type CreateUserResult, type UserChanges } from '../user.repository.js';
+import type { RedisClient } from './client.redis.js';
 import { indexPage } from './coupons.redis.js';
 import type { RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
@@ -9,7 +9,7 @@ import type { RedisScripts } from './scripts.redis.js';
 /** Users as JSON strings under the {users} hash tag, with an email index. */
 export class RedisUserRepository extends UserRepository {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: RedisScripts,
     private readonly keys: RedisKeys,
   ) {

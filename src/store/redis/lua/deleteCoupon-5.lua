@@ -2,6 +2,9 @@
   Delete a coupon with its usage; kept outcomes and the log stay until their TTL.
   KEYS: 1 coupon hash, 2 global used, 3 user totals, 4 newest periods, 5 window index.
   Returns 1 if it existed.
+  The window hashes, named by the window index, are not in KEYS (they are known only inside):
+  redeem writes only names under this coupon's {CODE} tag there, so they are in KEYS' slot, the
+  one a cluster lets a script reach.
 ]]
 local existed = redis.call('DEL', KEYS[1])
 for _, name in ipairs(redis.call('SMEMBERS', KEYS[5])) do redis.call('UNLINK', name) end

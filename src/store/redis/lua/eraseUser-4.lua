@@ -9,6 +9,8 @@
 
   KEYS: 1 user totals hash, 2 window index set, 3 the user's outcome set, 4 redemption log
   ARGV: 1 userId, 2 now (ms), 3 log TTL ms
+  The outcome records named by KEYS[3] (and the window hashes, see forgetUsage) carry this
+  coupon's {CODE} tag like KEYS, so the script stays in one cluster slot.
   Returns {usage counters, outcomes, log entries} removed; outcomes and log entries count only
   those still kept at `now`.
 ]]
