@@ -1,6 +1,6 @@
 /** What the bench orchestrator (run.ts) and its child processes share. */
 import type { JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { AppConfig } from '../src/config/app-config.js';
 import type { Coupon, RepeatCounts } from '../src/domain/coupon.js';
 import {
@@ -47,15 +47,30 @@ export function limitsFor(n: number): RepeatCounts {
   };
 }
 
+/** Each of `coupons` coupons sharing n jobs round-robin gets the limits of its share. */
+export const couponLimits = (n: number, coupons: number): RepeatCounts =>
+  limitsFor(Math.floor(n / coupons));
+
+/**
+ * The exact number of accepted redemptions of each coupon when n jobs go round-robin over
+ * `coupons` coupons, each under couponLimits(n, coupons).
+ */
+export function expectedAcceptedByCoupon(n: number, coupons: number): number[] {
+  const limits = couponLimits(n, coupons);
+  const perUserCap = Math.min(limits.userTotal!, limits.userDaily!, limits.userWeekly!);
+  return Array.from({ length: coupons }, (_, c) => {
+    const requests = new Map<number, number>();
+    for (let i = c; i < n; i += coupons)
+      requests.set(userOfJob(i), (requests.get(userOfJob(i)) ?? 0) + 1);
+    let sum = 0;
+    for (const count of requests.values()) sum += Math.min(perUserCap, count);
+    return Math.min(limits.globalTotal!, sum);
+  });
+}
+
 /** The exact number of accepted redemptions n jobs must give under limitsFor(n). */
 export function expectedAccepted(n: number): number {
-  const limits = limitsFor(n);
-  const perUserCap = Math.min(limits.userTotal!, limits.userDaily!, limits.userWeekly!);
-  const requests = new Map<number, number>();
-  for (let i = 0; i < n; i++) requests.set(userOfJob(i), (requests.get(userOfJob(i)) ?? 0) + 1);
-  let sum = 0;
-  for (const count of requests.values()) sum += Math.min(perUserCap, count);
-  return Math.min(limits.globalTotal!, sum);
+  return expectedAcceptedByCoupon(n, 1)[0]!;
 }
 
 export interface BulkJob {
@@ -64,11 +79,20 @@ export interface BulkJob {
   opts: JobsOptions;
 }
 
-/** Jobs from..to-1 of a run, with distinct orderIds and the contract's deterministic job ids. */
-export function jobs(code: string, tag: string, from: number, to: number): BulkJob[] {
+/**
+ * Jobs from..to-1 of a run, with distinct orderIds and the contract's deterministic job ids; with
+ * several codes, job i redeems codes[i % codes.length].
+ */
+export function jobs(
+  codes: string | readonly string[],
+  tag: string,
+  from: number,
+  to: number,
+): BulkJob[] {
   const out: BulkJob[] = [];
   for (let i = from; i < to; i++) {
     const orderId = `${tag}-${i}`;
+    const code = typeof codes === 'string' ? codes : codes[i % codes.length]!;
     out.push({
       name: JobName.Redeem,
       data: { couponCode: code, userId: userId(userOfJob(i)), orderId },
@@ -136,6 +160,41 @@ export async function deleteKeys(pattern: string, url = REDIS_URL): Promise<numb
     }
   } finally {
     redis.disconnect();
+  }
+  return deleted;
+}
+
+/**
+ * deleteKeys on a Redis Cluster (seed list "host:port,..."): SCAN each master, UNLINK key by key
+ * on the master that holds it (a multi-key UNLINK would cross slots).
+ */
+export async function deleteClusterKeys(nodes: string, pattern: string): Promise<number> {
+  const cluster = new Cluster(
+    nodes.split(',').map((node) => {
+      const at = node.lastIndexOf(':');
+      return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+    }),
+    { redisOptions: { maxRetriesPerRequest: 1 } },
+  );
+  let deleted = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      cluster.once('ready', resolve);
+      cluster.once('error', reject);
+    });
+    for (const node of cluster.nodes('master'))
+      for await (const keys of node.scanStream({ match: pattern, count: 2000 })) {
+        const batch = keys as string[];
+        if (batch.length === 0) continue;
+        const pipeline = node.pipeline();
+        for (const key of batch) pipeline.unlink(key);
+        for (const [error, count] of (await pipeline.exec()) ?? []) {
+          if (error) throw error;
+          deleted += count as number;
+        }
+      }
+  } finally {
+    cluster.disconnect();
   }
   return deleted;
 }

@@ -21,6 +21,12 @@
  *   (g) a guessing bot: BENCH_GUESSES (1,000,000) redeem jobs with distinct random unknown codes
  *       and users through the service (ROLE=all, concurrency 32) on a private redis-server per
  *       store: Redis used_memory and V8 heap growth, and readiness throughout.
+ *   (h) Redis Cluster: the redis-store drain of (c) on a private 3-master cluster (1 replica each,
+ *       started and stopped by this run) against the bench's Redis, alternating: single Redis with
+ *       1 partition, cluster with 1 and with 3 partitions (QUEUE_PARTITIONS; jobs spread by
+ *       partitionOf), at (c)'s best concurrency (8 when (c) did not run). Jobs go round-robin over
+ *       three coupons whose hash tags live on the three masters; caps checked per coupon as in (c).
+ *       Ratios to the single Redis are what to read: the cluster's nodes share this machine.
  * Ratios are of medians; their min–max is the widest the samples allow (min/max, max/min).
  * Targets are printed beside the figures (PASS/MISS); a MISS does not fail the run, a cap does.
  *
@@ -29,23 +35,35 @@
  * not take CPU or event-loop time from the process measured; each contender also starts from a
  * fresh heap and JIT, so one contender's garbage or warm caches never count for the next.
  *
- * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g, BENCH_RECORDS
+ * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h, BENCH_RECORDS
  * (1000000), BENCH_GUESSES (1000000), BENCH_HTTP_SECONDS (5), BENCH_PROFILE=1 (one extra redis-store concurrency-1 drain
  * under --cpu-prof into bench/profiles/). Results also go to bench/results.json. All keys live
- * under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C.
+ * under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C; the
+ * cluster of (h) is stopped (its redis-server pids killed) then too.
  */
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { REDEMPTION_QUEUE } from '../src/redemptions/redemption.contract.js';
 import {
+  clusterQueuePrefix,
+  hashSlot,
+  parseClusterNodes,
+  partitionOf,
+  partitionPrefixes,
+} from '@coupon-code-service/client/contract';
+import { REDEMPTION_QUEUE } from '../src/redemptions/redemption.contract.js';
+import type { LocalCluster } from '../test/local-cluster.mjs';
+import {
+  couponLimits,
+  deleteClusterKeys,
   deleteKeys,
   expectedAccepted,
+  expectedAcceptedByCoupon,
   jobs,
   limitsFor,
   REDIS_URL,
@@ -64,7 +82,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const GUESSES = Number(process.env.BENCH_GUESSES ?? 1_000_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h').split(',').map((s) => s.trim()));
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const SWEEP = [4, 8, 16, 32];
 /** The sweep only picks each store's best concurrency, which is then measured with N jobs. */
@@ -222,7 +240,7 @@ const ratioRow = (
   contender: string,
   a: number[],
   b: number[],
-  target: number,
+  target: number | undefined,
   metric = '× (a) c=1',
 ): Row => {
   const ratio = median(b) / median(a);
@@ -233,7 +251,7 @@ const ratioRow = (
     samples: [ratio],
     unit: 'ratio',
     spread: [Math.min(...b) / Math.max(...a), Math.max(...b) / Math.min(...a)],
-    target: { label: `>= ${target}`, pass: ratio >= target },
+    ...(target !== undefined && { target: { label: `>= ${target}`, pass: ratio >= target } }),
   };
 };
 
@@ -249,31 +267,58 @@ interface DrainResult {
   finished: number;
   accepted: number;
   globalUsed?: number;
+  acceptedByCode?: Record<string, number>;
+  globalUsedByCode?: Record<string, number>;
   reasons: Record<string, number>;
   failedAttempts: number;
   failedFinal: number;
   capsExact?: boolean;
+  /** On a cluster: the master port serving each partition's queue. */
+  partitionMasters?: string[];
 }
 
 function label(kind: Kind, concurrency: number) {
   return kind === 'bare' ? `bare BullMQ c=${concurrency}` : `service ${kind} c=${concurrency}`;
 }
 
+/** Where a drain runs: the bench's Redis, or the local cluster of section (h). */
+interface DrainTarget {
+  /** Seed nodes of the cluster; unset: REDIS_URL. */
+  clusterNodes?: string;
+  partitions?: number;
+  /** The contender's name in the log and in capFailures (default: label(kind, concurrency)). */
+  name?: string;
+}
+
 async function drain(
   kind: Kind,
   concurrency: number,
-  { profile = false, n = N }: { profile?: boolean; n?: number } = {},
+  {
+    profile = false,
+    n = N,
+    codes = ['BENCH-DRAIN'],
+    target = {},
+  }: { profile?: boolean; n?: number; codes?: string[]; target?: DrainTarget } = {},
 ): Promise<DrainResult> {
   const id = ++trialSeq;
-  const queuePrefix = `${BASE}-q${id}`;
+  const { clusterNodes, partitions = 1 } = target;
+  const name = target.name ?? label(kind, concurrency);
+  // On a cluster every queue needs its keys in one slot, as the service's config makes it.
+  const queuePrefix = clusterNodes ? clusterQueuePrefix(`${BASE}-q${id}`) : `${BASE}-q${id}`;
   const storePrefix = `${BASE}-s${id}`;
-  const code = 'BENCH-DRAIN';
-  const queue = new Queue(REDEMPTION_QUEUE, {
-    connection: { url: REDIS_URL },
-    prefix: queuePrefix,
-  });
+  const producer = clusterNodes ? new Cluster(parseClusterNodes(clusterNodes)) : undefined;
+  const queues = partitionPrefixes(queuePrefix, partitions).map(
+    (prefix) => new Queue(REDEMPTION_QUEUE, { connection: producer ?? { url: REDIS_URL }, prefix }),
+  );
   try {
-    await queue.pause();
+    await Promise.all(queues.map((queue) => queue.pause()));
+    // The master port of each partition's slot, to show the partitions really are spread.
+    const masters = producer
+      ? partitionPrefixes(queuePrefix, partitions).map(
+          (prefix) =>
+            producer.slots[hashSlot(/\{([^}]+)\}/.exec(prefix)![1]!)]?.[0]?.split(':').pop() ?? '?',
+        )
+      : undefined;
     const spec: WorkerSpec = {
       kind: kind === 'bare' ? 'bare' : 'service',
       store: kind === 'redis' ? 'redis' : 'memory',
@@ -281,39 +326,57 @@ async function drain(
       mode: 'drain',
       queuePrefix,
       storePrefix,
-      code,
+      codes,
       n,
       timeoutMs: 240_000,
+      clusterNodes,
+      partitions,
     };
     const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}bench/profiles`] : [];
     const child = new Child('./worker-child.js', spec, execArgv);
     try {
-      for (let from = 0; from < n; from += 1000)
-        await queue.addBulk(jobs(code, `o${id}`, from, Math.min(n, from + 1000)));
+      for (let from = 0; from < n; from += 1000) {
+        const batch = jobs(codes, `o${id}`, from, Math.min(n, from + 1000));
+        // Each job to its partition, as the client and the REST API send it.
+        await Promise.all(
+          queues.map((queue, p) =>
+            queue.addBulk(batch.filter((job) => partitionOf(job.opts.jobId!, partitions) === p)),
+          ),
+        );
+      }
       await child.next('ready', 60_000);
       child.send({ type: 'go' });
       const result = await child.result<Omit<DrainResult, 'jobsPerSecond'>>(300_000);
       await child.end();
       const drained: DrainResult = { ...result, jobsPerSecond: n / (result.ms / 1000) };
       if (kind !== 'bare') {
-        const expected = expectedAccepted(n);
+        const expected = expectedAcceptedByCoupon(n, codes.length);
+        const total = expected.reduce((a, b) => a + b, 0);
         drained.capsExact =
           result.finished === n &&
           result.failedFinal === 0 &&
-          result.accepted === expected &&
-          result.globalUsed === expected;
+          result.accepted === total &&
+          result.globalUsed === total &&
+          codes.every(
+            (code, c) =>
+              (result.acceptedByCode?.[code] ?? 0) === expected[c] &&
+              result.globalUsedByCode?.[code] === expected[c],
+          );
         if (!drained.capsExact)
           capFailures.push(
-            `${label(kind, concurrency)}: accepted ${result.accepted}, store global usage ` +
-              `${result.globalUsed}, expected ${expected}, failed ${result.failedFinal}`,
+            `${name}: accepted ${result.accepted} ${JSON.stringify(result.acceptedByCode)}, ` +
+              `store global usage ${result.globalUsed} ${JSON.stringify(result.globalUsedByCode)}, ` +
+              `expected ${total} ${JSON.stringify(expected)}, failed ${result.failedFinal}`,
           );
       } else if (result.finished !== n || result.failedFinal > 0) {
         throw new Error(`bare worker finished ${result.finished} of ${n}`);
       }
-      (raw[`drain ${label(kind, concurrency)}${n === N ? '' : ` n=${n}`}`] ??= []).push(drained);
+      if (masters) drained.partitionMasters = masters;
+      (raw[`drain ${name}${n === N ? '' : ` n=${n}`}`] ??= []).push(drained);
       process.stdout.write(
-        `  ${label(kind, concurrency).padEnd(24)} ${fmt(drained.jobsPerSecond).padStart(7)} jobs/s` +
+        `  ${name.padEnd(24)} ${fmt(drained.jobsPerSecond).padStart(7)} jobs/s` +
           `  (${n === N ? '' : `${n} jobs, `}${fmt(result.ms)} ms${kind === 'bare' ? '' : `, accepted ${result.accepted}`}` +
+          `${masters ? `, queues on :${masters.join(' :')}` : ''}` +
           `${drained.capsExact === false ? ' CAP WRONG' : ''})\n`,
       );
       return drained;
@@ -321,9 +384,16 @@ async function drain(
       await child.end();
     }
   } finally {
-    await queue.close();
-    await deleteKeys(`${queuePrefix}:*`);
-    await deleteKeys(`${storePrefix}:*`);
+    await Promise.all(queues.map((queue) => queue.close()));
+    await producer?.quit();
+    if (clusterNodes) {
+      for (const prefix of partitionPrefixes(queuePrefix, partitions))
+        await deleteClusterKeys(clusterNodes, `${prefix}:*`);
+      await deleteClusterKeys(clusterNodes, `${storePrefix}:*`);
+    } else {
+      await deleteKeys(`${queuePrefix}:*`);
+      await deleteKeys(`${storePrefix}:*`);
+    }
   }
 }
 
@@ -457,7 +527,7 @@ async function latencyRun(kind: Kind, concurrency: number): Promise<LatencyResul
     mode: 'serve',
     queuePrefix,
     storePrefix,
-    code,
+    codes: [code],
     n,
     timeoutMs: 120_000,
   };
@@ -824,6 +894,123 @@ async function guessing(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// (h) Redis Cluster
+
+const CLUSTER_MASTERS = 3;
+let localCluster: LocalCluster | undefined;
+let clusterSettings: Record<string, unknown> | undefined;
+
+async function stopCluster(): Promise<void> {
+  const cluster = localCluster;
+  localCluster = undefined;
+  // stop() SIGKILLs exactly the redis-server processes it spawned (by pid) and removes their dir.
+  if (cluster) await cluster.stop();
+}
+
+/** Codes BENCH-H<i>, the first whose slot falls in each third of the slot space, in that order. */
+function codesPerThird(thirds: number): string[] {
+  const codes: (string | undefined)[] = Array.from({ length: thirds });
+  for (let i = 0; codes.includes(undefined); i++) {
+    const code = `BENCH-H${i}`;
+    codes[Math.floor((hashSlot(code) * thirds) / 16384)] ??= code;
+  }
+  return codes as string[];
+}
+
+async function clusterBench(): Promise<void> {
+  if (!ONLY.has('h')) return;
+  const concurrency = best.redis;
+  const why = ONLY.has('c') ? "best of (c)'s sweep" : '(c) did not run: 8';
+  console.log(
+    `\n(h) Redis Cluster: redis-store drain of ${N.toLocaleString('en-US')} jobs, c=${concurrency} (${why})`,
+  );
+  // The harness is plain JavaScript outside the bench build: loaded from the source tree.
+  const { startLocalCluster } = (await import(
+    new URL('../../test/local-cluster.mjs', import.meta.url).href
+  )) as typeof import('../test/local-cluster.mjs');
+  const startedAt = performance.now();
+  localCluster = await startLocalCluster({ masters: CLUSTER_MASTERS, replicas: 1 });
+  const cluster = localCluster;
+  try {
+    console.log(
+      `  cluster ${CLUSTER_MASTERS} masters x 1 replica up in ${fmt(performance.now() - startedAt)} ms: ` +
+        `${cluster.nodes} (pids ${cluster.pids.join(' ')})`,
+    );
+    const codes = codesPerThird(CLUSTER_MASTERS);
+    const shards = await Promise.all(codes.map((code) => cluster.shardOf(hashSlot(code))));
+    const masters = new Set(shards.map((shard) => shard.master.port));
+    if (masters.size !== CLUSTER_MASTERS)
+      throw new Error(`coupons ${codes.join(', ')} are not on ${CLUSTER_MASTERS} masters`);
+    console.log(
+      `  coupons ${codes.map((code, c) => `${code} (slot ${shards[c].slot}, master :${shards[c].master.port})`).join(', ')}; ` +
+        `limits each ${JSON.stringify(couponLimits(N, codes.length))}: ` +
+        `${expectedAcceptedByCoupon(N, codes.length).join(' + ')} accepted expected`,
+    );
+    // Every redemption also reads its user (REQUIRE_REGISTERED_USERS), under the one {users} tag.
+    const users = await cluster.shardOf(hashSlot('users'));
+    console.log(`  user keys ({users}): slot ${users.slot}, master :${users.master.port}`);
+    clusterSettings = {
+      masters: CLUSTER_MASTERS,
+      replicas: 1,
+      concurrency,
+      concurrencyFrom: why,
+      coupons: codes.map((code, c) => ({
+        code,
+        slot: shards[c].slot,
+        master: shards[c].master.port,
+      })),
+      users: { slot: users.slot, master: users.master.port },
+      limitsPerCoupon: couponLimits(N, codes.length),
+      expectedAcceptedPerCoupon: expectedAcceptedByCoupon(N, codes.length),
+    };
+    const contenders = [
+      { key: 'single', name: `single Redis 1p c=${concurrency}`, target: {} },
+      {
+        key: 'cluster-1p',
+        name: `cluster 1p c=${concurrency}`,
+        target: { clusterNodes: cluster.nodes, partitions: 1 },
+      },
+      {
+        key: 'cluster-3p',
+        name: `cluster 3p c=${concurrency}`,
+        target: { clusterNodes: cluster.nodes, partitions: 3 },
+      },
+    ];
+    const samples = new Map<string, DrainResult[]>();
+    for (let r = 0; r < REPEATS; r++)
+      for (const { key, name, target } of contenders)
+        samples.set(key, [
+          ...(samples.get(key) ?? []),
+          await drain('redis', concurrency, { codes, target: { ...target, name } }),
+        ]);
+    const jps = (key: string) => samples.get(key)!.map((s) => s.jobsPerSecond);
+    for (const { key, name } of contenders)
+      rows.push({
+        section: 'h',
+        contender: name,
+        metric: 'drain',
+        samples: jps(key),
+        unit: 'jobs/s',
+        caps: samples.get(key)!.every((s) => s.capsExact),
+        ...(key === 'single' && {
+          note: `3 coupons on 3 masters, round-robin; c=${concurrency} (${why}); cluster ${CLUSTER_MASTERS} masters x 1 replica on this machine`,
+        }),
+      });
+    rows.push(
+      ratioRow('h', 'cluster 1p / single', jps('single'), jps('cluster-1p'), undefined, 'jobs/s'),
+    );
+    rows.push(
+      ratioRow('h', 'cluster 3p / single', jps('single'), jps('cluster-3p'), undefined, 'jobs/s'),
+    );
+    rows.push(
+      ratioRow('h', 'cluster 3p / 1p', jps('cluster-1p'), jps('cluster-3p'), undefined, 'jobs/s'),
+    );
+  } finally {
+    await stopCluster();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function machine() {
   const redis = new Redis(REDIS_URL);
@@ -850,6 +1037,7 @@ let cleaning: Promise<void> | undefined;
 function cleanUp(): Promise<void> {
   cleaning ??= (async () => {
     for (const child of children) child.kill('SIGKILL');
+    await stopCluster();
     const deleted = await deleteKeys(`${BASE}-*`).catch(() => -1);
     if (deleted !== 0) console.log(`cleanup: deleted ${deleted} leftover keys under ${BASE}-*`);
   })();
@@ -875,6 +1063,7 @@ async function main(): Promise<number> {
   await http();
   await memory();
   await guessing();
+  await clusterBench();
   const seconds = (performance.now() - started) / 1000;
   const table = printTable();
   console.log(
@@ -887,7 +1076,7 @@ async function main(): Promise<number> {
     machine: { ...env, loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
     reproduce:
       'npm ci && npm run bench  (Redis at 127.0.0.1:6379 or BENCH_REDIS_URL; knobs: BENCH_JOBS, ' +
-      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g, BENCH_RECORDS, BENCH_GUESSES, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
+      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g,h, BENCH_RECORDS, BENCH_GUESSES, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
     settings: {
       jobs: N,
       repeats: REPEATS,
@@ -901,6 +1090,7 @@ async function main(): Promise<number> {
       httpSeconds: HTTP_SECONDS,
       records: RECORDS,
       guesses: GUESSES,
+      cluster: clusterSettings,
     },
     seconds,
     rows: rows.map((row) => ({

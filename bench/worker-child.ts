@@ -2,16 +2,22 @@
  * One contender's worker, in a process of its own (forked by run.ts): the bare BullMQ worker or
  * the service (AppModule, ROLE=worker). `drain`: the queue is paused and holds n jobs; on "go" it
  * resumes the queue and reports the time to the n-th finished job. `serve`: the worker runs while
- * run.ts produces at a fixed rate; it reports once n jobs are finished.
+ * run.ts produces at a fixed rate; it reports once n jobs are finished. With `clusterNodes` the
+ * service runs on that Redis Cluster, one worker per partition (all partitions paused and resumed).
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Cluster } from 'ioredis';
+import { parseClusterNodes, partitionPrefixes } from '@coupon-code-service/client/contract';
 import { AppModule } from '../src/app.module.js';
 import { configureHttp } from '../src/common/http.js';
 import { periodsAt } from '../src/domain/periods.js';
-import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
+import {
+  RedemptionProcessor,
+  redemptionWorkerToken,
+} from '../src/redemptions/redemption.processor.js';
 import {
   REDEMPTION_QUEUE,
   type RedemptionOutcome,
@@ -23,7 +29,7 @@ import {
   appConfig,
   childMain,
   coupon,
-  limitsFor,
+  couponLimits,
   nextMessage,
   REDIS_URL,
   send,
@@ -36,26 +42,33 @@ export interface WorkerSpec {
   store: 'memory' | 'redis';
   concurrency: number;
   mode: 'drain' | 'serve';
+  /** The effective prefix of partition 0 (on a cluster, with its hash tag). */
   queuePrefix: string;
   storePrefix: string;
-  code: string;
-  /** Jobs to wait for; the coupon's limits are limitsFor(n). */
+  /** The coupons the jobs redeem, round-robin; each one's limits are couponLimits(n, codes.length). */
+  codes: string[];
   n: number;
   timeoutMs: number;
+  /** Seed nodes ("host:port,...") of a Redis Cluster to run the service on (STORE=redis). */
+  clusterNodes?: string;
+  /** QUEUE_PARTITIONS (default 1). */
+  partitions?: number;
 }
 
 const spec = JSON.parse(process.argv[2]) as WorkerSpec;
+const partitions = spec.partitions ?? 1;
 
 async function main(): Promise<void> {
-  let worker: Worker;
+  let workers: Worker[];
   let ledger: UsageLedger | undefined;
   let close: () => Promise<void>;
   if (spec.kind === 'bare') {
-    worker = new Worker(REDEMPTION_QUEUE, async () => undefined, {
+    const worker = new Worker(REDEMPTION_QUEUE, async () => undefined, {
       connection: { url: REDIS_URL },
       prefix: spec.queuePrefix,
       concurrency: spec.concurrency,
     });
+    workers = [worker];
     close = () => worker.close();
   } else {
     const config = appConfig({
@@ -66,6 +79,11 @@ async function main(): Promise<void> {
       queuePrefix: spec.queuePrefix,
       storePrefix: spec.storePrefix,
       workerConcurrency: spec.concurrency,
+      queuePartitions: partitions,
+      ...(spec.clusterNodes && {
+        redisUrl: undefined,
+        redisClusterNodes: parseClusterNodes(spec.clusterNodes),
+      }),
     });
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
       bodyParser: false,
@@ -74,8 +92,13 @@ async function main(): Promise<void> {
     configureHttp(app, config);
     await app.init();
     ledger = app.get(UsageLedger);
-    if (!(await app.get(CouponRepository).create(coupon(spec.code, limitsFor(spec.n)))))
-      throw new Error(`coupon ${spec.code} exists already`);
+    for (const code of spec.codes)
+      if (
+        !(await app
+          .get(CouponRepository)
+          .create(coupon(code, couponLimits(spec.n, spec.codes.length))))
+      )
+        throw new Error(`coupon ${code} exists already`);
     const created = await Promise.all(
       Array.from({ length: USERS }, (_, i) =>
         app.get(UserRepository).create({
@@ -87,13 +110,17 @@ async function main(): Promise<void> {
       ),
     );
     if (created.some((result) => result !== 'created')) throw new Error('users exist already');
-    worker = app.get(RedemptionProcessor).worker;
+    workers = Array.from(
+      { length: partitions },
+      (_, p) => app.get<RedemptionProcessor>(redemptionWorkerToken(p)).worker,
+    );
     close = () => app.close();
   }
-  await worker.waitUntilReady();
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
   let finished = 0;
   let accepted = 0;
+  const acceptedByCode: Record<string, number> = {};
   let failedAttempts = 0;
   let failedFinal = 0;
   const reasons: Record<string, number> = {};
@@ -101,19 +128,23 @@ async function main(): Promise<void> {
     const finish = () => {
       if (++finished === spec.n) resolve();
     };
-    worker.on('completed', (_job: Job, value: RedemptionOutcome | undefined) => {
-      if (value?.status === 'accepted') accepted++;
-      else if (value?.reason) reasons[value.reason] = (reasons[value.reason] ?? 0) + 1;
-      finish();
-    });
-    worker.on('failed', (job: Job | undefined, error: Error) => {
-      failedAttempts++;
-      if (!job) return;
-      if (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        failedFinal++;
+    for (const worker of workers) {
+      worker.on('completed', (_job: Job, value: RedemptionOutcome | undefined) => {
+        if (value?.status === 'accepted') {
+          accepted++;
+          acceptedByCode[value.couponCode] = (acceptedByCode[value.couponCode] ?? 0) + 1;
+        } else if (value?.reason) reasons[value.reason] = (reasons[value.reason] ?? 0) + 1;
         finish();
-      }
-    });
+      });
+      worker.on('failed', (job: Job | undefined, error: Error) => {
+        failedAttempts++;
+        if (!job) return;
+        if (error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)) {
+          failedFinal++;
+          finish();
+        }
+      });
+    }
   });
   const timeout = new Promise<never>((_, reject) =>
     setTimeout(
@@ -126,24 +157,47 @@ async function main(): Promise<void> {
   let ms: number | undefined;
   if (spec.mode === 'drain') {
     await nextMessage('go');
-    const queue = new Queue(REDEMPTION_QUEUE, {
-      connection: { url: REDIS_URL },
-      prefix: spec.queuePrefix,
-    });
+    // BullMQ leaves a cluster client it was given open: closed below, after the queues.
+    const cluster = spec.clusterNodes
+      ? new Cluster(parseClusterNodes(spec.clusterNodes))
+      : undefined;
+    const queues = partitionPrefixes(spec.queuePrefix, partitions).map(
+      (prefix) =>
+        new Queue(REDEMPTION_QUEUE, { connection: cluster ?? { url: REDIS_URL }, prefix }),
+    );
+    await Promise.all(queues.map((queue) => queue.waitUntilReady()));
     const started = performance.now();
-    await queue.resume();
+    await Promise.all(queues.map((queue) => queue.resume()));
     await Promise.race([allFinished, timeout]);
     ms = performance.now() - started;
-    await queue.close();
+    await Promise.all(queues.map((queue) => queue.close()));
+    await cluster?.quit();
   } else {
     await Promise.race([allFinished, timeout]);
   }
-  const globalUsed = ledger
-    ? (await ledger.usage(spec.code, undefined, periodsAt(Date.now(), 'UTC'))).globalTotal
-    : undefined;
+  let globalUsed: number | undefined;
+  let globalUsedByCode: Record<string, number> | undefined;
+  if (ledger) {
+    globalUsedByCode = {};
+    for (const code of spec.codes)
+      globalUsedByCode[code] = (
+        await ledger.usage(code, undefined, periodsAt(Date.now(), 'UTC'))
+      ).globalTotal;
+    globalUsed = Object.values(globalUsedByCode).reduce((a, b) => a + b, 0);
+  }
   await send({
     type: 'result',
-    result: { ms, finished, accepted, reasons, failedAttempts, failedFinal, globalUsed },
+    result: {
+      ms,
+      finished,
+      accepted,
+      acceptedByCode,
+      reasons,
+      failedAttempts,
+      failedFinal,
+      globalUsed,
+      globalUsedByCode,
+    },
   });
   await close();
 }
