@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import {
   clusterQueuePrefix,
   hashSlot,
+  masterRange,
   parseClusterNodes,
   partitionOf,
   partitionPrefixes,
@@ -13,8 +14,23 @@ import { RedemptionQueues } from '../src/jobs/redemption-queues.js';
 import { JobName, REDEMPTION_QUEUE } from '../src/redemptions/redemption.contract.js';
 import { REDIS_URL, startApp, type TestApp } from './helpers.js';
 
-const rangeOf = (prefix: string, partitions: number) =>
-  Math.floor((hashSlot(/\{([^}]+)\}/.exec(prefix)![1]!) * partitions) / 16384);
+/** The slot ranges `redis-cli --cluster create` gives n masters (redis-cli.c: lround of a float cursor). */
+function createdRanges(n: number): [number, number][] {
+  const perNode = 16384 / n;
+  const ranges: [number, number][] = [];
+  let first = 0;
+  for (let i = 0, cursor = 0; i < n; i++, cursor += perNode) {
+    const last = i === n - 1 ? 16383 : Math.round(cursor + perNode - 1);
+    ranges.push([first, last]);
+    first = last + 1;
+  }
+  return ranges;
+}
+
+const rangeOf = (prefix: string, partitions: number) => {
+  const slot = hashSlot(/\{([^}]+)\}/.exec(prefix)![1]!);
+  return createdRanges(partitions).findIndex(([first, last]) => slot >= first && slot <= last);
+};
 
 describe('partition placement', () => {
   it('computes the slot Redis Cluster computes', () => {
@@ -42,6 +58,22 @@ describe('partition placement', () => {
     expect(clusterQueuePrefix('bull')).toBe('{bull}');
     expect(clusterQueuePrefix('a{b}c')).toBe('a{b}c');
     expect(clusterQueuePrefix('a{}c')).toBe('{a{}c}');
+  });
+
+  it('places slots on masters as redis-cli --cluster create splits them', () => {
+    expect(createdRanges(3)).toEqual([
+      [0, 5460],
+      [5461, 10922],
+      [10923, 16383],
+    ]);
+    for (const n of [2, 3, 4, 5, 6, 7, 12]) {
+      const ranges = createdRanges(n);
+      const misplaced = Array.from({ length: 16384 }, (_, slot) => slot).filter((slot) => {
+        const [first, last] = ranges[masterRange(slot, n)]!;
+        return slot < first || slot > last;
+      });
+      expect(misplaced).toEqual([]);
+    }
   });
 
   it('sends a job id to the same partition every time, and spreads ids evenly', () => {

@@ -35,6 +35,18 @@ function hashTag(prefix: string): { before: string; tag: string; after: string }
   };
 }
 
+/**
+ * Which of n masters holds `slot` when `redis-cli --cluster create` split the slots over them:
+ * master i starts at round(i * 16384 / n - 1) + 1 (its own rounding, so 5461 is the second's of 3).
+ */
+export function masterRange(slot: number, masters: number): number {
+  let range = 0;
+  for (let i = 1; i < masters; i++) {
+    if (slot >= Math.round((i * SLOTS) / masters - 1) + 1) range = i;
+  }
+  return range;
+}
+
 /** The prefix a queue needs on a cluster: all of a queue's keys in one slot. */
 export function clusterQueuePrefix(prefix: string): string {
   return hashTag(prefix) ? prefix : `{${prefix}}`;
@@ -51,7 +63,7 @@ export function partitionPrefixes(prefix: string, partitions: number): string[] 
     for (let i = 1; i < partitions; i++) prefixes.push(`${prefix}-p${i}`);
     return prefixes;
   }
-  const rangeOf = (tag: string) => Math.floor((hashSlot(tag) * partitions) / SLOTS);
+  const rangeOf = (tag: string) => masterRange(hashSlot(tag), partitions);
   const first = rangeOf(parts.tag);
   for (let i = 1; i < partitions; i++) {
     const range = (first + i) % partitions;
