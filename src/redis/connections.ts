@@ -26,20 +26,36 @@ export function redisClient(
   });
 }
 
+/** Each app's cluster client for its workers, closed with the app (RedisConnections). */
+const consumerClusters = new WeakMap<AppConfig, Cluster>();
+
 /**
- * The connection of a BullMQ worker or QueueEvents, which BullMQ opens and closes itself: options
- * for a single Redis; on a cluster an unconnected cluster client that BullMQ only duplicates.
+ * The connection of BullMQ workers and QueueEvents: options for a single Redis, which BullMQ opens
+ * and closes itself; on a cluster one cluster client per app, which BullMQ duplicates for blocking
+ * reads but shares for a worker's other commands and leaves open.
  */
 export function consumerConnection(config: AppConfig): ConnectionOptions {
-  return config.redisClusterNodes
-    ? redisClient(config, { lazyConnect: true, maxRetriesPerRequest: null })
-    : { url: config.redisUrl };
+  if (!config.redisClusterNodes) return { url: config.redisUrl };
+  let cluster = consumerClusters.get(config);
+  if (!cluster) {
+    cluster = redisClient(config, { lazyConnect: true, maxRetriesPerRequest: null }) as Cluster;
+    consumerClusters.set(config, cluster);
+  }
+  return cluster;
+}
+
+async function close(cluster: Cluster | undefined): Promise<void> {
+  if (!cluster) return;
+  if (cluster.status === 'wait')
+    cluster.disconnect(); // never connected
+  else await cluster.quit().catch(() => cluster.disconnect());
 }
 
 /**
  * The producers' connection (queues and the queue reads of health, metrics and the dashboard).
  * Producers fail fast while Redis is away (the API answers 503); workers wait for it instead. On a
- * cluster all queues share one cluster client, which BullMQ leaves open: it is closed here, last.
+ * cluster all queues share one cluster client, which BullMQ leaves open: it is closed here, last,
+ * with the workers' one.
  */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
@@ -56,7 +72,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.producerCluster?.quit().catch(() => this.producerCluster?.disconnect());
+    await Promise.all([close(this.producerCluster), close(consumerClusters.get(this.config))]);
   }
 }
 

@@ -44,11 +44,9 @@ describe('REDIS_WAIT_REPLICAS after the node lost its script cache', () => {
       const seen: string[] = [];
       for (const node of cluster.nodes('master')) {
         await node.script('FLUSH');
-        const monitor = await new Redis({
-          host: node.options.host,
-          port: node.options.port,
-        }).monitor();
-        monitors.push(monitor);
+        const client = new Redis({ host: node.options.host, port: node.options.port });
+        const monitor = await client.monitor();
+        monitors.push(client, monitor);
         monitor.on('monitor', (_time: string, args: string[]) => {
           const name = String(args[0]).toLowerCase();
           if (
