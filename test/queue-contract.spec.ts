@@ -6,7 +6,7 @@ import { RedeemDto } from '../src/redemptions/redeem.dto.js';
 import { RollbackDto } from '../src/redemptions/rollback.dto.js';
 import { RedemptionService } from '../src/redemptions/redemption.service.js';
 import { JobName } from '../src/redemptions/redemption.contract.js';
-import { jobsFinished, startApp, type TestApp } from './helpers.js';
+import { clusterConfig, jobsFinished, startApp, type TestApp } from './helpers.js';
 
 const schema = (name: string) =>
   JSON.parse(readFileSync(new URL(`../docs/schemas/${name}`, import.meta.url), 'utf8')) as object;
@@ -43,10 +43,13 @@ describe('the JSON Schema files of the queue contract', () => {
     expect(validatePlain(RollbackDto, data).problems === undefined).toBe(valid);
   });
 
-  describe('describe the outcomes the worker returns', () => {
+  describe.each([
+    ['one Redis', () => ({})],
+    ['a Redis Cluster', () => clusterConfig()],
+  ])('describe the outcomes the worker returns, on %s', (_on, config) => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startApp();
+      t = await startApp(config());
       await t
         .post('/coupons', {
           code: 'SCHEMA',
