@@ -9,7 +9,11 @@ export function isRedisUnavailable(exception: unknown): boolean {
     exception.name === 'MaxRetriesPerRequestError' ||
     exception.name === 'NotReplicatedError' ||
     /enableOfflineQueue|Connection is closed|Stream isn't writeable/i.test(exception.message) ||
-    /CLUSTERDOWN|TRYAGAIN|refresh slots cache|startup nodes/.test(exception.message) ||
+    // A failover: no master for a slot yet, a demoted master answering as a replica, a replica
+    // still loading its data.
+    /^(CLUSTERDOWN|TRYAGAIN|READONLY|LOADING)\b|refresh slots cache|startup nodes/.test(
+      exception.message,
+    ) ||
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET'
   );
