@@ -44,12 +44,6 @@ export class RedemptionQueues implements OnApplicationShutdown {
     return this.all[partitionOf(jobId, this.all.length)]!;
   }
 
-  /** The job's partition first, then the others: a producer may have published it to any. */
-  byLikelihood(jobId: string): Queue[] {
-    const first = this.forJob(jobId);
-    return [first, ...this.all.filter((queue) => queue !== first)];
-  }
-
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.all.slice(1).map((queue) => queue.close()));
   }

@@ -177,11 +177,6 @@ export class RedemptionQueueService {
 
   /** The job's status, in whichever partition a producer published it. */
   async status(jobId: string): Promise<JobStatus<RedemptionOutcome>> {
-    let status: JobStatus<RedemptionOutcome> = { kind: 'unknown' };
-    for (const queue of this.queues.byLikelihood(jobId)) {
-      status = await jobStatus<RedemptionOutcome>(queue, jobId);
-      if (status.kind !== 'unknown') break;
-    }
-    return status;
+    return jobStatus(await queueHolding(this.queues.all, this.queues.forJob(jobId), jobId), jobId);
   }
 }

@@ -3,10 +3,7 @@ import type { ConnectionOptions } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-
 import type { RedisClient } from '../store/redis/client.redis.js';
-
-export type { RedisClient };
 
 /**
  * A new client of the configured Redis: a single server, or a cluster client over the seed nodes

@@ -1,5 +1,6 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { redisClient, type RedisClient } from '../redis/connections.js';
+import { redisClient } from '../redis/connections.js';
+import type { RedisClient } from './redis/client.redis.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { CouponRepository } from './coupon.repository.js';
