@@ -1,4 +1,5 @@
 import type { CounterName, Remaining } from '@coupon-code-service/client/contract';
+import type { UniqueCodes } from './unique-codes.js';
 
 // The counter names, `Remaining` and code normalisation are part of the queue contract with order
 // systems, which the typed client package owns: one copy, shared by the client and the rules.
@@ -45,6 +46,8 @@ export interface Coupon {
    * deleted before it under the same code, or from one stored before Redis lost its data.
    */
   born: string;
+  /** Its unique codes (unique-codes.ts); undefined until its first batch. Never shown over REST. */
+  codes?: UniqueCodes;
   /** Bumped on every change, so a redemption never commits against limits that have changed. */
   version: number;
 }

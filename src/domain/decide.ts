@@ -3,9 +3,11 @@ import {
   COUNTER_NAMES,
   type Coupon,
   type CounterName,
+  type Limit,
   type RepeatCounts,
   type UsageCounts,
 } from './coupon.js';
+import { codeRefusal } from './unique-codes.js';
 
 // The reasons (and their order: when several apply, the first is reported) are part of the queue
 // contract with order systems, which the typed client package owns.
@@ -20,13 +22,25 @@ export const LIMIT_REASONS: Record<CounterName, RejectionReason> = {
 
 export type Decision = { status: 'accepted' } | { status: 'rejected'; reason: RejectionReason };
 
-/** The coupon-level and user-level rules, which use no counters. */
+/** A unique code's own state and limit (see unique-codes.ts). */
+export interface CodeUse {
+  used: number;
+  revoked: boolean;
+  limit: Limit;
+}
+
+/**
+ * The coupon-level and user-level rules, which use no counters; for a unique code also whether it
+ * was revoked, which comes right after the coupon's existence.
+ */
 export function eligibility(
   coupon: Coupon | undefined,
   userKnown: boolean,
   now: number,
+  code?: Pick<CodeUse, 'revoked'>,
 ): RejectionReason | null {
   if (!coupon) return 'COUPON_NOT_FOUND';
+  if (code?.revoked) return 'CODE_REVOKED';
   if (!coupon.active) return 'COUPON_INACTIVE';
   if (coupon.startsAt !== null && now < coupon.startsAt) return 'COUPON_NOT_STARTED';
   if (now > coupon.expiresAt) return 'COUPON_EXPIRED';
@@ -49,9 +63,13 @@ export function decide(input: {
   userKnown: boolean;
   used: UsageCounts;
   now: number;
+  /** When the request names a unique code. */
+  code?: CodeUse;
 }): Decision {
-  const ineligible = eligibility(input.coupon, input.userKnown, input.now);
+  const ineligible = eligibility(input.coupon, input.userKnown, input.now, input.code);
   if (ineligible) return { status: 'rejected', reason: ineligible };
+  const spent = input.code && codeRefusal(input.code, input.code.limit);
+  if (spent) return { status: 'rejected', reason: spent };
   const full = firstFullCounter(input.coupon!.repeatCounts, input.used);
   return full ? { status: 'rejected', reason: LIMIT_REASONS[full] } : { status: 'accepted' };
 }

@@ -10,8 +10,10 @@ import { LIMIT_REASONS, type RejectionReason } from './decide.js';
 
 /** One request to use a coupon, as order systems send it. */
 export interface RedemptionRequest {
-  /** Upper-case once it has passed through the service. */
+  /** Upper-case once it has passed through the service: a coupon's code or one of its unique codes. */
   couponCode: string;
+  /** When couponCode is a unique code: its coupon's code. */
+  coupon?: string;
   userId: string;
   orderId?: string;
 }
@@ -52,6 +54,7 @@ export const NOTHING_REMAINING: Remaining = {
 function identity(request: RedemptionRequest) {
   return {
     couponCode: request.couponCode,
+    ...(request.coupon !== undefined && { coupon: request.coupon }),
     userId: request.userId,
     ...(request.orderId !== undefined && { orderId: request.orderId }),
   };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Coupon } from '../domain/coupon.js';
+import { placeCode, splitUniqueCode, type PlacedCode } from '../domain/unique-codes.js';
 
 export interface Page<T> {
   items: T[];
@@ -25,4 +26,29 @@ export abstract class CouponRepository {
   abstract save(coupon: Coupon, expected: Pick<Coupon, 'born' | 'version'>): Promise<SaveResult>;
   /** Removes the coupon with its usage; kept outcomes stay until their TTL. False when there was none. */
   abstract delete(code: string): Promise<boolean>;
+}
+
+/** The coupon a submitted code belongs to, and where it is among its unique codes if it is one. */
+export interface CodeOwner {
+  coupon: Coupon;
+  uniqueCode?: PlacedCode;
+}
+
+/**
+ * Finds the coupon of a normalised code: a unique code of a coupon when its body checks out under
+ * that coupon's secret and falls in one of its batches, else the coupon of that very code. A
+ * forged body finds nothing (unless a coupon bears the whole code), like any unknown code.
+ */
+export async function findCodeOwner(
+  coupons: CouponRepository,
+  code: string,
+): Promise<CodeOwner | undefined> {
+  const split = splitUniqueCode(code);
+  if (split) {
+    const coupon = await coupons.get(split.coupon);
+    const uniqueCode = coupon && placeCode(coupon.code, coupon.codes, code);
+    if (uniqueCode) return { coupon: coupon!, uniqueCode };
+  }
+  const coupon = await coupons.get(code);
+  return coupon && { coupon };
 }

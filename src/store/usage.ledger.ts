@@ -1,4 +1,4 @@
-import type { Coupon, UsageCounts } from '../domain/coupon.js';
+import type { Coupon, Limit, UsageCounts } from '../domain/coupon.js';
 import type { Restored } from '../domain/ledger.js';
 import type { RedemptionOutcome, RedemptionRequest } from '../domain/outcome.js';
 import type { Periods } from '../domain/periods.js';
@@ -10,13 +10,25 @@ export interface RedeemAttempt {
   publication: string;
   /** Where the outcome is kept (outcomeKey); undefined keeps nothing. */
   outcomeKey: string | undefined;
-  /** The coupon as the caller read it: the commit happens only if it is still that one. */
-  coupon: Pick<Coupon, 'born' | 'version' | 'repeatCounts' | 'discountPercentage'>;
+  /**
+   * The coupon as the caller read it: the commit happens only if it is still that one. Its code
+   * (not request.couponCode, which may be one of its unique codes) places every key.
+   */
+  coupon: Pick<Coupon, 'code' | 'born' | 'version' | 'repeatCounts' | 'discountPercentage'>;
+  /**
+   * When request.couponCode is a unique code of the coupon: its index and its batch's uses per
+   * code. Its revocation and own uses are checked first (decide.codeRefusal), and it counts a use
+   * with the coupon's counters; the kept outcome records it, so a rollback gives its use back too.
+   */
+  uniqueCode?: { index: number; limit: Limit };
   periods: Periods;
   now: number;
 }
 
-/** Keeps a rejection by a coupon- or user-level rule, which counts nothing. */
+/**
+ * Keeps a rejection by a coupon- or user-level rule, which counts nothing. Kept under the coupon
+ * `outcome.coupon ?? outcome.couponCode`.
+ */
 export interface RejectionAttempt {
   outcome: RedemptionOutcome;
   publication: string;
@@ -26,7 +38,8 @@ export interface RejectionAttempt {
 
 /** Gives back the use of an order's accepted redemption. */
 export interface RollbackAttempt {
-  request: Required<RedemptionRequest>;
+  /** couponCode is the coupon's code; a unique code the redemption used gets its use back too. */
+  request: Required<Omit<RedemptionRequest, 'coupon'>>;
   publication: string;
   /** outcomeKey(orderId): where the redemption's outcome is kept. */
   outcomeKey: string;
@@ -50,6 +63,14 @@ export interface Erased {
   outcomes: number;
   logEntries: number;
 }
+
+/** A unique code's own state: uses counted, and whether an admin revoked it. */
+export interface CodeState {
+  used: number;
+  revoked: boolean;
+}
+
+export type RevokeResult = 'revoked' | 'already-revoked' | 'stale';
 
 /** The per-user counters that start afresh each period. */
 export type Window = 'daily' | 'weekly';
@@ -117,6 +138,19 @@ export abstract class UsageLedger {
     cutoff: string,
     includeCutoff: boolean,
   ): Promise<ResetResult>;
+
+  /** A unique code's state, by its coupon's code and its index: 0 and false for one never used. */
+  abstract codeState(coupon: string, index: number): Promise<CodeState>;
+
+  /**
+   * Revokes a unique code of the coupon with this birth id, in one atomic step with respect to
+   * `redeem`: 'stale' when the stored coupon is not (or no longer) that one.
+   */
+  abstract revokeCode(
+    coupon: Pick<Coupon, 'code' | 'born'>,
+    index: number,
+    now: number,
+  ): Promise<RevokeResult>;
 
   /** Uses by all users of each coupon, in the order given (0 for an unknown code). */
   abstract globalUsed(codes: string[]): Promise<number[]>;

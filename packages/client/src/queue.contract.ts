@@ -23,10 +23,14 @@ export type Remaining = Record<CounterName, number | null>;
 /** Why a redemption is refused; when several apply, the first in this order is reported. */
 export const REJECTION_REASONS = [
   'COUPON_NOT_FOUND',
+  // A unique code revoked by an admin (a leaked one).
+  'CODE_REVOKED',
   'COUPON_INACTIVE',
   'COUPON_NOT_STARTED',
   'COUPON_EXPIRED',
   'USER_NOT_FOUND',
+  // A unique code whose own uses (its batch's usesPerCode) are spent.
+  'CODE_LIMIT_REACHED',
   'GLOBAL_LIMIT_REACHED',
   'USER_TOTAL_LIMIT_REACHED',
   'USER_WEEKLY_LIMIT_REACHED',
@@ -60,7 +64,10 @@ export interface RollbackJobData {
 export interface RedemptionOutcome {
   status: 'accepted' | 'rejected';
   reason?: RejectionReason;
+  /** The code as submitted, upper-case: the coupon's code, or one of its unique codes. */
   couponCode: string;
+  /** When couponCode is a unique code: the code of its coupon. */
+  coupon?: string;
   userId: string;
   orderId?: string;
   discountPercentage?: number;

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { normalizeCouponCode } from './coupon.js';
+import {
+  batchOf,
+  CODE_ALPHABET,
+  CodeCipher,
+  codeRefusal,
+  INDEX_SPACE,
+  MAX_BATCHES,
+  nextBatch,
+  placeCode,
+  splitUniqueCode,
+  type CodeBatch,
+  type UniqueCodes,
+} from './unique-codes.js';
+
+const secret = () => randomBytes(32).toString('hex');
+
+function codesWith(...counts: number[]): UniqueCodes {
+  const batches: CodeBatch[] = [];
+  for (const count of counts) {
+    const batch = nextBatch(batches, { count, usesPerCode: 1 }, 0);
+    if (typeof batch === 'string') throw new Error(batch);
+    batches.push(batch);
+  }
+  return { secret: secret(), batches };
+}
+
+describe('unique codes', () => {
+  it('round-trips indexes from all over the index space, one at a time and in bulk', () => {
+    const cipher = new CodeCipher(secret());
+    const indexes = [0, 1, 2, 131_071, 131_072, 9_999_999, INDEX_SPACE - 1];
+    for (let i = 0; i < 2000; i++) indexes.push(Math.floor(Math.random() * INDEX_SPACE));
+    for (const index of indexes) {
+      const body = cipher.body(index);
+      expect(body).toMatch(/^[2-9A-HJKMNP-Z]{16}$/);
+      expect(cipher.index(body)).toBe(index);
+    }
+    const bulk = cipher.bodies(5_000_000, 3000);
+    bulk.forEach((body, i) => expect(cipher.index(body)).toBe(5_000_000 + i));
+    expect(bulk[17]).toBe(cipher.body(5_000_017));
+  });
+
+  it('gives 1,000,000 distinct codes over two batches, none valid under another secret', () => {
+    const codes = codesWith(600_000, 400_000);
+    const cipher = new CodeCipher(codes.secret);
+    const seen = new Set<string>();
+    for (const batch of codes.batches) {
+      for (let from = 0; from < batch.count; from += 50_000) {
+        for (const body of cipher.bodies(batch.first + from, 50_000)) seen.add(body);
+      }
+    }
+    expect(seen.size).toBe(1_000_000);
+    const other = new CodeCipher(secret());
+    const sample = [...seen].slice(0, 10_000);
+    expect(sample.filter((body) => other.index(body) !== undefined)).toEqual([]);
+  });
+
+  it('refuses every body with one character changed, and bodies that are not of the alphabet', () => {
+    const cipher = new CodeCipher(secret());
+    for (let n = 0; n < 40; n++) {
+      const body = cipher.body(Math.floor(Math.random() * 10_000_000));
+      for (let at = 0; at < body.length; at++) {
+        for (const letter of CODE_ALPHABET) {
+          if (letter === body[at]) continue;
+          const changed = body.slice(0, at) + letter + body.slice(at + 1);
+          expect(cipher.index(changed)).toBeUndefined();
+        }
+      }
+    }
+    const body = cipher.body(7);
+    expect(cipher.index(body.replace(/^./, '0'))).toBeUndefined();
+    expect(cipher.index(body.slice(1))).toBeUndefined();
+    expect(cipher.index(body + '2')).toBeUndefined();
+  });
+
+  it('places codes of its batches in any letter case, and nothing else', () => {
+    const codes = codesWith(10, 20);
+    const cipher = new CodeCipher(codes.secret);
+    const code = `SUMMER-${cipher.body(25)}`;
+    const placed = placeCode('SUMMER', codes, normalizeCouponCode(code.toLowerCase()));
+    expect(placed).toMatchObject({ code, index: 25, batch: { batch: 2, first: 10 } });
+    // Valid under the secret but beyond every batch.
+    expect(placeCode('SUMMER', codes, `SUMMER-${cipher.body(30)}`)).toBeUndefined();
+    expect(placeCode('WINTER', codesWith(30), `WINTER-${cipher.body(25)}`)).toBeUndefined();
+    expect(placeCode('SUMMER', undefined, code)).toBeUndefined();
+    expect(splitUniqueCode('SUMMER-SALE')).toBeUndefined();
+    expect(splitUniqueCode(`MY-SUMMER-${cipher.body(3)}`)).toEqual({
+      coupon: 'MY-SUMMER',
+      body: cipher.body(3),
+    });
+  });
+
+  it('adds batches as consecutive ranges, up to the limits', () => {
+    const codes = codesWith(5, 7, 1);
+    expect(codes.batches.map(({ batch, first }) => [batch, first])).toEqual([
+      [1, 0],
+      [2, 5],
+      [3, 12],
+    ]);
+    expect(batchOf(codes.batches, 11)?.batch).toBe(2);
+    expect(batchOf(codes.batches, 13)).toBeUndefined();
+    const full = Array.from({ length: MAX_BATCHES }, (_, i) => ({
+      ...codes.batches[0]!,
+      batch: i,
+    }));
+    expect(nextBatch(full, { count: 1, usesPerCode: 1 }, 0)).toBe('too-many-batches');
+    const big = [{ ...codes.batches[0]!, count: INDEX_SPACE - 1 }];
+    expect(nextBatch(big, { count: 2, usesPerCode: 1 }, 0)).toBe('index-space-full');
+  });
+
+  it.each([
+    [{ used: 0, revoked: false }, 1, null],
+    [{ used: 1, revoked: false }, 1, 'CODE_LIMIT_REACHED'],
+    [{ used: 5, revoked: false }, null, null],
+    [{ used: 0, revoked: true }, 1, 'CODE_REVOKED'],
+    [{ used: 1, revoked: true }, 1, 'CODE_REVOKED'],
+  ] as const)('a code at %j with limit %s refuses with %s', (state, limit, reason) => {
+    expect(codeRefusal(state, limit)).toBe(reason);
+  });
+});
