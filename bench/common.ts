@@ -3,6 +3,7 @@ import type { JobsOptions } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 import type { AppConfig } from '../src/config/app-config.js';
 import type { Coupon, RepeatCounts } from '../src/domain/coupon.js';
+import { codeCipher } from '../src/domain/unique-codes.js';
 import {
   JobName,
   redemptionJobId,
@@ -81,18 +82,20 @@ export interface BulkJob {
 
 /**
  * Jobs from..to-1 of a run, with distinct orderIds and the contract's deterministic job ids; with
- * several codes, job i redeems codes[i % codes.length].
+ * several codes, job i redeems codes[i % codes.length], or with `uniqueCode` that coupon's code i.
  */
 export function jobs(
   codes: string | readonly string[],
   tag: string,
   from: number,
   to: number,
+  uniqueCode?: (coupon: string, i: number) => string,
 ): BulkJob[] {
   const out: BulkJob[] = [];
   for (let i = from; i < to; i++) {
     const orderId = `${tag}-${i}`;
-    const code = typeof codes === 'string' ? codes : codes[i % codes.length]!;
+    const coupon = typeof codes === 'string' ? codes : codes[i % codes.length]!;
+    const code = uniqueCode ? uniqueCode(coupon, i) : coupon;
     out.push({
       name: JobName.Redeem,
       data: { couponCode: code, userId: userId(userOfJob(i)), orderId },
@@ -101,6 +104,14 @@ export function jobs(
   }
   return out;
 }
+
+/**
+ * The secret of the bench's unique codes, and a coupon's code i under it: the drain's producer and
+ * its worker child derive the same codes.
+ */
+export const CODE_SECRET = 'b'.repeat(64);
+export const uniqueCodeOf = (coupon: string, i: number) =>
+  `${coupon}-${codeCipher(CODE_SECRET).body(i)}`;
 
 /** A coupon valid for a year from now, as the store port takes it (the store sets the version). */
 export function coupon(code: string, repeatCounts: RepeatCounts, now = Date.now()): Coupon {

@@ -27,6 +27,12 @@
  *       partitionOf), at (c)'s best concurrency (8 when (c) did not run). Jobs go round-robin over
  *       three coupons whose hash tags live on the three masters; caps checked per coupon as in (c).
  *       Ratios to the single Redis are what to read: the cluster's nodes share this machine.
+ *   (i) unique codes: the redis-store drain of (c) with each job redeeming a single-use unique
+ *       code of its own against the same jobs on the plain code, alternating (ratio, target >=
+ *       0.9); over HTTP, creating a batch of 10,000,000 codes and exporting 1,000,000 as CSV
+ *       (target <= 5 s); and the Redis memory of a coupon with 10,000,000 codes of which
+ *       BENCH_USED_CODES (100,000) were used (MEMORY USAGE of its keys; target <= 64 bytes per
+ *       used code).
  * Ratios are of medians; their min–max is the widest the samples allow (min/max, max/min).
  * Targets are printed beside the figures (PASS/MISS); a MISS does not fail the run, a cap does.
  *
@@ -35,7 +41,7 @@
  * not take CPU or event-loop time from the process measured; each contender also starts from a
  * fresh heap and JIT, so one contender's garbage or warm caches never count for the next.
  *
- * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h, BENCH_RECORDS
+ * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h,i, BENCH_RECORDS
  * (1000000), BENCH_GUESSES (1000000), BENCH_HTTP_SECONDS (5), BENCH_PROFILE=1 (one extra redis-store concurrency-1 drain
  * under --cpu-prof into bench/profiles/). Results also go to bench/results.json. All keys live
  * under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C; the
@@ -70,6 +76,7 @@ import {
   TOKEN,
   USERS,
   userId,
+  uniqueCodeOf,
   type ChildMessage,
 } from './common.js';
 import { EmbeddedRedis } from '../src/redis/embedded-redis.js';
@@ -82,7 +89,9 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const GUESSES = Number(process.env.BENCH_GUESSES ?? 1_000_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h').split(',').map((s) => s.trim()));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h,i').split(',').map((s) => s.trim()),
+);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const SWEEP = [4, 8, 16, 32];
 /** The sweep only picks each store's best concurrency, which is then measured with N jobs. */
@@ -298,7 +307,15 @@ async function drain(
     n = N,
     codes = ['BENCH-DRAIN'],
     target = {},
-  }: { profile?: boolean; n?: number; codes?: string[]; target?: DrainTarget } = {},
+    uniqueCodes = false,
+  }: {
+    profile?: boolean;
+    n?: number;
+    codes?: string[];
+    target?: DrainTarget;
+    /** Each job redeems its own single-use unique code of its coupon (uniqueCodeOf). */
+    uniqueCodes?: boolean;
+  } = {},
 ): Promise<DrainResult> {
   const id = ++trialSeq;
   const { clusterNodes, partitions = 1 } = target;
@@ -331,12 +348,19 @@ async function drain(
       timeoutMs: 240_000,
       clusterNodes,
       partitions,
+      uniqueCodes,
     };
     const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}bench/profiles`] : [];
     const child = new Child('./worker-child.js', spec, execArgv);
     try {
       for (let from = 0; from < n; from += 1000) {
-        const batch = jobs(codes, `o${id}`, from, Math.min(n, from + 1000));
+        const batch = jobs(
+          codes,
+          `o${id}`,
+          from,
+          Math.min(n, from + 1000),
+          uniqueCodes ? uniqueCodeOf : undefined,
+        );
         // Each job to its partition, as the client and the REST API send it.
         await Promise.all(
           queues.map((queue, p) =>
@@ -1011,6 +1035,152 @@ async function clusterBench(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// (i) unique codes
+
+const EXPORT_CODES = 1_000_000;
+const CODES_PER_COUPON = 10_000_000;
+const USED_CODES = Number(process.env.BENCH_USED_CODES ?? 100_000);
+
+interface CodesResult {
+  accepted: number;
+  globalUsed: number;
+  redeemMs: number;
+  usedMemoryPerCode: number;
+  keyBytesPerCode: number;
+  keys: number;
+}
+
+async function uniqueCodes(): Promise<void> {
+  if (!ONLY.has('i')) return;
+  const concurrency = best.redis;
+  const why = ONLY.has('c') ? "best of (c)'s sweep" : '(c) did not run: 8';
+  console.log(
+    `\n(i) unique codes: redis-store drain of ${N.toLocaleString('en-US')} jobs, plain code vs ` +
+      `one single-use unique code per job, c=${concurrency} (${why}); export; memory per used code`,
+  );
+  const samples = { plain: [] as number[], unique: [] as number[] };
+  const exact: boolean[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    for (const kind of ['plain', 'unique'] as const) {
+      const result = await drain('redis', concurrency, {
+        uniqueCodes: kind === 'unique',
+        target: { name: `${kind} codes c=${concurrency}` },
+      });
+      samples[kind].push(result.jobsPerSecond);
+      exact.push(result.capsExact === true);
+    }
+  }
+  for (const kind of ['plain', 'unique'] as const)
+    rows.push({
+      section: 'i',
+      contender: `${kind} codes c=${concurrency}`,
+      metric: 'drain',
+      samples: samples[kind],
+      unit: 'jobs/s',
+      caps: exact.every(Boolean),
+    });
+  rows.push(ratioRow('i', 'unique / plain codes', samples.plain, samples.unique, 0.9, 'jobs/s'));
+
+  // The export over HTTP, as an admin downloads it: the service (ROLE=all, Redis store) in a child.
+  const storePrefix = `${BASE}-s${++trialSeq}`;
+  const queuePrefix = `${BASE}-q${trialSeq}`;
+  const app = new Child('./http-child.js', { store: 'redis', queuePrefix, storePrefix });
+  try {
+    const { port } = await app.result<{ port: number }>(60_000);
+    const call = (method: string, path: string, body?: object) =>
+      fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          ...(body && { 'content-type': 'application/json' }),
+        },
+        ...(body && { body: JSON.stringify(body) }),
+      });
+    const expiresAt = new Date(Date.now() + 30 * 24 * 3600_000).toISOString();
+    const created = await call('POST', '/coupons', {
+      code: 'BENCH-EXPORT',
+      discountPercentage: 10,
+      expiresAt,
+    });
+    if (created.status !== 201) throw new Error(`coupon: ${created.status}`);
+    const batchMs: number[] = [];
+    for (const count of [CODES_PER_COUPON, EXPORT_CODES]) {
+      const started = performance.now();
+      const batch = await call('POST', '/coupons/BENCH-EXPORT/code-batches', { count });
+      batchMs.push(performance.now() - started);
+      if (batch.status !== 201) throw new Error(`batch: ${batch.status} ${await batch.text()}`);
+    }
+    const exportMs: number[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      const started = performance.now();
+      const response = await call('GET', '/coupons/BENCH-EXPORT/code-batches/2/codes');
+      let lines = 0;
+      for await (const chunk of response.body!)
+        for (const byte of chunk as Uint8Array) if (byte === 10) lines++;
+      exportMs.push(performance.now() - started);
+      if (lines !== EXPORT_CODES + 1) throw new Error(`export gave ${lines - 1} codes`);
+    }
+    console.log(
+      `  batch of ${CODES_PER_COUPON.toLocaleString('en-US')} codes created in ${fmt(batchMs[0]!)} ms; ` +
+        `export of ${EXPORT_CODES.toLocaleString('en-US')} codes: ${exportMs.map(fmt).join(', ')} ms`,
+    );
+    rows.push({
+      section: 'i',
+      contender: `create batch of ${CODES_PER_COUPON.toLocaleString('en-US')}`,
+      metric: 'REST POST',
+      samples: [batchMs[0]!],
+      unit: 'ms',
+    });
+    rows.push({
+      section: 'i',
+      contender: `export ${EXPORT_CODES.toLocaleString('en-US')} codes`,
+      metric: 'REST CSV stream',
+      samples: exportMs,
+      unit: 'ms',
+      target: { label: '<= 5000', pass: median(exportMs) <= 5000 },
+    });
+  } finally {
+    app.send({ type: 'stop' });
+    await app.end();
+    await deleteKeys(`${storePrefix}:*`);
+    await deleteKeys(`${queuePrefix}:*`);
+  }
+
+  const codesPrefix = `${BASE}-s${++trialSeq}`;
+  const child = new Child('./codes-child.js', {
+    storePrefix: codesPrefix,
+    codes: CODES_PER_COUPON,
+    used: USED_CODES,
+    inFlight: 64,
+  });
+  try {
+    const result = await child.result<CodesResult>(300_000);
+    await child.end();
+    raw['unique codes memory'] = [result];
+    const counted = result.accepted === USED_CODES && result.globalUsed === USED_CODES;
+    if (!counted) capFailures.push(`unique codes: ${result.accepted} of ${USED_CODES} accepted`);
+    console.log(
+      `  ${USED_CODES.toLocaleString('en-US')} of ${CODES_PER_COUPON.toLocaleString('en-US')} codes used ` +
+        `in ${fmt(result.redeemMs)} ms: MEMORY USAGE of the coupon's ${result.keys} keys ` +
+        `${fmt(result.keyBytesPerCode)} bytes per used code, used_memory ${fmt(result.usedMemoryPerCode)}`,
+    );
+    rows.push({
+      section: 'i',
+      contender: `${USED_CODES.toLocaleString('en-US')} of ${CODES_PER_COUPON.toLocaleString('en-US')} used`,
+      metric: 'Redis bytes / used code',
+      samples: [result.keyBytesPerCode],
+      unit: 'bytes',
+      target: { label: '<= 64', pass: result.keyBytesPerCode <= 64 },
+      caps: counted,
+      note: `MEMORY USAGE of all the coupon's keys (log off, no outcome kept); INFO used_memory grew ${fmt(result.usedMemoryPerCode)} bytes per used code`,
+    });
+  } finally {
+    await child.end();
+    await deleteKeys(`${codesPrefix}:*`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function machine() {
   const redis = new Redis(REDIS_URL);
@@ -1064,6 +1234,7 @@ async function main(): Promise<number> {
   await memory();
   await guessing();
   await clusterBench();
+  await uniqueCodes();
   const seconds = (performance.now() - started) / 1000;
   const table = printTable();
   console.log(
@@ -1076,7 +1247,7 @@ async function main(): Promise<number> {
     machine: { ...env, loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
     reproduce:
       'npm ci && npm run bench  (Redis at 127.0.0.1:6379 or BENCH_REDIS_URL; knobs: BENCH_JOBS, ' +
-      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g,h, BENCH_RECORDS, BENCH_GUESSES, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
+      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g,h,i, BENCH_RECORDS, BENCH_GUESSES, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
     settings: {
       jobs: N,
       repeats: REPEATS,

@@ -28,6 +28,7 @@ import { UserRepository } from '../src/store/user.repository.js';
 import {
   appConfig,
   childMain,
+  CODE_SECRET,
   coupon,
   couponLimits,
   nextMessage,
@@ -53,6 +54,8 @@ export interface WorkerSpec {
   clusterNodes?: string;
   /** QUEUE_PARTITIONS (default 1). */
   partitions?: number;
+  /** Jobs redeem unique codes (uniqueCodeOf): each coupon gets one batch of n single-use codes. */
+  uniqueCodes?: boolean;
 }
 
 const spec = JSON.parse(process.argv[2]) as WorkerSpec;
@@ -92,13 +95,15 @@ async function main(): Promise<void> {
     configureHttp(app, config);
     await app.init();
     ledger = app.get(UsageLedger);
-    for (const code of spec.codes)
-      if (
-        !(await app
-          .get(CouponRepository)
-          .create(coupon(code, couponLimits(spec.n, spec.codes.length))))
-      )
+    for (const code of spec.codes) {
+      const created = coupon(code, couponLimits(spec.n, spec.codes.length));
+      if (spec.uniqueCodes) {
+        const batch = { batch: 1, first: 0, count: spec.n, usesPerCode: 1, createdAt: Date.now() };
+        created.codes = { secret: CODE_SECRET, batches: [batch] };
+      }
+      if (!(await app.get(CouponRepository).create(created)))
         throw new Error(`coupon ${code} exists already`);
+    }
     const created = await Promise.all(
       Array.from({ length: USERS }, (_, i) =>
         app.get(UserRepository).create({
@@ -132,7 +137,8 @@ async function main(): Promise<void> {
       worker.on('completed', (_job: Job, value: RedemptionOutcome | undefined) => {
         if (value?.status === 'accepted') {
           accepted++;
-          acceptedByCode[value.couponCode] = (acceptedByCode[value.couponCode] ?? 0) + 1;
+          const code = value.coupon ?? value.couponCode;
+          acceptedByCode[code] = (acceptedByCode[code] ?? 0) + 1;
         } else if (value?.reason) reasons[value.reason] = (reasons[value.reason] ?? 0) + 1;
         finish();
       });

@@ -21,7 +21,8 @@ import {
 import { JobWaiter } from '../jobs/job.waiter.js';
 import { RedemptionQueues } from '../jobs/redemption-queues.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
-import { CouponRepository } from '../store/coupon.repository.js';
+import { CouponRepository, findCodeOwner } from '../store/coupon.repository.js';
+import { replayOf } from './redemption.service.js';
 import { GuessLimits } from '../store/guess.limits.js';
 import { UsageLedger } from '../store/usage.ledger.js';
 import {
@@ -62,15 +63,15 @@ export class RedemptionQueueService {
     client: string,
   ): Promise<{ outcome: RedemptionOutcome; retryAfterSeconds: number } | undefined> {
     const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
-    if (await this.coupons.get(request.couponCode)) return undefined;
+    if (await findCodeOwner(this.coupons, request.couponCode)) return undefined;
     const retryAfterSeconds = await this.guesses.guessed('address', client);
     if (retryAfterSeconds === 0) return undefined;
     const now = this.clock.now();
-    const replayed = await this.ledger.replay(
+    const replayed = await replayOf(
+      this.ledger,
       request.couponCode,
       outcomeKey(data.orderId, undefined),
-      { userId: data.userId, publication: '' },
-      now,
+      { userId: data.userId, publication: '', now },
     );
     const outcome =
       replayed ?? rejectedOutcome(request, 'TOO_MANY_ATTEMPTS', NOTHING_REMAINING, now);
@@ -159,9 +160,13 @@ export class RedemptionQueueService {
    */
   private async stillStands(outcome: RedemptionOutcome): Promise<boolean> {
     if (outcome.orderId === undefined) return true;
-    // The outcome's coupon code is normalised already.
+    // The outcome's codes are normalised already; a unique code's is kept under its coupon.
     const key = outcomeKey(outcome.orderId, undefined)!;
-    const kept = await this.ledger.findOutcome(outcome.couponCode, key, this.clock.now());
+    const kept = await this.ledger.findOutcome(
+      outcome.coupon ?? outcome.couponCode,
+      key,
+      this.clock.now(),
+    );
     return kept?.userId === outcome.userId && kept.processedAt === outcome.processedAt;
   }
 

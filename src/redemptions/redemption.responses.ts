@@ -12,7 +12,17 @@ export class RedemptionOutcomeResponse implements RedemptionOutcome {
   @ApiProperty({ enum: ['accepted', 'rejected'] }) status!: 'accepted' | 'rejected';
   @ApiProperty({ required: false, enum: REJECTION_REASONS, description: 'When rejected' })
   reason?: RedemptionOutcome['reason'];
-  @ApiProperty({ example: 'SAVE10' }) couponCode!: string;
+  @ApiProperty({
+    example: 'SAVE10',
+    description: "The code as submitted, upper-case: a coupon's code or one of its unique codes",
+  })
+  couponCode!: string;
+  @ApiProperty({
+    required: false,
+    example: 'SAVE10',
+    description: 'When couponCode is a unique code: the code of its coupon',
+  })
+  coupon?: string;
   @ApiProperty({ example: 'alice' }) userId!: string;
   @ApiProperty({ required: false, example: 'order-1001' }) orderId?: string;
   @ApiProperty({ required: false, example: 10, description: 'When accepted' })

@@ -12,7 +12,8 @@ import {
   type RedemptionRequest,
 } from '../domain/outcome.js';
 import { periodsAt, type Periods } from '../domain/periods.js';
-import { CouponRepository } from '../store/coupon.repository.js';
+import { CouponRepository, findCodeOwner, type CodeOwner } from '../store/coupon.repository.js';
+import { placeCode, splitUniqueCode } from '../domain/unique-codes.js';
 import { GuessLimits } from '../store/guess.limits.js';
 import { STALE_COUPON, UsageLedger } from '../store/usage.ledger.js';
 import { UsersService } from '../users/users.service.js';
@@ -29,6 +30,22 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
   map.delete(key);
   if (map.size >= max) map.delete(map.keys().next().value!);
   map.set(key, value);
+}
+
+/**
+ * The outcome kept for an order of a code, which an unknown code still answers: for a unique code
+ * it is kept under its coupon, perhaps deleted since.
+ */
+export async function replayOf(
+  ledger: UsageLedger,
+  code: string,
+  key: string | undefined,
+  asked: { userId: string; publication: string; now: number },
+): Promise<RedemptionOutcome | undefined> {
+  const request = { userId: asked.userId, publication: asked.publication };
+  const split = splitUniqueCode(code);
+  const replayed = split && (await ledger.replay(split.coupon, key, request, asked.now));
+  return replayed || ledger.replay(code, key, request, asked.now);
 }
 
 /**
@@ -78,37 +95,47 @@ export class RedemptionService {
   }
 
   private async tryRedeem(
-    request: RedemptionRequest,
+    submitted: RedemptionRequest,
     key: string | undefined,
     publication: string,
     mayUseCache: boolean,
   ): Promise<RedemptionOutcome | typeof STALE_COUPON> {
     const now = this.clock.now();
-    const cached = mayUseCache ? this.coupons.get(request.couponCode) : undefined;
-    let coupon = cached;
+    const cached = mayUseCache ? this.cachedOwner(submitted.couponCode) : undefined;
+    let owner = cached;
     let userKnown = true;
     // The common case needs no read at all; the ledger's commit checks the coupon's identity.
-    if (!cached || !this.knownUsers.has(`${cached.born}/${request.userId}`)) {
+    if (!cached || !this.knownUsers.has(`${cached.coupon.born}/${submitted.userId}`)) {
       let blockedFor: number;
-      [coupon, userKnown, blockedFor] = await Promise.all([
-        cached ?? this.readCoupon(request.couponCode),
-        this.users.isKnown(request.userId),
-        this.guesses.blockedFor('user', request.userId),
+      [owner, userKnown, blockedFor] = await Promise.all([
+        cached ?? findCodeOwner(this.couponReader, submitted.couponCode),
+        this.users.isKnown(submitted.userId),
+        this.guesses.blockedFor('user', submitted.userId),
       ]);
-      if (!coupon || blockedFor > 0) {
-        return this.refuseGuess(request, key, publication, blockedFor > 0, now);
+      if (!owner || blockedFor > 0) {
+        return this.refuseGuess(submitted, key, publication, blockedFor > 0, now);
       }
       if (userKnown) {
-        remember(this.knownUsers, `${coupon.born}/${request.userId}`, true, MAX_KNOWN_USERS);
+        remember(
+          this.knownUsers,
+          `${owner.coupon.born}/${submitted.userId}`,
+          true,
+          MAX_KNOWN_USERS,
+        );
       }
     }
+    const { coupon, uniqueCode } = owner!;
+    const request = uniqueCode ? { ...submitted, coupon: coupon.code } : submitted;
     const periods = periodsAt(now, this.config.couponTz);
     const ineligible = eligibility(coupon, userKnown, now);
     if (ineligible) {
       if (cached) return STALE_COUPON;
-      const remaining = await this.remaining(coupon!, request.userId, periods);
+      // A revoked code is refused as such before any rule of its coupon (decide.eligibility).
+      const revoked =
+        uniqueCode && (await this.ledger.codeState(coupon.code, uniqueCode.index)).revoked;
+      const remaining = await this.remaining(coupon, request.userId, periods);
       return this.ledger.recordRejection({
-        outcome: rejectedOutcome(request, ineligible, remaining, now),
+        outcome: rejectedOutcome(request, revoked ? 'CODE_REVOKED' : ineligible, remaining, now),
         publication,
         outcomeKey: key,
         now,
@@ -118,15 +145,35 @@ export class RedemptionService {
       request,
       publication,
       outcomeKey: key,
-      coupon: coupon!,
+      coupon,
+      ...(uniqueCode && {
+        uniqueCode: { index: uniqueCode.index, limit: uniqueCode.batch.usesPerCode },
+      }),
       periods,
       now,
     });
   }
 
   /**
+   * The cached coupon of a code. A unique code the cached copy cannot place (a batch created since,
+   * or a forged body) is read afresh before it is refused.
+   */
+  private cachedOwner(code: string): CodeOwner | undefined {
+    const split = splitUniqueCode(code);
+    if (split) {
+      const coupon = this.coupons.get(split.coupon);
+      const uniqueCode = coupon && placeCode(coupon.code, coupon.codes, code);
+      if (uniqueCode) return { coupon: coupon!, uniqueCode };
+      if (coupon) return undefined;
+    }
+    const coupon = this.coupons.get(code);
+    return coupon && { coupon };
+  }
+
+  /**
    * An unknown coupon, or a user at the guess limit: nothing is kept or logged, but an order
-   * already decided still gets its first outcome. Only the first counts as a guess.
+   * already decided still gets its first outcome (kept under its coupon, also for a unique code
+   * whose coupon is gone). Only the first counts as a guess.
    */
   private async refuseGuess(
     request: RedemptionRequest,
@@ -135,12 +182,11 @@ export class RedemptionService {
     blocked: boolean,
     now: number,
   ): Promise<RedemptionOutcome> {
-    const replayed = await this.ledger.replay(
-      request.couponCode,
-      key,
-      { userId: request.userId, publication },
+    const replayed = await replayOf(this.ledger, request.couponCode, key, {
+      userId: request.userId,
+      publication,
       now,
-    );
+    });
     if (replayed) return replayed;
     const tooMany = blocked || (await this.guesses.guessed('user', request.userId)) > 0;
     const reason = tooMany ? 'TOO_MANY_ATTEMPTS' : 'COUPON_NOT_FOUND';
@@ -157,7 +203,7 @@ export class RedemptionService {
     const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
     const now = this.clock.now();
     const result = await this.ledger.rollback({
-      request,
+      request: { ...request, couponCode: await this.rollbackCoupon(request.couponCode) },
       publication,
       outcomeKey: outcomeKey(request.orderId, undefined)!,
       periods: periodsAt(now, this.config.couponTz),
@@ -173,6 +219,25 @@ export class RedemptionService {
         return { status: 'rejected', reason: 'REDEMPTION_NOT_FOUND', ...request, processedAt };
     }
   }
+
+  /**
+   * The coupon whose order a rollback names: for a unique code its coupon (the redemption is kept
+   * there, and gives the code's use back too), also when that coupon is gone; a body its coupon
+   * does not place names no order of it.
+   */
+  private async rollbackCoupon(code: string): Promise<string> {
+    const split = splitUniqueCode(code);
+    if (!split) return code;
+    const [coupon, plain] = await Promise.all([
+      this.couponRepository.get(split.coupon),
+      this.couponRepository.get(code),
+    ]);
+    if (coupon && placeCode(coupon.code, coupon.codes, code)) return split.coupon;
+    return plain || coupon ? code : split.coupon;
+  }
+
+  /** Reads through the cache of coupons. */
+  private readonly couponReader = { get: (code: string) => this.readCoupon(code) };
 
   private async readCoupon(code: string): Promise<Coupon | undefined> {
     const coupon = await this.couponRepository.get(code);

@@ -40,7 +40,7 @@ export interface CodeOwner {
  * forged body finds nothing (unless a coupon bears the whole code), like any unknown code.
  */
 export async function findCodeOwner(
-  coupons: CouponRepository,
+  coupons: Pick<CouponRepository, 'get'>,
   code: string,
 ): Promise<CodeOwner | undefined> {
   const split = splitUniqueCode(code);
