@@ -67,6 +67,26 @@ describe('CouponClient against the service (memory store)', () => {
     await t.close();
   });
 
+  it('redeems and rolls back a unique code, the outcome naming its coupon', async () => {
+    const coupon = await newCoupon(t, { userTotal: 1 });
+    const batch = await t.post(`/coupons/${coupon}/code-batches`, { count: 2 }).expect(201);
+    const page = await t
+      .get(`/coupons/${coupon}/code-batches/${batch.body.batch}/codes?offset=0&limit=2`)
+      .expect(200);
+    const [code, other] = page.body.items as string[];
+    const order = { couponCode: code!.toLowerCase(), userId: 'u2', orderId: 'unique-1' };
+    const outcome: RedemptionOutcome = await client.redeem(order);
+    expect(outcome).toMatchObject({ status: 'accepted', couponCode: code, coupon });
+    const refused = await client.redeem({ couponCode: other!, userId: 'u2', orderId: 'unique-2' });
+    expect(refused).toMatchObject({
+      reason: 'USER_TOTAL_LIMIT_REACHED',
+      couponCode: other,
+      coupon,
+    });
+    expect((await client.rollback(order)).status).toBe('rolled-back');
+    expect(await globalUsed(t, coupon)).toBe(0);
+  });
+
   it('resolves with the typed outcome of an accepted redemption', async () => {
     const code = await newCoupon(t, { userDaily: 3 });
     const outcome: RedemptionOutcome = await client.redeem({

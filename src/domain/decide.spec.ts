@@ -168,6 +168,50 @@ describe('decide', () => {
       rejected('USER_NOT_FOUND'),
     ],
     [
+      'a revoked code beats an inactive coupon',
+      {
+        coupon: coupon({ active: false }),
+        userKnown: false,
+        used: NO_USAGE,
+        now: NOW,
+        code: { used: 5, revoked: true, limit: 1 },
+      },
+      rejected('CODE_REVOKED'),
+    ],
+    [
+      'unknown user beats a spent code',
+      {
+        coupon: coupon(),
+        userKnown: false,
+        used: NO_USAGE,
+        now: NOW,
+        code: { used: 1, revoked: false, limit: 1 },
+      },
+      rejected('USER_NOT_FOUND'),
+    ],
+    [
+      'a spent code beats the global limit',
+      {
+        coupon: coupon({}, { globalTotal: 0 }),
+        userKnown: true,
+        used: NO_USAGE,
+        now: NOW,
+        code: { used: 1, revoked: false, limit: 1 },
+      },
+      rejected('CODE_LIMIT_REACHED'),
+    ],
+    [
+      'a code with uses left, or unlimited, leaves the counters to decide',
+      {
+        coupon: coupon({}, { userTotal: 0 }),
+        userKnown: true,
+        used: NO_USAGE,
+        now: NOW,
+        code: { used: 7, revoked: false, limit: null },
+      },
+      rejected('USER_TOTAL_LIMIT_REACHED'),
+    ],
+    [
       'global beats user total',
       {
         coupon: coupon({}, { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 }),
