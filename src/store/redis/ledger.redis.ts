@@ -313,11 +313,14 @@ export class RedisUsageLedger extends UsageLedger {
   async codeState(coupon: string, index: number): Promise<CodeState> {
     if (!COUPON_CODE_PATTERN.test(coupon)) return { used: 0, revoked: false };
     const field = codeField(index);
-    const [used, revoked] = await Promise.all([
-      this.scripts.redis.hget(this.keys.codeUses(coupon), field),
-      this.scripts.redis.hexists(this.keys.revokedCodes(coupon), field),
-    ]);
-    return { used: Number(used ?? 0), revoked: revoked === 1 };
+    // One MULTI (both keys in the coupon's slot): the two reads see the same moment.
+    const replies = await this.scripts.redis
+      .multi()
+      .hget(this.keys.codeUses(coupon), field)
+      .hexists(this.keys.revokedCodes(coupon), field)
+      .exec();
+    for (const [error] of replies ?? []) if (error) throw error;
+    return { used: Number(replies![0]![1] ?? 0), revoked: replies![1]![1] === 1 };
   }
 
   async revokeCode(
