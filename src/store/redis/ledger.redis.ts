@@ -3,6 +3,7 @@ import {
   COUPON_CODE_PATTERN,
   NO_USAGE,
   remainingUses,
+  type Coupon,
   type Remaining,
   type UsageCounts,
 } from '../../domain/coupon.js';
@@ -27,10 +28,12 @@ import {
   type RollbackResult,
   type Window,
   type Erased,
+  type CodeState,
+  type RevokeResult,
 } from '../usage.ledger.js';
 import type { StoreOptions } from '../store.options.js';
 import { NotReplicatedError } from '@coupon-code-service/client/internal';
-import { REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
+import { codeField, REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
 
 const HOUR = 3600_000;
@@ -69,8 +72,8 @@ export class RedisUsageLedger extends UsageLedger {
   }
 
   async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
-    const { request, periods, outcomeKey, now } = attempt;
-    const code = request.couponCode;
+    const { request, periods, outcomeKey, now, uniqueCode } = attempt;
+    const code = attempt.coupon.code;
     const limits = attempt.coupon.repeatCounts;
     const keep = keepTimes(request.orderId, outcomeKey !== undefined, this.options);
     const k = this.keys;
@@ -87,6 +90,8 @@ export class RedisUsageLedger extends UsageLedger {
         k.windowIndex(code),
         k.log(code),
         k.userOutcomes(code, request.userId),
+        k.codeUses(code),
+        k.revokedCodes(code),
       ],
       [
         attempt.coupon.born,
@@ -105,6 +110,9 @@ export class RedisUsageLedger extends UsageLedger {
         WEEK_WINDOW_TTL_MS,
         keep.rejected,
         this.options.logMaxEntries,
+        uniqueCode ? codeField(uniqueCode.index) : '',
+        uniqueCode?.limit ?? -1,
+        uniqueCode ? request.couponCode : '',
       ],
     );
     if (reply[0] === 'behind') {
@@ -148,13 +156,12 @@ export class RedisUsageLedger extends UsageLedger {
     reply: unknown[],
   ): RedemptionOutcome | typeof STALE_COUPON {
     const { request, now } = attempt;
-    const code = request.couponCode;
     const limits = attempt.coupon.repeatCounts;
     switch (reply[0]) {
       case 'stale':
         return STALE_COUPON;
       case 'replay':
-        return decodeOutcome(code, reply[1] as string[]);
+        return decodeOutcome(attempt.coupon.code, reply[1] as string[]);
       case 'conflict':
         return rejectedOutcome(
           request,
@@ -163,15 +170,13 @@ export class RedisUsageLedger extends UsageLedger {
           now,
         );
       default: {
-        const full = Number(reply[1]);
+        const reason = reply[1] as RejectionReason | '';
+        const used = counts(reply.slice(2));
+        if (reason !== '')
+          return rejectedOutcome(request, reason, remainingUses(limits, used), now);
         return counterOutcome(
           request,
-          {
-            full: full === 0 ? null : COUNTER_NAMES[full - 1]!,
-            used: counts(reply.slice(2)),
-            limits,
-            discountPercentage: attempt.coupon.discountPercentage,
-          },
+          { full: null, used, limits, discountPercentage: attempt.coupon.discountPercentage },
           now,
         );
       }
@@ -180,7 +185,7 @@ export class RedisUsageLedger extends UsageLedger {
 
   async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
     const { outcome, outcomeKey, now } = attempt;
-    const code = outcome.couponCode;
+    const code = outcome.coupon ?? outcome.couponCode;
     if (!COUPON_CODE_PATTERN.test(code)) return outcome;
     const reply = (await this.scripts.run(
       'recordRejection',
@@ -200,6 +205,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.options.logTtlMs,
         this.options.logMaxEntries,
         outcomeKey === undefined ? 0 : 1,
+        outcome.coupon === undefined ? '' : outcome.couponCode,
       ],
     )) as unknown[];
     switch (reply[0]) {
@@ -261,6 +267,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.window(code, 'day', periods.day),
         k.newestPeriods(code),
         k.log(code),
+        k.codeUses(code),
       ],
       [
         request.userId,
@@ -301,6 +308,32 @@ export class RedisUsageLedger extends UsageLedger {
     )) as string[];
     if (reply[0] === 'behind') return this.usage(code, userId, { day: reply[1]!, week: reply[2]! });
     return counts(reply.slice(1));
+  }
+
+  async codeState(coupon: string, index: number): Promise<CodeState> {
+    if (!COUPON_CODE_PATTERN.test(coupon)) return { used: 0, revoked: false };
+    const field = codeField(index);
+    // One MULTI (both keys in the coupon's slot): the two reads see the same moment.
+    const replies = await this.scripts.redis
+      .multi()
+      .hget(this.keys.codeUses(coupon), field)
+      .hexists(this.keys.revokedCodes(coupon), field)
+      .exec();
+    for (const [error] of replies ?? []) if (error) throw error;
+    return { used: Number(replies![0]![1] ?? 0), revoked: replies![1]![1] === 1 };
+  }
+
+  async revokeCode(
+    coupon: Pick<Coupon, 'code' | 'born'>,
+    index: number,
+    now: number,
+  ): Promise<RevokeResult> {
+    if (!COUPON_CODE_PATTERN.test(coupon.code)) return 'stale';
+    return (await this.scripts.run(
+      'revokeCode',
+      [this.keys.coupon(coupon.code), this.keys.revokedCodes(coupon.code)],
+      [coupon.born, codeField(index), now],
+    )) as RevokeResult;
   }
 
   async globalUsed(codes: string[]): Promise<number[]> {
@@ -386,7 +419,7 @@ export class RedisUsageLedger extends UsageLedger {
   }
 }
 
-/** The outcome a kept record (flat field/value list) stands for. */
+/** The outcome a kept record (flat field/value list) of the coupon `code` stands for. */
 function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
   const record: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
@@ -399,7 +432,8 @@ function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
   return {
     status: record.status as RedemptionOutcome['status'],
     ...(record.reason !== undefined && { reason: record.reason as RejectionReason }),
-    couponCode: code,
+    couponCode: record.code ?? code,
+    ...(record.code !== undefined && { coupon: code }),
     userId: record.user!,
     ...(record.order !== undefined && { orderId: record.order }),
     ...(record.discount !== undefined && { discountPercentage: Number(record.discount) }),
