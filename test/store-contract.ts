@@ -1,5 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
-import { UNLIMITED, type Coupon, type RepeatCounts } from '../src/domain/coupon.js';
+import { randomBytes } from 'node:crypto';
+import { UNLIMITED, type Coupon, type Limit, type RepeatCounts } from '../src/domain/coupon.js';
+import { codeCipher, nextBatch, placeCode, type CodeBatch } from '../src/domain/unique-codes.js';
 import {
   NOTHING_REMAINING,
   outcomeKey,
@@ -43,6 +45,17 @@ export function coupon(code: string, limits: Partial<RepeatCounts> = {}): Coupon
     version: 1,
   };
 }
+
+/** Gives `c` one batch of `count` unique codes, `usesPerCode` uses each, under a new secret. */
+export function withCodes(c: Coupon, count: number, usesPerCode: Limit): Coupon {
+  const batch = nextBatch([], { count, usesPerCode }, NOW) as CodeBatch;
+  c.codes = { secret: randomBytes(32).toString('hex'), batches: [batch] };
+  return c;
+}
+
+/** The unique code at `index` of the coupon's codes. */
+const uniqueCode = (c: Coupon, index: number) =>
+  `${c.code}-${codeCipher(c.codes!.secret).body(index)}`;
 
 const user = (id: string, email = `${id}@example.com`): User => ({
   id,
@@ -1150,6 +1163,34 @@ export function describeCouponStore(
           NOW + LOG_TTL_MS,
         );
         expect(fromCursor).toEqual({ items: [], nextCursor: null });
+      });
+    });
+
+    describe('unique codes', () => {
+      it('revokes a code once, only of the coupon it was read from, and reads a code’s state', async () => {
+        const c = withCodes(coupon('AAA'), 100, 1);
+        await create(c);
+        expect(placeCode('AAA', c.codes, uniqueCode(c, 7))?.index).toBe(7);
+        expect(await store.ledger.codeState('AAA', 7)).toEqual({ used: 0, revoked: false });
+        expect(await store.ledger.revokeCode(c, 7, NOW)).toBe('revoked');
+        expect(await store.ledger.revokeCode(c, 7, NOW + 1)).toBe('already-revoked');
+        expect(await store.ledger.codeState('AAA', 7)).toEqual({ used: 0, revoked: true });
+        expect(await store.ledger.codeState('AAA', 8)).toEqual({ used: 0, revoked: false });
+        expect(await store.ledger.revokeCode({ ...c, born: 'other' }, 8, NOW)).toBe('stale');
+        expect(await store.ledger.revokeCode({ code: 'NOPE', born: c.born }, 8, NOW)).toBe('stale');
+        expect(await store.ledger.codeState('AAA', 8)).toEqual({ used: 0, revoked: false });
+        expect(await store.ledger.codeState('NOPE', 8)).toEqual({ used: 0, revoked: false });
+      });
+
+      it('hands out copies of a coupon’s codes: changing them changes nothing stored', async () => {
+        const c = withCodes(coupon('AAA'), 100, 1);
+        await create(c);
+        const stored = structuredClone(c.codes);
+        const read = (await store.coupons.get('AAA'))!;
+        read.codes!.batches[0]!.usesPerCode = 99;
+        read.codes!.batches.push({ ...read.codes!.batches[0]!, batch: 2 });
+        c.codes!.batches[0]!.count = 5;
+        expect((await store.coupons.get('AAA'))!.codes).toEqual(stored);
       });
     });
   });

@@ -73,6 +73,10 @@ export class CouponUsage {
   readonly userTotals = new Map<string, number>();
   readonly weekly = new WindowCounts();
   readonly daily = new WindowCounts();
+  /** Unique codes' uses by index; only used codes have an entry. */
+  readonly codeUses = new Map<number, number>();
+  /** Revoked unique codes by index: when (ms). */
+  readonly revokedCodes = new Map<number, number>();
 
   get resets(): ResetGenerations {
     return { day: this.daily.resets, week: this.weekly.resets };
@@ -295,11 +299,18 @@ export class MemoryData {
 }
 
 /**
- * Callers get copies, never the stored objects. Coupons nest one plain object (repeatCounts) and
- * users none, so spreading copies them at a fraction of structuredClone's cost (reads are hot).
+ * Callers get copies, never the stored objects. Coupons nest plain objects (repeatCounts, codes
+ * and its batches) and users none, so spreading copies them at a fraction of structuredClone's
+ * cost (reads are hot).
  */
 export const copyCoupon = (coupon: Coupon): Coupon => ({
   ...coupon,
   repeatCounts: { ...coupon.repeatCounts },
+  ...(coupon.codes && {
+    codes: {
+      secret: coupon.codes.secret,
+      batches: coupon.codes.batches.map((batch) => ({ ...batch })),
+    },
+  }),
 });
 export const copyUser = (user: User): User => ({ ...user });

@@ -1,4 +1,9 @@
-import { COUPON_CODE_PATTERN, remainingUses, type UsageCounts } from '../../domain/coupon.js';
+import {
+  COUPON_CODE_PATTERN,
+  remainingUses,
+  type Coupon,
+  type UsageCounts,
+} from '../../domain/coupon.js';
 import { firstFullCounter } from '../../domain/decide.js';
 import {
   countersToGiveBack,
@@ -26,6 +31,8 @@ import {
   type RollbackResult,
   type Window,
   type Erased,
+  type CodeState,
+  type RevokeResult,
 } from '../usage.ledger.js';
 import { CouponUsage, type MemoryData, type WindowCounts } from './data.memory.js';
 
@@ -158,6 +165,26 @@ export class MemoryUsageLedger extends UsageLedger {
   async usage(code: string, userId: string | undefined, periods: Periods): Promise<UsageCounts> {
     const usage = this.data.usage.get(code) ?? NO_COUPON_USAGE;
     return usage.read(userId, countingPeriods(periods, usage.newest));
+  }
+
+  async codeState(coupon: string, index: number): Promise<CodeState> {
+    const usage = this.data.usage.get(coupon);
+    return {
+      used: usage?.codeUses.get(index) ?? 0,
+      revoked: usage?.revokedCodes.has(index) ?? false,
+    };
+  }
+
+  async revokeCode(
+    coupon: Pick<Coupon, 'code' | 'born'>,
+    index: number,
+    now: number,
+  ): Promise<RevokeResult> {
+    const usage = this.data.usage.get(coupon.code);
+    if (!usage || this.data.coupons.get(coupon.code)?.born !== coupon.born) return 'stale';
+    if (usage.revokedCodes.has(index)) return 'already-revoked';
+    usage.revokedCodes.set(index, now);
+    return 'revoked';
   }
 
   async globalUsed(codes: string[]): Promise<number[]> {

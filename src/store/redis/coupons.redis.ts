@@ -96,6 +96,8 @@ export class RedisCouponRepository extends CouponRepository {
         k.userTotals(code),
         k.newestPeriods(code),
         k.windowIndex(code),
+        k.codeUses(code),
+        k.revokedCodes(code),
       ],
       [],
     );

@@ -5,10 +5,27 @@ import { COUNTER_NAMES } from '../../domain/coupon.js';
  * `order`, `discount`, `at` (ms) and the remaining counts make the outcome; `by` (the deciding
  * publication) and `until` (ms, by the caller's clock) drive the ledger's verdicts; an accepted
  * redemption adds `born`, `day` and `week` (where it counted); a rollback adds `rbBy` and the
- * restored flags. Remaining '' means unlimited.
+ * restored flags. Remaining '' means unlimited. A decision on a unique code adds `code` (the unique
+ * code as submitted) and, when accepted, `index` (its codeField), which a rollback gives back to.
  */
 export const REMAINING_FIELDS = COUNTER_NAMES.map((name) => `rem.${name}`);
 export const RESTORED_FIELDS = COUNTER_NAMES.map((name) => `rb.${name}`);
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * A unique code's field in its coupon's code hashes: its index in base 62, at most 6 characters
+ * for the 2^34 indexes, so a used code stays small (one hash entry, no key of its own).
+ */
+export function codeField(index: number): string {
+  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`bad code index ${index}`);
+  let field = '';
+  do {
+    field = BASE62[index % 62]! + field;
+    index = Math.floor(index / 62);
+  } while (index > 0);
+  return field;
+}
 
 /**
  * Every Redis key of the store, in one place. All keys of one coupon share the hash tag {CODE},
@@ -47,6 +64,16 @@ export class RedisKeys {
   /** Set: the names of this coupon's window hashes, for the resets. */
   windowIndex(code: string): string {
     return `${this.prefix}:{${code}}:windows`;
+  }
+
+  /** Hash: codeField(index) -> uses of that unique code; only used codes have a field. */
+  codeUses(code: string): string {
+    return `${this.prefix}:{${code}}:code-uses`;
+  }
+
+  /** Hash: codeField(index) -> when that unique code was revoked (ms, by the caller's clock). */
+  revokedCodes(code: string): string {
+    return `${this.prefix}:{${code}}:code-revoked`;
   }
 
   /** Hash with an expiry: the outcome kept under an outcome key ("order:<id>" or "job:<publication>"). */

@@ -3,6 +3,7 @@ import {
   COUPON_CODE_PATTERN,
   NO_USAGE,
   remainingUses,
+  type Coupon,
   type Remaining,
   type UsageCounts,
 } from '../../domain/coupon.js';
@@ -27,10 +28,12 @@ import {
   type RollbackResult,
   type Window,
   type Erased,
+  type CodeState,
+  type RevokeResult,
 } from '../usage.ledger.js';
 import type { StoreOptions } from '../store.options.js';
 import { NotReplicatedError } from '@coupon-code-service/client/internal';
-import { REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
+import { codeField, REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
 
 const HOUR = 3600_000;
@@ -301,6 +304,29 @@ export class RedisUsageLedger extends UsageLedger {
     )) as string[];
     if (reply[0] === 'behind') return this.usage(code, userId, { day: reply[1]!, week: reply[2]! });
     return counts(reply.slice(1));
+  }
+
+  async codeState(coupon: string, index: number): Promise<CodeState> {
+    if (!COUPON_CODE_PATTERN.test(coupon)) return { used: 0, revoked: false };
+    const field = codeField(index);
+    const [used, revoked] = await Promise.all([
+      this.scripts.redis.hget(this.keys.codeUses(coupon), field),
+      this.scripts.redis.hexists(this.keys.revokedCodes(coupon), field),
+    ]);
+    return { used: Number(used ?? 0), revoked: revoked === 1 };
+  }
+
+  async revokeCode(
+    coupon: Pick<Coupon, 'code' | 'born'>,
+    index: number,
+    now: number,
+  ): Promise<RevokeResult> {
+    if (!COUPON_CODE_PATTERN.test(coupon.code)) return 'stale';
+    return (await this.scripts.run(
+      'revokeCode',
+      [this.keys.coupon(coupon.code), this.keys.revokedCodes(coupon.code)],
+      [coupon.born, codeField(index), now],
+    )) as RevokeResult;
   }
 
   async globalUsed(codes: string[]): Promise<number[]> {

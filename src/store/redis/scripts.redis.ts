@@ -45,6 +45,7 @@ export type ScriptName =
   | 'redeem'
   | 'recordRejection'
   | 'rollback'
+  | 'revokeCode'
   | 'usage'
   | 'resetWindows'
   | 'logPage'
