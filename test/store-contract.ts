@@ -1182,6 +1182,246 @@ export function describeCouponStore(
         expect(await store.ledger.codeState('NOPE', 8)).toEqual({ used: 0, revoked: false });
       });
 
+      /** A redeem of the code at `index` of the coupon's codes, placed as the service places it. */
+      const codeAttempt = (
+        c: Coupon,
+        index: number,
+        userId: string,
+        orderId?: string,
+      ): RedeemAttempt => {
+        const code = uniqueCode(c, index);
+        const placed = placeCode(c.code, c.codes, code)!;
+        const plain = attempt(c, userId, orderId);
+        return {
+          ...plain,
+          request: { ...plain.request, couponCode: code, coupon: c.code },
+          uniqueCode: { index: placed.index, limit: placed.batch.usesPerCode },
+        };
+      };
+      const reasonOf = (outcome: Awaited<ReturnType<UsageLedger['redeem']>>) =>
+        outcome === STALE_COUPON ? outcome : (outcome.reason ?? outcome.status);
+      const HOUR = 3600_000;
+
+      it('accepts a code up to its uses, counting the coupon too, and replays what it decided', async () => {
+        const c = withCodes(coupon('AAA', { globalTotal: 10 }), 100, 2);
+        await create(c);
+        const code = uniqueCode(c, 5);
+        const first = await store.ledger.redeem(codeAttempt(c, 5, 'u1', 'o1'));
+        expect(first).toEqual({
+          status: 'accepted',
+          couponCode: code,
+          coupon: 'AAA',
+          userId: 'u1',
+          orderId: 'o1',
+          discountPercentage: 15,
+          remaining: { globalTotal: 9, userTotal: null, userWeekly: null, userDaily: null },
+          processedAt: new Date(NOW).toISOString(),
+        });
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 5, 'u2', 'o2')))).toBe('accepted');
+        const spent = await store.ledger.redeem(codeAttempt(c, 5, 'u3', 'o3'));
+        expect(spent).toMatchObject({
+          status: 'rejected',
+          reason: 'CODE_LIMIT_REACHED',
+          couponCode: code,
+          coupon: 'AAA',
+          remaining: { globalTotal: 8 },
+        });
+        expect(await store.ledger.codeState('AAA', 5)).toEqual({ used: 2, revoked: false });
+        expect(await store.ledger.usage('AAA', 'u3', TODAY)).toEqual({
+          ...NONE_USED,
+          globalTotal: 2,
+        });
+        // Kept and replayed as they were, the code as submitted and its coupon included.
+        expect(await store.ledger.redeem(codeAttempt(c, 5, 'u1', 'o1'))).toEqual(first);
+        expect(await store.ledger.redeem(codeAttempt(c, 5, 'u3', 'o3'))).toEqual(spent);
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
+        const asked = { userId: 'u1', publication: '' };
+        expect(await store.ledger.replay('AAA', 'order:o1', asked, NOW)).toEqual(first);
+        expect(await store.ledger.findOutcome('AAA', 'order:o3', NOW + 24 * HOUR - 1)).toEqual(
+          spent,
+        );
+        expect(await store.ledger.findOutcome('AAA', 'order:o3', NOW + 24 * HOUR)).toBeUndefined();
+        // Another code of the batch has its own uses; a plain redemption logs no unique code.
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 6, 'u3', 'o4')))).toBe('accepted');
+        expect(reasonOf(await store.ledger.redeem(attempt(c, 'u4', 'o5')))).toBe('accepted');
+        const entries = (await store.log.list('AAA', { limit: 10 }, NOW)).items;
+        expect(entries.map((e) => [e.orderId, e.couponCode, e.uniqueCode, e.reason])).toEqual([
+          ['o5', 'AAA', undefined, undefined],
+          ['o4', 'AAA', uniqueCode(c, 6), undefined],
+          ['o3', 'AAA', code, 'CODE_LIMIT_REACHED'],
+          ['o2', 'AAA', code, undefined],
+          ['o1', 'AAA', code, undefined],
+        ]);
+        expect(entries[0]).not.toHaveProperty('uniqueCode');
+        expect((await store.ledger.usage('AAA', undefined, TODAY)).globalTotal).toBe(4);
+      });
+
+      it('keeps and logs a rule’s refusal of a unique code under its coupon', async () => {
+        const c = withCodes(coupon('AAA'), 10, 1);
+        await create(c);
+        const refused = rejectedOutcome(
+          { couponCode: uniqueCode(c, 1), coupon: 'AAA', userId: 'u1', orderId: 'o1' },
+          'COUPON_INACTIVE',
+          NOTHING_REMAINING,
+          NOW,
+        );
+        expect(await recordRejection('order:o1', refused)).toEqual(refused);
+        const again = { ...refused, reason: 'COUPON_EXPIRED' as const };
+        expect(await recordRejection('order:o1', again)).toEqual(refused);
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(refused);
+        const asked = { userId: 'u1', publication: '' };
+        expect(await store.ledger.replay('AAA', 'order:o1', asked, NOW)).toEqual(refused);
+        expect((await store.log.list('AAA', { limit: 10 }, NOW)).items).toMatchObject([
+          { couponCode: 'AAA', uniqueCode: uniqueCode(c, 1), reason: 'COUPON_INACTIVE' },
+        ]);
+      });
+
+      it('lets a code of unlimited uses be used by anyone, any number of times', async () => {
+        const c = withCodes(coupon('AAA'), 10, null);
+        await create(c);
+        for (let i = 0; i < 5; i++) {
+          expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 3, `u${i}`, `o${i}`)))).toBe(
+            'accepted',
+          );
+        }
+        expect(await store.ledger.codeState('AAA', 3)).toEqual({ used: 5, revoked: false });
+        expect((await store.ledger.usage('AAA', undefined, TODAY)).globalTotal).toBe(5);
+      });
+
+      it('refuses a revoked code first, then a used-up one, before any counter', async () => {
+        const c = withCodes(coupon('AAA', { globalTotal: 1 }), 10, 1);
+        await create(c);
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 1, 'u1', 'o1')))).toBe('accepted');
+        expect(await store.ledger.revokeCode(c, 2, NOW)).toBe('revoked');
+        // The global count is full: a code's own refusal still comes first.
+        const revoked = await store.ledger.redeem(codeAttempt(c, 2, 'u2', 'o2'));
+        expect(revoked).toMatchObject({
+          reason: 'CODE_REVOKED',
+          couponCode: uniqueCode(c, 2),
+          coupon: 'AAA',
+          remaining: { globalTotal: 0 },
+        });
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 1, 'u2', 'o3')))).toBe(
+          'CODE_LIMIT_REACHED',
+        );
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 3, 'u2', 'o4')))).toBe(
+          'GLOBAL_LIMIT_REACHED',
+        );
+        expect(await store.ledger.revokeCode(c, 1, NOW)).toBe('revoked');
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 1, 'u2', 'o5')))).toBe(
+          'CODE_REVOKED',
+        );
+        expect(await store.ledger.findOutcome('AAA', 'order:o2', NOW + 24 * HOUR - 1)).toEqual(
+          revoked,
+        );
+        expect(await store.ledger.findOutcome('AAA', 'order:o2', NOW + 24 * HOUR)).toBeUndefined();
+        expect(await store.ledger.usage('AAA', 'u2', TODAY)).toEqual({
+          ...NONE_USED,
+          globalTotal: 1,
+        });
+        expect(await store.ledger.codeState('AAA', 1)).toEqual({ used: 1, revoked: true });
+        expect(await store.ledger.codeState('AAA', 2)).toEqual({ used: 0, revoked: true });
+        expect(
+          summaryOf(await store.log.list('AAA', { limit: 10 }, NOW)).filter((e) =>
+            e.includes('CODE_'),
+          ),
+        ).toEqual([
+          'u2 o2 rejected CODE_REVOKED',
+          'u2 o3 rejected CODE_LIMIT_REACHED',
+          'u2 o5 rejected CODE_REVOKED',
+        ]);
+      });
+
+      it('gives a code’s use back with a rollback, so it can be used again', async () => {
+        const c = withCodes(coupon('AAA', { globalTotal: 5 }), 10, 1);
+        await create(c);
+        await store.ledger.redeem(codeAttempt(c, 4, 'u1', 'o1'));
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 4, 'u2', 'o2')))).toBe(
+          'CODE_LIMIT_REACHED',
+        );
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+          status: 'rolled-back',
+          restored: ALL_RESTORED,
+        });
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+          status: 'already-rolled-back',
+        });
+        expect(await store.ledger.codeState('AAA', 4)).toEqual({ used: 0, revoked: false });
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 4, 'u2', 'o3')))).toBe('accepted');
+        expect(await store.ledger.codeState('AAA', 4)).toEqual({ used: 1, revoked: false });
+        const [last, rolledBack] = (await store.log.list('AAA', { limit: 2 }, NOW)).items;
+        expect(last).toMatchObject({ orderId: 'o3', uniqueCode: uniqueCode(c, 4) });
+        expect(rolledBack).toMatchObject({
+          orderId: 'o1',
+          status: 'rolled-back',
+          couponCode: 'AAA',
+          uniqueCode: uniqueCode(c, 4),
+        });
+      });
+
+      it('deletes a coupon’s code uses and revocations with it; a rollback of before gives none back', async () => {
+        const c = withCodes(coupon('AAA'), 10, 1);
+        await create(c);
+        await store.ledger.redeem(codeAttempt(c, 1, 'u1', 'o1'));
+        await store.ledger.revokeCode(c, 2, NOW);
+        expect(await store.coupons.delete('AAA')).toBe(true);
+        expect(await store.ledger.codeState('AAA', 1)).toEqual({ used: 0, revoked: false });
+        expect(await store.ledger.codeState('AAA', 2)).toEqual({ used: 0, revoked: false });
+        expect(await store.ledger.revokeCode(c, 3, NOW)).toBe('stale');
+        await create(c);
+        for (const index of [1, 2]) {
+          expect(
+            reasonOf(await store.ledger.redeem(codeAttempt(c, index, 'u2', `n${index}`))),
+          ).toBe('accepted');
+        }
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+          status: 'rolled-back',
+          restored: { globalTotal: false, userTotal: false, userWeekly: false, userDaily: false },
+        });
+        expect(await store.ledger.codeState('AAA', 1)).toEqual({ used: 1, revoked: false });
+      });
+
+      it('2,000 concurrent redemptions of 500 single-use codes by 300 users (userTotal 2, globalTotal 700): each code used at most once, no user above 2, the coupon count equals the accepted outcomes', async () => {
+        const c = withCodes(coupon('AAA', { userTotal: 2, globalTotal: 700 }), 500, 1);
+        await create(c);
+        // A fixed pseudo-random draw (mulberry32), so a failure can be run again as it was.
+        let state = 16;
+        const draw = (n: number) => {
+          state = (state + 0x6d2b79f5) | 0;
+          let t = Math.imul(state ^ (state >>> 15), 1 | state);
+          t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+          return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
+        };
+        const attempts = Array.from({ length: 2000 }, (_, i) =>
+          codeAttempt(c, draw(500), `u${draw(300)}`, `o${i}`),
+        );
+        const outcomes = await Promise.all(attempts.map((a) => store.ledger.redeem(a)));
+        const accepted = outcomes.filter((o) => o !== STALE_COUPON && o.status === 'accepted');
+        const reasons = new Set(outcomes.map(reasonOf));
+        reasons.delete('accepted');
+        expect([...reasons].sort()).toEqual(['CODE_LIMIT_REACHED', 'USER_TOTAL_LIMIT_REACHED']);
+
+        const states = await Promise.all(
+          Array.from({ length: 500 }, (_, i) => store.ledger.codeState('AAA', i)),
+        );
+        expect(Math.max(...states.map((state) => state.used))).toBe(1);
+        const codesUsed = states.filter((state) => state.used === 1).length;
+        expect(codesUsed).toBe(accepted.length);
+        expect(new Set(accepted.map((o) => (o as RedemptionOutcome).couponCode)).size).toBe(
+          accepted.length,
+        );
+        const users = await Promise.all(
+          Array.from({ length: 300 }, (_, i) => store.ledger.usage('AAA', `u${i}`, TODAY)),
+        );
+        expect(Math.max(...users.map((used) => used.userTotal))).toBe(2);
+        expect(users.reduce((sum, used) => sum + used.userTotal, 0)).toBe(accepted.length);
+        expect((await store.ledger.usage('AAA', undefined, TODAY)).globalTotal).toBe(
+          accepted.length,
+        );
+        // Every code drawn was used once, unless all its askers had used their two already.
+        expect(accepted.length).toBeGreaterThan(400);
+      }, 60_000);
+
       it('hands out copies of a coupon’s codes: changing them changes nothing stored', async () => {
         const c = withCodes(coupon('AAA'), 100, 1);
         await create(c);

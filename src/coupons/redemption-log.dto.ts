@@ -59,6 +59,11 @@ export class LogEntryResponse implements LogEntry {
   @ApiProperty({ description: 'Orders the log; pass as cursor to page on' }) id!: string;
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' }) at!: string;
   @ApiProperty({ example: 'SAVE10' }) couponCode!: string;
+  @ApiPropertyOptional({
+    example: 'SAVE10-7KQ2M9XH4TWPRN3C',
+    description: 'The unique code of the coupon that was used or rolled back, if one was',
+  })
+  uniqueCode?: string;
   @ApiProperty({ example: 'alice' }) userId!: string;
   @ApiProperty({ required: false, example: 'order-1001' }) orderId?: string;
   @ApiProperty({ enum: LOG_STATUSES }) status!: LogStatus;

@@ -3,7 +3,10 @@ export interface LogEntry {
   /** Orders the log: later entries have greater ids. Opaque to callers, used as a page cursor. */
   id: string;
   at: string;
+  /** The coupon's code. */
   couponCode: string;
+  /** The unique code of the coupon the decision or rollback was about, if any. */
+  uniqueCode?: string;
   userId: string;
   orderId?: string;
   status: LogStatus;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../../test/helpers.js';
 import {
@@ -5,6 +6,7 @@ import {
   describeCouponIndexRaces,
   describeCouponStore,
 } from '../../test/store-contract.js';
+import { codeCipher, INDEX_SPACE, type CodeBatch } from '../domain/unique-codes.js';
 import { RedisKeys } from './redis/keys.redis.js';
 import { redisStores } from './store.factory.js';
 import { DEFAULT_STORE_OPTIONS } from './store.options.js';
@@ -96,5 +98,58 @@ describe('redis store keys', () => {
     expect(await store.coupons.get('REAL}:outcome:order:ab')).toBeUndefined();
     expect(await store.coupons.delete('REAL}:outcome:order:ab')).toBe(false);
     expect(await store.ledger.findOutcome('REAL}:outcome:order:ab', 'x', now)).toBeUndefined();
+  });
+});
+
+describe('redis store: unique codes’ memory', () => {
+  const redis = new Redis(REDIS_URL);
+  const prefix = uniquePrefix();
+  // Nothing kept or logged: only the code hash is measured, and the run stays short.
+  const store = redisStores(redis, { ...DEFAULT_STORE_OPTIONS, prefix, logTtlMs: 0 });
+  afterAll(async () => {
+    await deleteKeys(prefix);
+    await redis.quit();
+  });
+
+  it('takes at most 64 bytes per used code: 20,000 used codes of a 10,000,000-code batch', async () => {
+    // The batch at the end of the index space: its codes have the longest fields (6 characters).
+    const batch: CodeBatch = {
+      batch: 1,
+      count: 10_000_000,
+      usesPerCode: 1,
+      createdAt: Date.now(),
+      first: INDEX_SPACE - 10_000_000,
+    };
+    const c = {
+      ...coupon('MANY'),
+      codes: { secret: randomBytes(32).toString('hex'), batches: [batch] },
+    };
+    await store.coupons.create(c);
+    const read = (await store.coupons.get('MANY'))!;
+    const cipher = codeCipher(c.codes.secret);
+    const indexes = new Set<number>();
+    while (indexes.size < 20_000)
+      indexes.add(batch.first + Math.floor(Math.random() * batch.count));
+    const outcomes = await Promise.all(
+      [...indexes].map((index, i) =>
+        store.ledger.redeem({
+          request: { couponCode: `MANY-${cipher.body(index)}`, coupon: 'MANY', userId: `u${i}` },
+          publication: '',
+          outcomeKey: undefined,
+          coupon: read,
+          uniqueCode: { index, limit: 1 },
+          periods: { day: '2026-11-25', week: '2026-W48' },
+          now: Date.now(),
+        }),
+      ),
+    );
+    expect(outcomes.filter((o) => o !== 'stale-coupon' && o.status === 'accepted')).toHaveLength(
+      20_000,
+    );
+    const hash = new RedisKeys(prefix).codeUses('MANY');
+    expect(await redis.hlen(hash)).toBe(20_000);
+    const bytes = (await redis.call('MEMORY', 'USAGE', hash, 'SAMPLES', '0')) as number;
+    console.log(`unique codes: ${(bytes / 20_000).toFixed(1)} bytes per used code`);
+    expect(bytes / 20_000).toBeLessThanOrEqual(64);
   });
 });

@@ -193,6 +193,11 @@ export class CouponLog {
   }
 }
 
+/** A kept outcome as this store holds it: an accepted unique code's index, for its rollback. */
+export interface MemoryKeptOutcome extends KeptOutcome {
+  codeIndex?: number;
+}
+
 /**
  * Everything the single-process store holds, shared by its four adapters. Every adapter method
  * does its work synchronously, so each call is atomic with respect to every other.
@@ -206,8 +211,8 @@ export class MemoryData {
    * anyone can cause, never push out an acceptance that a crashed job or a rollback still needs.
    * They outlive the coupon.
    */
-  private readonly acceptances = new Map<string, KeptOutcome>();
-  private readonly rejections = new Map<string, KeptOutcome>();
+  private readonly acceptances = new Map<string, MemoryKeptOutcome>();
+  private readonly rejections = new Map<string, MemoryKeptOutcome>();
   /** Outcomes evicted to stay within options.maxOutcomes. */
   evictedOutcomes = 0;
   readonly logs = new Map<string, CouponLog>();
@@ -221,13 +226,13 @@ export class MemoryData {
     return this.acceptances.size + this.rejections.size;
   }
 
-  keptOutcome(code: string, key: string): KeptOutcome | undefined {
+  keptOutcome(code: string, key: string): MemoryKeptOutcome | undefined {
     const id = `${code} ${key}`;
     return this.acceptances.get(id) ?? this.rejections.get(id);
   }
 
   /** Keeps `kept` as the newest outcome, in place of any under the same key. */
-  keepOutcome(code: string, key: string, kept: KeptOutcome): void {
+  keepOutcome(code: string, key: string, kept: MemoryKeptOutcome): void {
     const id = `${code} ${key}`;
     this.acceptances.delete(id);
     this.rejections.delete(id);
@@ -270,6 +275,7 @@ export class MemoryData {
     what: { userId: string; orderId?: string; reason?: string },
     status: LogStatus,
     now: number,
+    uniqueCode?: string,
   ): void {
     if (this.options.logTtlMs === 0) return;
     let log = this.logs.get(code);
@@ -280,6 +286,7 @@ export class MemoryData {
         id: String(seq).padStart(16, '0'),
         at: new Date(now).toISOString(),
         couponCode: code,
+        ...(uniqueCode !== undefined && { uniqueCode }),
         userId: what.userId,
         ...(what.orderId !== undefined && { orderId: what.orderId }),
         status,

@@ -5,6 +5,7 @@ import {
   type UsageCounts,
 } from '../../domain/coupon.js';
 import { firstFullCounter } from '../../domain/decide.js';
+import { codeRefusal } from '../../domain/unique-codes.js';
 import {
   countersToGiveBack,
   countingPeriods,
@@ -34,7 +35,12 @@ import {
   type CodeState,
   type RevokeResult,
 } from '../usage.ledger.js';
-import { CouponUsage, type MemoryData, type WindowCounts } from './data.memory.js';
+import {
+  CouponUsage,
+  type MemoryData,
+  type MemoryKeptOutcome,
+  type WindowCounts,
+} from './data.memory.js';
 
 /** What an unknown coupon reads as: nothing used. */
 const NO_COUPON_USAGE = new CouponUsage('');
@@ -52,39 +58,66 @@ export class MemoryUsageLedger extends UsageLedger {
   }
 
   async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
-    const { request, now, outcomeKey: key } = attempt;
-    const code = request.couponCode;
+    const { request, now, outcomeKey: key, uniqueCode } = attempt;
+    const code = attempt.coupon.code;
+    const submitted = uniqueCode && request.couponCode;
     const kept = this.kept(code, key);
-    const answered = this.answerFromKept(kept, request, attempt.publication, now, () =>
-      this.remaining(attempt),
+    const answered = this.answerFromKept(
+      code,
+      submitted,
+      kept,
+      request,
+      attempt.publication,
+      now,
+      () => this.remaining(attempt),
     );
     if (answered) return answered;
     const usage = this.data.usage.get(code);
     const coupon = this.data.coupons.get(code);
     if (!usage || !isSameCoupon(coupon, attempt.coupon)) return STALE_COUPON;
     const periods = countingPeriods(attempt.periods, usage.newest);
-    const full = firstFullCounter(attempt.coupon.repeatCounts, usage.read(request.userId, periods));
-    if (!full) {
+    const { repeatCounts: limits, discountPercentage } = attempt.coupon;
+    const spent =
+      uniqueCode &&
+      codeRefusal(
+        {
+          used: usage.codeUses.get(uniqueCode.index) ?? 0,
+          revoked: usage.revokedCodes.has(uniqueCode.index),
+        },
+        uniqueCode.limit,
+      );
+    const full = spent ? null : firstFullCounter(limits, usage.read(request.userId, periods));
+    const accepted = !spent && !full;
+    if (accepted) {
       usage.globalTotal += 1;
       usage.userTotals.set(request.userId, (usage.userTotals.get(request.userId) ?? 0) + 1);
       usage.weekly.increment(request.userId, periods.week);
       usage.daily.increment(request.userId, periods.day);
+      if (uniqueCode) {
+        usage.codeUses.set(uniqueCode.index, (usage.codeUses.get(uniqueCode.index) ?? 0) + 1);
+      }
     }
-    const { repeatCounts: limits, discountPercentage } = attempt.coupon;
     const used = usage.read(request.userId, periods);
-    const outcome = counterOutcome(request, { full, used, limits, discountPercentage }, now);
-    this.data.log(code, outcome, outcome.status, now);
-    const counted = full ? undefined : { born: usage.born, periods, resets: usage.resets };
-    this.keep(code, key, kept, outcome, attempt.publication, now, counted);
+    const outcome = spent
+      ? rejectedOutcome(request, spent, remainingUses(limits, used), now)
+      : counterOutcome(request, { full, used, limits, discountPercentage }, now);
+    this.data.log(code, outcome, outcome.status, now, submitted);
+    const counted = accepted ? { born: usage.born, periods, resets: usage.resets } : undefined;
+    const codeIndex = accepted ? uniqueCode?.index : undefined;
+    this.keep(code, key, kept, outcome, attempt.publication, now, counted, codeIndex);
     return outcome;
   }
 
   async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
     const { outcome, now, outcomeKey: key } = attempt;
+    const code = outcome.coupon ?? outcome.couponCode;
+    const submitted = outcome.coupon === undefined ? undefined : outcome.couponCode;
     // A code no coupon can have is refused the same way every time: nothing to keep or log.
-    if (!COUPON_CODE_PATTERN.test(outcome.couponCode)) return outcome;
-    const kept = this.kept(outcome.couponCode, key);
+    if (!COUPON_CODE_PATTERN.test(code)) return outcome;
+    const kept = this.kept(code, key);
     const answered = this.answerFromKept(
+      code,
+      submitted,
       kept,
       outcome,
       attempt.publication,
@@ -92,8 +125,8 @@ export class MemoryUsageLedger extends UsageLedger {
       () => outcome.remaining,
     );
     if (answered) return answered;
-    this.data.log(outcome.couponCode, outcome, 'rejected', now);
-    this.keep(outcome.couponCode, key, kept, outcome, attempt.publication, now);
+    this.data.log(code, outcome, 'rejected', now, submitted);
+    this.keep(code, key, kept, outcome, attempt.publication, now);
     return outcome;
   }
 
@@ -157,8 +190,17 @@ export class MemoryUsageLedger extends UsageLedger {
     }
     if (usage && allowed.userWeekly) restored.userWeekly = usage.weekly.decrement(request.userId);
     if (usage && allowed.userDaily) restored.userDaily = usage.daily.decrement(request.userId);
+    // A unique code's use goes back under the totals' rule (the same coupon); no flag of its own.
+    const index = kept!.codeIndex;
+    if (usage && allowed.globalTotal && index !== undefined) {
+      const uses = usage.codeUses.get(index) ?? 0;
+      if (uses === 1) usage.codeUses.delete(index);
+      else if (uses > 1) usage.codeUses.set(index, uses - 1);
+    }
     kept!.rollback = { by: attempt.publication, restored };
-    this.data.log(request.couponCode, request, 'rolled-back', now);
+    const { outcome } = kept!;
+    const submitted = outcome.coupon === undefined ? undefined : outcome.couponCode;
+    this.data.log(request.couponCode, request, 'rolled-back', now, submitted);
     return { status: 'rolled-back', restored: { ...restored } };
   }
 
@@ -232,7 +274,7 @@ export class MemoryUsageLedger extends UsageLedger {
     return this.data.pruneOutcomes(now);
   }
 
-  private kept(code: string, key: string | undefined): KeptOutcome | undefined {
+  private kept(code: string, key: string | undefined): MemoryKeptOutcome | undefined {
     return key === undefined ? undefined : this.data.keptOutcome(code, key);
   }
 
@@ -248,6 +290,7 @@ export class MemoryUsageLedger extends UsageLedger {
     publication: string,
     now: number,
     counted?: KeptOutcome['counted'],
+    codeIndex?: number,
   ): void {
     const times = keepTimes(outcome.orderId, key !== undefined, this.data.options);
     const keepFor = outcome.status === 'accepted' ? times.accepted : times.rejected;
@@ -258,6 +301,7 @@ export class MemoryUsageLedger extends UsageLedger {
       decidedBy: publication,
       keptUntil: now + keepFor,
       ...(counted && { counted }),
+      ...(codeIndex !== undefined && { codeIndex }),
       ...(earlierRollbacks && { earlierRollbacks }),
     });
   }
@@ -267,6 +311,8 @@ export class MemoryUsageLedger extends UsageLedger {
    * ORDER_CONFLICT (logged, counting and keeping nothing); undefined when the request is decided.
    */
   private answerFromKept(
+    code: string,
+    submitted: string | undefined,
     kept: KeptOutcome | undefined,
     request: RedeemAttempt['request'],
     publication: string,
@@ -278,7 +324,7 @@ export class MemoryUsageLedger extends UsageLedger {
         return copyOutcome(kept!.outcome);
       case 'conflict': {
         const outcome = rejectedOutcome(request, 'ORDER_CONFLICT', remaining(), now);
-        this.data.log(request.couponCode, outcome, 'rejected', now);
+        this.data.log(code, outcome, 'rejected', now, submitted);
         return outcome;
       }
       case 'decide':
@@ -288,7 +334,7 @@ export class MemoryUsageLedger extends UsageLedger {
 
   /** What this user has left now, for a refusal that counts nothing. */
   private remaining(attempt: RedeemAttempt) {
-    const usage = this.data.usage.get(attempt.request.couponCode) ?? NO_COUPON_USAGE;
+    const usage = this.data.usage.get(attempt.coupon.code) ?? NO_COUPON_USAGE;
     const used = usage.read(attempt.request.userId, countingPeriods(attempt.periods, usage.newest));
     return remainingUses(attempt.coupon.repeatCounts, used);
   }

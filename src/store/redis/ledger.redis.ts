@@ -72,8 +72,8 @@ export class RedisUsageLedger extends UsageLedger {
   }
 
   async redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON> {
-    const { request, periods, outcomeKey, now } = attempt;
-    const code = request.couponCode;
+    const { request, periods, outcomeKey, now, uniqueCode } = attempt;
+    const code = attempt.coupon.code;
     const limits = attempt.coupon.repeatCounts;
     const keep = keepTimes(request.orderId, outcomeKey !== undefined, this.options);
     const k = this.keys;
@@ -90,6 +90,8 @@ export class RedisUsageLedger extends UsageLedger {
         k.windowIndex(code),
         k.log(code),
         k.userOutcomes(code, request.userId),
+        k.codeUses(code),
+        k.revokedCodes(code),
       ],
       [
         attempt.coupon.born,
@@ -108,6 +110,9 @@ export class RedisUsageLedger extends UsageLedger {
         WEEK_WINDOW_TTL_MS,
         keep.rejected,
         this.options.logMaxEntries,
+        uniqueCode ? codeField(uniqueCode.index) : '',
+        uniqueCode?.limit ?? -1,
+        uniqueCode ? request.couponCode : '',
       ],
     );
     if (reply[0] === 'behind') {
@@ -151,13 +156,12 @@ export class RedisUsageLedger extends UsageLedger {
     reply: unknown[],
   ): RedemptionOutcome | typeof STALE_COUPON {
     const { request, now } = attempt;
-    const code = request.couponCode;
     const limits = attempt.coupon.repeatCounts;
     switch (reply[0]) {
       case 'stale':
         return STALE_COUPON;
       case 'replay':
-        return decodeOutcome(code, reply[1] as string[]);
+        return decodeOutcome(attempt.coupon.code, reply[1] as string[]);
       case 'conflict':
         return rejectedOutcome(
           request,
@@ -166,15 +170,13 @@ export class RedisUsageLedger extends UsageLedger {
           now,
         );
       default: {
-        const full = Number(reply[1]);
+        const reason = reply[1] as RejectionReason | '';
+        const used = counts(reply.slice(2));
+        if (reason !== '')
+          return rejectedOutcome(request, reason, remainingUses(limits, used), now);
         return counterOutcome(
           request,
-          {
-            full: full === 0 ? null : COUNTER_NAMES[full - 1]!,
-            used: counts(reply.slice(2)),
-            limits,
-            discountPercentage: attempt.coupon.discountPercentage,
-          },
+          { full: null, used, limits, discountPercentage: attempt.coupon.discountPercentage },
           now,
         );
       }
@@ -183,7 +185,7 @@ export class RedisUsageLedger extends UsageLedger {
 
   async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
     const { outcome, outcomeKey, now } = attempt;
-    const code = outcome.couponCode;
+    const code = outcome.coupon ?? outcome.couponCode;
     if (!COUPON_CODE_PATTERN.test(code)) return outcome;
     const reply = (await this.scripts.run(
       'recordRejection',
@@ -203,6 +205,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.options.logTtlMs,
         this.options.logMaxEntries,
         outcomeKey === undefined ? 0 : 1,
+        outcome.coupon === undefined ? '' : outcome.couponCode,
       ],
     )) as unknown[];
     switch (reply[0]) {
@@ -264,6 +267,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.window(code, 'day', periods.day),
         k.newestPeriods(code),
         k.log(code),
+        k.codeUses(code),
       ],
       [
         request.userId,
@@ -309,11 +313,14 @@ export class RedisUsageLedger extends UsageLedger {
   async codeState(coupon: string, index: number): Promise<CodeState> {
     if (!COUPON_CODE_PATTERN.test(coupon)) return { used: 0, revoked: false };
     const field = codeField(index);
-    const [used, revoked] = await Promise.all([
-      this.scripts.redis.hget(this.keys.codeUses(coupon), field),
-      this.scripts.redis.hexists(this.keys.revokedCodes(coupon), field),
-    ]);
-    return { used: Number(used ?? 0), revoked: revoked === 1 };
+    // One MULTI (both keys in the coupon's slot): the two reads see the same moment.
+    const replies = await this.scripts.redis
+      .multi()
+      .hget(this.keys.codeUses(coupon), field)
+      .hexists(this.keys.revokedCodes(coupon), field)
+      .exec();
+    for (const [error] of replies ?? []) if (error) throw error;
+    return { used: Number(replies![0]![1] ?? 0), revoked: replies![1]![1] === 1 };
   }
 
   async revokeCode(
@@ -412,7 +419,7 @@ export class RedisUsageLedger extends UsageLedger {
   }
 }
 
-/** The outcome a kept record (flat field/value list) stands for. */
+/** The outcome a kept record (flat field/value list) of the coupon `code` stands for. */
 function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
   const record: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
@@ -425,7 +432,8 @@ function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
   return {
     status: record.status as RedemptionOutcome['status'],
     ...(record.reason !== undefined && { reason: record.reason as RejectionReason }),
-    couponCode: code,
+    couponCode: record.code ?? code,
+    ...(record.code !== undefined && { coupon: code }),
     userId: record.user!,
     ...(record.order !== undefined && { orderId: record.order }),
     ...(record.discount !== undefined && { discountPercentage: Number(record.discount) }),

@@ -44,6 +44,7 @@ export class RedisRedemptionLog extends RedemptionLog {
         id: flat[i] as string,
         at: new Date(Number(fields.at)).toISOString(),
         couponCode: code,
+        ...(fields.c !== undefined && { uniqueCode: fields.c }),
         userId: fields.u!,
         ...(fields.o !== undefined && { orderId: fields.o }),
         status: fields.s as LogStatus,

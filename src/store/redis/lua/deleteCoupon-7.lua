@@ -1,6 +1,7 @@
 --[[
   Delete a coupon with its usage and its unique codes' uses and revocations (a coupon created
-  again under the code starts afresh); kept outcomes and the log stay until their TTL.
+  again under the code starts afresh); kept outcomes and the log stay until their TTL. Mirrors
+  CouponRepository.delete in the memory store.
   KEYS: 1 coupon hash, 2 global used, 3 user totals, 4 newest periods, 5 window index,
         6 code uses hash, 7 revoked codes hash.
   Returns 1 if it existed.

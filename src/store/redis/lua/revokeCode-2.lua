@@ -1,6 +1,7 @@
 --[[
   Revoke one unique code of the coupon with this birth id, in one step with respect to redeem.
-  Mirrors UsageLedger.revokeCode in the memory store (the born check: ledger.isSameCoupon's).
+  Mirrors UsageLedger.revokeCode in the memory store. Only the birth id is checked (the half of
+  ledger.isSameCoupon that tells coupons apart): an edit of the coupon leaves its codes as they are.
 
   KEYS: 1 coupon hash, 2 revoked codes hash
   ARGV: 1 coupon born, 2 the code's field (keys.codeField), 3 now (ms)

@@ -1,12 +1,14 @@
 -- Appends one entry to a coupon's redemption log: a stream whose ids carry the caller's time
 -- (never going back), trimmed to the last ttl ms of that clock and to its newest maxEntries
 -- entries, gone by itself ttl ms after its last entry.
--- A ttl of '0' logs nothing; an orderId of '' and a reason of false are left out.
-local function log(key, ttl, maxEntries, now, userId, orderId, status, reason)
+-- A ttl of '0' logs nothing; an orderId of '' and a reason or uniqueCode of false or nil are left
+-- out.
+local function log(key, ttl, maxEntries, now, userId, orderId, status, reason, uniqueCode)
   if ttl == '0' then return end
   local fields = {'at', now, 'u', userId, 's', status}
   if orderId ~= '' then table.insert(fields, 'o'); table.insert(fields, orderId) end
   if reason then table.insert(fields, 'r'); table.insert(fields, reason) end
+  if uniqueCode then table.insert(fields, 'c'); table.insert(fields, uniqueCode) end
   local minId = string.format('%d', math.max(tonumber(now) - tonumber(ttl) + 1, 0))
   local added = redis.pcall('XADD', key, 'MINID', '~', minId, now .. '-*', unpack(fields))
   if type(added) == 'table' and added.err then

@@ -1,17 +1,21 @@
 --[[
   Redeem: meet what is kept under the outcome key, check the coupon is the one the caller read,
-  then check every counter against its limit and count one use on all of them, or name the first
-  that is full. Mirrors UsageLedger.redeem in the memory store.
+  for a unique code check it is not revoked nor used up, then check every counter against its
+  limit and count one use on all of them (and on the unique code), or name what refused.
+  Mirrors UsageLedger.redeem in the memory store.
 
   KEYS: 1 coupon hash, 2 global used, 3 user totals hash, 4 week hash, 5 day hash, 6 outcome,
-        7 newest periods hash, 8 window index set, 9 redemption log, 10 the user's outcome set
+        7 newest periods hash, 8 window index set, 9 redemption log, 10 the user's outcome set,
+        11 code uses hash, 12 revoked codes hash
   ARGV: 1 coupon born, 2 coupon version, 3 userId, 4-7 limits (global, user total, week, day;
         -1 unlimited), 8 week, 9 day, 10 now (ms), 11 outcome TTL ms (0: keep nothing),
         12 publication, 13 orderId ('' for none), 14 discount, 15 log TTL ms,
-        16 day hash TTL ms, 17 week hash TTL ms, 18 how long a refusal for a full counter is
-        kept (ms; 0: not kept), 19 log max entries
+        16 day hash TTL ms, 17 week hash TTL ms, 18 how long a refusal for a full counter or a
+        spent code is kept (ms; 0: not kept), 19 log max entries, 20 the unique code's field
+        (keys.codeField; '' for a plain code), 21 its uses per code (-1 unlimited), 22 the unique
+        code as submitted ('' for a plain code)
   Returns {'behind', day, week} | {'replay', record} | {'conflict', used...} | {'stale'} |
-          {'decided', index of the full counter (0 for none), used...}
+          {'decided', the refusal's reason ('' when accepted), used...}
 ]]
 --- @include "includes/counters"
 --- @include "includes/countingPeriods"
@@ -20,6 +24,8 @@
 --- @include "includes/keepOutcome"
 local userId, now, orderId, logTtl, logMax = ARGV[3], ARGV[10], ARGV[13], ARGV[15], ARGV[19]
 local keeps = ARGV[11] ~= '0'
+local field, uniqueCode = ARGV[20], ARGV[22]
+local logged = uniqueCode ~= '' and uniqueCode
 
 local day, week, dayResets, weekResets = countingPeriods(KEYS[7], ARGV[9], ARGV[8])
 if day ~= ARGV[9] or week ~= ARGV[8] then return {'behind', day, week} end
@@ -37,7 +43,7 @@ if keeps then
   local verdict = redeemVerdict(KEYS[6], userId, ARGV[12], now)
   if verdict == 'replay' then return {'replay', redis.call('HGETALL', KEYS[6])} end
   if verdict == 'conflict' then
-    log(KEYS[9], logTtl, logMax, now, userId, orderId, 'rejected', 'ORDER_CONFLICT')
+    log(KEYS[9], logTtl, logMax, now, userId, orderId, 'rejected', 'ORDER_CONFLICT', logged)
     local used = readUsed()
     return {'conflict', used[1], used[2], used[3], used[4]}
   end
@@ -48,24 +54,37 @@ local coupon = redis.call('HMGET', KEYS[1], 'born', 'v')
 if coupon[1] ~= ARGV[1] or coupon[2] ~= ARGV[2] then return {'stale'} end
 
 local used = readUsed()
--- Mirrors decide.firstFullCounter.
-local full = 0
-for i = 1, 4 do
-  local limit = tonumber(ARGV[3 + i])
-  if limit >= 0 and used[i] >= limit then
-    full = i
-    break
+local reason = false
+-- Mirrors unique-codes.codeRefusal: revoked first, then the code's own limit.
+if field ~= '' then
+  local codeLimit = tonumber(ARGV[21])
+  if redis.call('HEXISTS', KEYS[12], field) == 1 then
+    reason = 'CODE_REVOKED'
+  elseif codeLimit >= 0 and tonumber(redis.call('HGET', KEYS[11], field) or '0') >= codeLimit then
+    reason = 'CODE_LIMIT_REACHED'
   end
 end
+-- Mirrors decide.firstFullCounter.
+if not reason then
+  for i = 1, 4 do
+    local limit = tonumber(ARGV[3 + i])
+    if limit >= 0 and used[i] >= limit then
+      reason = LIMIT_REASONS[i]
+      break
+    end
+  end
+end
+local accepted = not reason
 
 -- Logged before any write: a script that fails half-way keeps what it wrote.
-log(KEYS[9], logTtl, logMax, now, userId, orderId, full == 0 and 'accepted' or 'rejected',
-  LIMIT_REASONS[full] or false)
-if full == 0 then
+log(KEYS[9], logTtl, logMax, now, userId, orderId, accepted and 'accepted' or 'rejected', reason,
+  logged)
+if accepted then
   used[1] = redis.call('INCR', KEYS[2])
   used[2] = redis.call('HINCRBY', KEYS[3], userId, 1)
   used[3] = redis.call('HINCRBY', KEYS[4], userId, 1)
   used[4] = redis.call('HINCRBY', KEYS[5], userId, 1)
+  if field ~= '' then redis.call('HINCRBY', KEYS[11], field, 1) end
   redis.call('HSET', KEYS[7], 'day', day, 'week', week)
   redis.call('SADD', KEYS[8], KEYS[4], KEYS[5])
   -- A safety net: window hashes go by themselves once long over, even if no reset runs.
@@ -73,18 +92,20 @@ if full == 0 then
   redis.call('PEXPIRE', KEYS[5], ARGV[16])
 end
 
-local keepFor = full == 0 and ARGV[11] or ARGV[18]
+local keepFor = accepted and ARGV[11] or ARGV[18]
 if keeps and keepFor ~= '0' then
-  local fields = {'status', full == 0 and 'accepted' or 'rejected', 'user', userId, 'at', now}
+  local fields = {'status', accepted and 'accepted' or 'rejected', 'user', userId, 'at', now}
   if orderId ~= '' then table.insert(fields, 'order'); table.insert(fields, orderId) end
-  if full == 0 then
+  if logged then table.insert(fields, 'code'); table.insert(fields, uniqueCode) end
+  if accepted then
+    if field ~= '' then table.insert(fields, 'index'); table.insert(fields, field) end
     table.insert(fields, 'discount'); table.insert(fields, ARGV[14])
-    for _, field in ipairs({'born', coupon[1], 'day', day, 'week', week,
+    for _, value in ipairs({'born', coupon[1], 'day', day, 'week', week,
         'dayResets', dayResets, 'weekResets', weekResets}) do
-      table.insert(fields, field)
+      table.insert(fields, value)
     end
   else
-    table.insert(fields, 'reason'); table.insert(fields, LIMIT_REASONS[full])
+    table.insert(fields, 'reason'); table.insert(fields, reason)
   end
   for i = 1, 4 do
     local limit = tonumber(ARGV[3 + i])
@@ -94,4 +115,4 @@ if keeps and keepFor ~= '0' then
   keepOutcome(KEYS[6], now, keepFor, ARGV[12], fields)
   indexOutcome(KEYS[10], KEYS[6], keepFor)
 end
-return {'decided', full, used[1], used[2], used[3], used[4]}
+return {'decided', reason or '', used[1], used[2], used[3], used[4]}
