@@ -10,7 +10,9 @@ import {
   placeCode,
   type UniqueCodes,
 } from '../src/domain/unique-codes.js';
+import { periodsAt } from '../src/domain/periods.js';
 import { CouponRepository } from '../src/store/coupon.repository.js';
+import { UsageLedger } from '../src/store/usage.ledger.js';
 import { startApp, TOKEN, VIEWER_TOKEN, type TestApp } from './helpers.js';
 
 const CODE_SHAPE = (coupon: string) => new RegExp(`^${coupon}-[2-9A-HJKMNP-Z]{16}$`);
@@ -271,6 +273,42 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
     // Other routes take only the coupon's own code.
     await t.get(`/coupons/${two}`).expect(404);
     await t.delete(`/coupons/${two}/usage/u-${code}`).expect(404);
+  });
+
+  it('shows the uses counted on a code, and validates a used-up code as CODE_LIMIT_REACHED', async () => {
+    const code = await newCoupon();
+    const user = `u-${code}`;
+    await t.post('/users', { id: user, name: 'U', email: `${code}@example.com` }).expect(201);
+    await t.post(`/coupons/${code}/code-batches`, { count: 3 }).expect(201);
+    const [one] = (await page(code, 1, 'offset=0')).items;
+    // One use of the code, counted as the redemption worker counts it.
+    const coupon = (await t.app.get(CouponRepository).get(code))!;
+    const placed = placeCode(code, coupon.codes, one!)!;
+    const now = t.clock.now();
+    const outcome = await t.app.get(UsageLedger).redeem({
+      request: { couponCode: one!, coupon: code, userId: user, orderId: 'o1' },
+      publication: '',
+      outcomeKey: undefined,
+      coupon,
+      uniqueCode: { index: placed.index, limit: placed.batch.usesPerCode },
+      periods: periodsAt(now, 'UTC'),
+      now,
+    });
+    expect(outcome).toMatchObject({ status: 'accepted' });
+    const state = { code: one, batch: 1, used: 1, limit: 1, revoked: false };
+    expect((await t.get(`/coupons/${code}/codes/${one}`).expect(200)).body).toEqual(state);
+    const validated = await t.get(`/coupons/${one}/validate?userId=${user}`).expect(200);
+    expect(validated.body).toMatchObject({
+      valid: false,
+      reason: 'CODE_LIMIT_REACHED',
+      code: state,
+    });
+    const usage = await t.get(`/coupons/${one}/usage/${user}`).expect(200);
+    expect(usage.body.userTotal).toEqual({ used: 1, limit: null, remaining: null });
+    // The user check comes first.
+    expect((await t.get(`/coupons/${one}/validate?userId=nobody`)).body.reason).toBe(
+      'USER_NOT_FOUND',
+    );
   });
 
   it('never shows the secret or the batches in coupon responses', async () => {
