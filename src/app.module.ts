@@ -7,6 +7,7 @@ import { ErrorFilter } from './common/error.filter.js';
 import { StrictValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
+import { CodesModule } from './codes/codes.module.js';
 import { CouponsModule } from './coupons/coupons.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { loggingOptions } from './monitoring/logging.js';
@@ -43,6 +44,7 @@ export class AppModule {
           }),
         }),
         CouponsModule.forRoot(config),
+        CodesModule.forRoot(config),
         UsersApiModule.forRoot(config),
         RedemptionsModule.forRoot(config),
         ResetsModule.forRoot(config),

@@ -177,10 +177,14 @@ describe('API documentation', () => {
     expect(operations.sort()).toEqual(
       [
         'DELETE /coupons/{code}',
+        'DELETE /coupons/{code}/codes/{uniqueCode}',
         'DELETE /coupons/{code}/usage/{userId}',
         'DELETE /users/{id}',
         'GET /coupons',
         'GET /coupons/{code}',
+        'GET /coupons/{code}/code-batches',
+        'GET /coupons/{code}/code-batches/{batch}/codes',
+        'GET /coupons/{code}/codes/{uniqueCode}',
         'GET /coupons/{code}/redemptions',
         'GET /coupons/{code}/repeat-counts',
         'GET /coupons/{code}/usage/{userId}',
@@ -196,12 +200,19 @@ describe('API documentation', () => {
         'POST /admin/resets/daily',
         'POST /admin/resets/weekly',
         'POST /coupons',
+        'POST /coupons/{code}/code-batches',
         'POST /redemptions',
         'POST /redemptions/rollback',
         'POST /users',
         'PUT /coupons/{code}/repeat-counts',
       ].sort(),
     );
+    // The export documents both of its answers: the CSV download and a JSON page.
+    expect(
+      Object.keys(
+        spec.paths['/coupons/{code}/code-batches/{batch}/codes'].get.responses['200'].content,
+      ),
+    ).toEqual(['text/csv', 'application/json']);
     expect(Object.keys(spec.paths['/redemptions'].post.responses).sort()).toEqual(
       ['201', '202', '400', '401', '413', '415', '422', '503'].sort(),
     );

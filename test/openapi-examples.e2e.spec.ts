@@ -102,8 +102,15 @@ function rank({ path, method }: { path: string; method: string }): number {
   if (method === 'delete') return 10 - path.split('/').length;
   if (method === 'post' && (path === '/coupons' || path === '/users')) return 0;
   if (method === 'post' && path === '/redemptions') return 1;
+  if (method === 'post' && path.endsWith('/code-batches')) return 1; // before its codes are read
   if (method === 'post') return 4; // rollbacks and resets
   return 2;
+}
+
+/** The first code of the example coupon's first batch, which an earlier example created. */
+async function firstUniqueCode(): Promise<string> {
+  const page = await t.get('/coupons/SAVE10/code-batches/1/codes?limit=1').expect(200);
+  return (page.body as { items: string[] }).items[0]!;
 }
 
 describe('OpenAPI examples', () => {
@@ -166,7 +173,10 @@ describe('OpenAPI examples', () => {
       let url = path;
       for (const p of parameters.filter((p) => p.in === 'path')) {
         expect([`${method} ${path}: ${p.name}`, value(p)]).not.toContainEqual(undefined);
-        url = url.replace(`{${p.name}}`, encodeURIComponent(String(value(p))));
+        // A unique code derives from its coupon's secret: no document can give a real one, so the
+        // example coupon's first code stands in for the example.
+        const given = p.name === 'uniqueCode' ? await firstUniqueCode() : value(p);
+        url = url.replace(`{${p.name}}`, encodeURIComponent(String(given)));
       }
       const query = new URLSearchParams(
         parameters

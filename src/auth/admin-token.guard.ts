@@ -16,6 +16,13 @@ import { ADMIN_TOKEN, bearerToken, TokenMatcher } from './token.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
+/** Who made a request that passed the guard: the admin token or the viewer token. */
+export type Caller = 'admin' | 'viewer';
+const callers = new WeakMap<object, Caller>();
+
+/** The token a request came with, once the guard let it in; undefined on @Public() routes. */
+export const callerOf = (request: object): Caller | undefined => callers.get(request);
+
 /**
  * Every route but @Public() ones needs a bearer token: ADMIN_TOKEN may do everything, VIEWER_TOKEN
  * (when set) may only read. No token or a wrong one: 401, or 429 once the client address has failed
@@ -58,6 +65,7 @@ export class AdminTokenGuard implements CanActivate {
     if (!admin && !READ_METHODS.has(request.method)) {
       throw new ForbiddenException('The viewer token may only read (GET)');
     }
+    callers.set(request, admin ? 'admin' : 'viewer');
     return true;
   }
 }

@@ -49,6 +49,9 @@ const PATH_EXAMPLES: Record<string, string> = {
   userId: 'alice',
   id: 'alice',
   jobId: 'redeem.SAVE10.order-1001',
+  batch: '1',
+  // Unique codes derive from a secret each coupon gets at its first batch: no example is one.
+  uniqueCode: 'SAVE10-7KQ2M9XR4TD8HPZ3',
 };
 
 const ERROR_ANSWERS: Record<number, { meaning: string; message: string | string[] }> = {

@@ -62,8 +62,25 @@ export class UsageResponse {
   @ApiProperty({ description: 'This ISO week in COUPON_TZ' }) userWeekly!: UsageCountResponse;
 }
 
+/** A unique code's own state, as validate shows it. */
+export class ValidatedCodeResponse {
+  @ApiProperty({ example: 'SAVE10-7KQ2M9XR4TD8HPZ3', description: 'Upper-case' }) code!: string;
+  @ApiProperty({ type: 'integer', example: 1 }) batch!: number;
+  @ApiProperty({ type: 'integer', example: 0, description: 'Uses counted on this code' })
+  used!: number;
+  @ApiProperty({ ...COUNT, example: 1, description: "The batch's usesPerCode; null = unlimited" })
+  limit!: number | null;
+  @ApiProperty({ example: false }) revoked!: boolean;
+}
+
 export class ValidateResponse {
   @ApiProperty() valid!: boolean;
   @ApiProperty({ required: false, example: 'USER_DAILY_LIMIT_REACHED' }) reason?: string;
   @ApiProperty() remaining!: RemainingResponse;
+  @ApiProperty({
+    required: false,
+    type: () => ValidatedCodeResponse,
+    description: "Only when :code is one of the coupon's unique codes",
+  })
+  code?: ValidatedCodeResponse;
 }

@@ -81,7 +81,11 @@ export class CouponsController {
   }
 
   @Get(':code/usage/:userId')
-  @ApiOkResponse({ type: UsageResponse, description: 'Counts of the current day and week' })
+  @ApiOkResponse({
+    type: UsageResponse,
+    description:
+      "Counts of the current day and week; :code may be a unique code (its coupon's counts)",
+  })
   @ApiErrors(400, 404)
   usage(@Param('code', CouponCodePipe) code: string, @Param('userId', UserIdPipe) userId: string) {
     return this.coupons.usage(code, userId);
@@ -115,7 +119,11 @@ export class CouponsController {
   }
 
   @Get(':code/validate')
-  @ApiOkResponse({ type: ValidateResponse, description: 'A dry run; consumes nothing' })
+  @ApiOkResponse({
+    type: ValidateResponse,
+    description:
+      'A dry run; consumes nothing. :code may be a unique code of a coupon: its own rules apply too',
+  })
   @ApiErrors(400)
   validate(@Param('code', CouponCodePipe) code: string, @Query() query: ValidateQuery) {
     return this.coupons.validate(code, query.userId);

@@ -21,7 +21,7 @@ import {
 import { NOTHING_REMAINING } from '../domain/outcome.js';
 import { decide, type RejectionReason } from '../domain/decide.js';
 import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.js';
-import { CouponRepository, type Page } from '../store/coupon.repository.js';
+import { CouponRepository, findCodeOwner, type Page } from '../store/coupon.repository.js';
 import { RedemptionLog, type LogPage, type LogQuery } from '../store/redemption.log.js';
 import { UsageLedger } from '../store/usage.ledger.js';
 import { UsersService } from '../users/users.service.js';
@@ -48,6 +48,16 @@ export interface UsageCount {
   used: number;
   limit: Limit;
   remaining: number | null;
+}
+
+export type UsageView = Record<'userTotal' | 'userDaily' | 'userWeekly', UsageCount>;
+
+export interface ValidateView {
+  valid: boolean;
+  reason?: RejectionReason;
+  remaining: Remaining;
+  /** When the code validated is a unique code: its own state. */
+  code?: { code: string; batch: number; used: number; limit: Limit; revoked: boolean };
 }
 
 /** How often an update is retried when another change lands between its read and its write. */
@@ -158,14 +168,17 @@ export class CouponsService {
     return this.repeatCountsView(coupon);
   }
 
-  async usage(
-    code: string,
-    userId: string,
-  ): Promise<Record<'userTotal' | 'userDaily' | 'userWeekly', UsageCount>> {
-    const coupon = await this.find(code);
+  /** A user's usage of a coupon; `code` may be one of its unique codes (the coupon's usage, then). */
+  async usage(code: string, userId: string): Promise<UsageView> {
+    const owner = await findCodeOwner(this.coupons, code);
+    if (!owner) throw this.notFound(code);
+    return this.usageOf(owner.coupon, userId);
+  }
+
+  private async usageOf(coupon: Coupon, userId: string): Promise<UsageView> {
     if (!(await this.users.isKnown(userId)))
       throw new NotFoundException(`User ${userId} not found`);
-    const used = await this.ledger.usage(code, userId, this.periodsNow());
+    const used = await this.ledger.usage(coupon.code, userId, this.periodsNow());
     const remaining = remainingUses(coupon.repeatCounts, used);
     const count = (name: CounterName): UsageCount => ({
       used: used[name],
@@ -184,9 +197,11 @@ export class CouponsService {
    * count and kept outcomes stay. Answers the usage as it now is.
    */
   async forgive(code: string, userId: string) {
-    await this.usage(code, userId); // 404s as GET usage does
+    // 404s as GET usage does, but only for the coupon's own code: a unique code is not a coupon.
+    const coupon = await this.find(code);
+    await this.usageOf(coupon, userId);
     await this.ledger.forgive(code, userId);
-    return this.usage(code, userId);
+    return this.usageOf(coupon, userId);
   }
 
   /**
@@ -198,15 +213,22 @@ export class CouponsService {
     return this.log.list(code, query, this.clock.now());
   }
 
-  async validate(
-    code: string,
-    userId: string | undefined,
-  ): Promise<{ valid: boolean; reason?: RejectionReason; remaining: Remaining }> {
+  /**
+   * `code` may be one of a coupon's unique codes: the coupon's rules apply, and the code's own
+   * (revoked, its uses per code) through decide's `code` input; the answer then names the code.
+   */
+  async validate(code: string, userId: string | undefined): Promise<ValidateView> {
     const now = this.clock.now();
-    const [stored, userKnown, used] = await Promise.all([
-      this.coupons.get(code),
+    const periods = periodsAt(now, this.config.couponTz);
+    const [owner, userKnown] = await Promise.all([
+      findCodeOwner(this.coupons, code),
       userId === undefined || this.users.isKnown(userId),
-      this.ledger.usage(code, userId, periodsAt(now, this.config.couponTz)),
+    ]);
+    const stored = owner?.coupon;
+    const unique = owner?.uniqueCode;
+    const [used, state] = await Promise.all([
+      this.ledger.usage(stored?.code ?? code, userId, periods),
+      unique && this.ledger.codeState(stored!.code, unique.index),
     ]);
     const coupon =
       stored && userId === undefined
@@ -215,11 +237,23 @@ export class CouponsService {
             repeatCounts: { ...UNLIMITED, globalTotal: stored.repeatCounts.globalTotal },
           }
         : stored;
-    const decision = decide({ coupon, userKnown, used, now });
+    const codeUse = unique && state && { ...state, limit: unique.batch.usesPerCode };
+    const decision = decide({ coupon, userKnown, used, now, code: codeUse });
     const remaining = stored ? remainingUses(stored.repeatCounts, used) : NOTHING_REMAINING;
-    return decision.status === 'accepted'
-      ? { valid: true, remaining }
-      : { valid: false, reason: decision.reason, remaining };
+    const answer: ValidateView =
+      decision.status === 'accepted'
+        ? { valid: true, remaining }
+        : { valid: false, reason: decision.reason, remaining };
+    if (unique && codeUse) {
+      answer.code = {
+        code: unique.code,
+        batch: unique.batch.batch,
+        used: codeUse.used,
+        limit: codeUse.limit,
+        revoked: codeUse.revoked,
+      };
+    }
+    return answer;
   }
 
   private async find(code: string): Promise<Coupon> {
@@ -229,15 +263,8 @@ export class CouponsService {
   }
 
   /** Read, change and write back, again if another change landed in between. */
-  private async change(code: string, apply: (coupon: Coupon) => Coupon): Promise<Coupon> {
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.find(code);
-      const next = { ...apply(current), updatedAt: this.clock.now() };
-      const result = await this.coupons.save(next, current);
-      if (result === 'saved') return { ...next, version: current.version + 1 };
-      if (result === 'not-found') throw this.notFound(code);
-    }
-    throw new ConflictException(`Coupon ${code} is being changed by others; try again`);
+  private change(code: string, apply: (coupon: Coupon) => Coupon): Promise<Coupon> {
+    return changeCoupon(this.coupons, this.clock, code, apply);
   }
 
   private async repeatCountsView(coupon: Coupon) {
@@ -263,7 +290,7 @@ export class CouponsService {
   }
 
   private notFound(code: string) {
-    return new NotFoundException(`Coupon ${code} not found`);
+    return couponNotFound(code);
   }
 
   private view(coupon: Coupon): CouponView {
@@ -281,6 +308,30 @@ export class CouponsService {
     };
   }
 }
+
+/**
+ * Reads a coupon, changes it and saves it with compare-and-set (the save bumps its version, so
+ * copies cached elsewhere are read again), again if another change landed in between. 404 when
+ * the coupon is not there; 409 after MAX_UPDATE_ATTEMPTS lost races. `apply` may throw.
+ */
+export async function changeCoupon(
+  coupons: CouponRepository,
+  clock: Clock,
+  code: string,
+  apply: (coupon: Coupon) => Coupon,
+): Promise<Coupon> {
+  for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+    const current = await coupons.get(code);
+    if (!current) throw couponNotFound(code);
+    const next = { ...apply(current), updatedAt: clock.now() };
+    const result = await coupons.save(next, current);
+    if (result === 'saved') return { ...next, version: current.version + 1 };
+    if (result === 'not-found') throw couponNotFound(code);
+  }
+  throw new ConflictException(`Coupon ${code} is being changed by others; try again`);
+}
+
+export const couponNotFound = (code: string) => new NotFoundException(`Coupon ${code} not found`);
 
 /** Uses by all users, and what the global limit leaves (null: unlimited). */
 function globalView(limits: RepeatCounts, globalUsed: number) {

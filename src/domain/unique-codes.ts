@@ -126,10 +126,13 @@ function writeBlock(blocks: Uint8Array, at: number, tag: number, high: number, l
 
 const ALPHABET_BYTES = Buffer.from(CODE_ALPHABET, 'latin1');
 
+// Exact division after taking the remainder, not Math.floor: the same result, and in a vm context
+// (Jest's) a Math call per digit made a million codes 10x slower.
 function writeDigits(out: Buffer, at: number, value: number, digits: number) {
   for (let i = at + digits - 1; i >= at; i--) {
-    out[i] = ALPHABET_BYTES[value % BASE]!;
-    value = Math.floor(value / BASE);
+    const digit = value % BASE;
+    out[i] = ALPHABET_BYTES[digit]!;
+    value = (value - digit) / BASE;
   }
 }
 
@@ -174,8 +177,8 @@ export class CodeCipher {
     const right = new Uint32Array(count);
     for (let i = 0; i < count; i++) {
       const index = first + i;
-      left[i] = Math.floor(index / HALF);
       right[i] = index % HALF;
+      left[i] = (index - right[i]!) / HALF;
     }
     const blocks = new Uint8Array(count * 16);
     for (let round = 0; round < ROUNDS; round++) {

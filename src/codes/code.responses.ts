@@ -1,0 +1,41 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class CodeBatchResponse {
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    description: "The batch's number in its coupon: 1, 2, …",
+  })
+  batch!: number;
+  @ApiProperty({ type: 'integer', example: 1000 }) count!: number;
+  @ApiProperty({ type: 'integer', nullable: true, example: 1, description: 'null = unlimited' })
+  usesPerCode!: number | null;
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z', description: 'In COUPON_TZ' })
+  createdAt!: string;
+}
+
+export class CodeBatchList {
+  @ApiProperty({ type: [CodeBatchResponse] }) items!: CodeBatchResponse[];
+  @ApiProperty({ type: 'integer', example: 1 }) total!: number;
+}
+
+export class CodePage {
+  @ApiProperty({ type: [String], example: ['SAVE10-7KQ2M9XR4TD8HPZ3'] }) items!: string[];
+  @ApiProperty({ type: 'integer', example: 1000, description: 'Codes in the batch' })
+  total!: number;
+}
+
+export class UniqueCodeResponse {
+  @ApiProperty({ example: 'SAVE10-7KQ2M9XR4TD8HPZ3', description: 'Upper-case' }) code!: string;
+  @ApiProperty({ type: 'integer', example: 1 }) batch!: number;
+  @ApiProperty({ type: 'integer', example: 0, description: 'Uses counted on this code' })
+  used!: number;
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 1,
+    description: "The batch's usesPerCode; null = unlimited",
+  })
+  limit!: number | null;
+  @ApiProperty({ example: false }) revoked!: boolean;
+}
