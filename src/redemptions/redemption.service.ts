@@ -164,7 +164,6 @@ export class RedemptionService {
       const coupon = this.coupons.get(split.coupon);
       const uniqueCode = coupon && placeCode(coupon.code, coupon.codes, code);
       if (uniqueCode) return { coupon: coupon!, uniqueCode };
-      if (coupon) return undefined;
     }
     const coupon = this.coupons.get(code);
     return coupon && { coupon };
