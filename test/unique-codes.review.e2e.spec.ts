@@ -1,0 +1,54 @@
+import { JobName, redemptionJobId } from '../src/redemptions/redemption.contract.js';
+import { startApp, type TestApp } from './helpers.js';
+
+describe.each(['memory', 'redis'] as const)('unique codes under review (%s store)', (store) => {
+  let t: TestApp;
+
+  beforeEach(async () => {
+    t = await startApp({ store }, '2026-11-25T12:00:00Z');
+    await t
+      .post('/coupons', {
+        code: 'SAVE10',
+        discountPercentage: 10,
+        expiresAt: '2027-06-30',
+        repeatCounts: { globalTotal: 100 },
+      })
+      .expect(201);
+    for (const id of ['alice', 'bob']) {
+      await t.post('/users', { id, name: id, email: `${id}@example.com` }).expect(201);
+    }
+  });
+  afterEach(async () => t.close());
+
+  async function batch(count: number, usesPerCode: number | null = 1, coupon = 'SAVE10') {
+    const created = await t
+      .post(`/coupons/${coupon}/code-batches`, { count, usesPerCode })
+      .expect(201);
+    const page = await t
+      .get(`/coupons/${coupon}/code-batches/${created.body.batch}/codes?offset=0&limit=${count}`)
+      .expect(200);
+    return page.body.items as string[];
+  }
+
+  async function outcomeOf(jobId: string) {
+    for (let i = 0; i < 100; i++) {
+      const answer = await t.get(`/redemptions/${encodeURIComponent(jobId)}`).expect(200);
+      if (answer.body.status !== 'pending') return answer.body;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`job ${jobId} still pending`);
+  }
+
+  it('removes the redeem job of a unique code’s order when the rollback names the coupon’s code', async () => {
+    const [code] = await batch(1);
+    const data = { couponCode: code!, userId: 'alice', orderId: 'o1' };
+    const jobId = redemptionJobId(code!, 'o1');
+    await t.producer.add(JobName.Redeem, data, { jobId });
+    expect((await outcomeOf(jobId)).status).toBe('accepted');
+    await t
+      .post('/redemptions/rollback', { couponCode: 'SAVE10', userId: 'alice', orderId: 'o1' })
+      .expect(200);
+    // As the README promises: publishing the order again under its deterministic id adds a new job.
+    expect(await t.producer.getJob(jobId)).toBeUndefined();
+  });
+});
