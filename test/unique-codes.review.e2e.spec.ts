@@ -51,4 +51,12 @@ describe.each(['memory', 'redis'] as const)('unique codes under review (%s store
     // As the README promises: publishing the order again under its deterministic id adds a new job.
     expect(await t.producer.getJob(jobId)).toBeUndefined();
   });
+
+  it('refuses a batch number that is not plain digits with 400, as the README says', async () => {
+    await batch(1);
+    for (const bad of ['1e0', '+1', '%201', '0x1', '1.0']) {
+      const response = await t.get(`/coupons/SAVE10/code-batches/${bad}/codes?limit=1`);
+      expect([bad, response.status]).toEqual([bad, 400]);
+    }
+  });
 });
