@@ -59,4 +59,23 @@ describe.each(['memory', 'redis'] as const)('unique codes under review (%s store
       expect([bad, response.status]).toEqual([bad, 400]);
     }
   });
+
+  it('FAILING (not fixed): removes the redeem job of every code the order was published with, so none answers a rolled-back order', async () => {
+    const [first, second] = await batch(2);
+    const ids = [first!, second!].map((code) => redemptionJobId(code, 'o1'));
+    for (const [i, code] of [first!, second!].entries()) {
+      await t.producer.add(
+        JobName.Redeem,
+        { couponCode: code, userId: 'alice', orderId: 'o1' },
+        { jobId: ids[i] },
+      );
+      expect((await outcomeOf(ids[i]!)).status).toBe('accepted');
+    }
+    await t
+      .post('/redemptions/rollback', { couponCode: first, userId: 'alice', orderId: 'o1' })
+      .expect(200);
+    // The second job replayed the first code's acceptance; left in place, a re-publish of the
+    // order under the second code's id answers "accepted" with nothing counted.
+    expect(await t.producer.getJob(ids[1]!)).toBeUndefined();
+  });
 });
