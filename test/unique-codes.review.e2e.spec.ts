@@ -78,4 +78,19 @@ describe.each(['memory', 'redis'] as const)('unique codes under review (%s store
     // order under the second code's id answers "accepted" with nothing counted.
     expect(await t.producer.getJob(ids[1]!)).toBeUndefined();
   });
+
+  it('answers an offset past the batch, however many digits it has, with an empty page', async () => {
+    await batch(3);
+    for (const offset of ['3', '999999999', '1000000000', '123456789012345']) {
+      const response = await t.get(`/coupons/SAVE10/code-batches/1/codes?offset=${offset}`);
+      expect([offset, response.status, response.body]).toEqual([
+        offset,
+        200,
+        { items: [], total: 3 },
+      ]);
+    }
+    const huge = await t.get('/coupons/SAVE10/code-batches/1/codes?limit=10000000000');
+    expect(huge.status).toBe(400);
+    expect(huge.body.message).toEqual(['limit must be a whole number from 1 to 1000']);
+  });
 });
