@@ -35,9 +35,10 @@ export const MAX_CODE_PAGE = 1000;
 const LIMIT = must(`a whole number from 1 to ${MAX_CODE_PAGE}`);
 const OFFSET = must('a whole number, 0 or more');
 
-// Query values arrive as strings: only plain digit strings become numbers; anything else fails IsInt.
+// Query values arrive as strings: only plain digit strings become numbers (up to 15 digits, all
+// safe integers, so a far offset is an empty page and a huge limit fails Max); the rest fail IsInt.
 const digitsToNumber = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
+  typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
 
 /** Neither given: the whole batch as CSV. Either given: one JSON page of codes. */
 export class CodeExportQuery {

@@ -15,6 +15,7 @@ import {
   ApiCreatedResponse,
   ApiExtraModels,
   ApiOkResponse,
+  ApiParam,
   ApiProduces,
   ApiTags,
   getSchemaPath,
@@ -35,13 +36,17 @@ import { CodesService, type Requester } from './codes.service.js';
 
 const DEFAULT_PAGE = 100;
 
-/** A batch number from the path: a whole number from 1. */
-class BatchNumberPipe implements PipeTransform<string, number> {
-  transform(value: string): number {
+/**
+ * A batch number from the path: a whole number from 1, in plain digits, checked and passed on as
+ * the string it came as. The handler declares it a string: declared a number, the global
+ * ValidationPipe would Number() it first, which made `1e0`, `+1` or `0x1` batch 1.
+ */
+class BatchNumberPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
     if (!/^\d{1,9}$/.test(value) || Number(value) < 1) {
       throw new BadRequestException([`batch must be a whole number from 1 to ${MAX_BATCHES}`]);
     }
-    return Number(value);
+    return value;
   }
 }
 
@@ -89,13 +94,15 @@ export class CodesController {
       'application/json': { schema: { $ref: getSchemaPath(CodePage) } },
     },
   })
+  @ApiParam({ name: 'batch', type: 'integer', schema: { type: 'integer', minimum: 1 }, example: 1 })
   @ApiErrors(400, 404)
   async export(
     @Param('code', CouponCodePipe) code: string,
-    @Param('batch', BatchNumberPipe) batch: number,
+    @Param('batch', BatchNumberPipe) batchDigits: string,
     @Query() query: CodeExportQuery,
     @Req() request: Request,
   ) {
+    const batch = Number(batchDigits);
     if (query.offset !== undefined || query.limit !== undefined) {
       return this.codes.page(
         code,

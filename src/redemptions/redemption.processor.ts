@@ -87,7 +87,10 @@ export class RedemptionProcessor extends ReportingWorkerHost {
         );
         // Also when already rolled back: this may be a retry of a rollback whose removal failed.
         if (outcome.status !== 'rejected') {
-          await this.forgetRedeemJob(redemptionJobId(outcome.couponCode, outcome.orderId));
+          // The order's job may be under the unique code it was redeemed with.
+          for (const code of await this.redemptions.redeemJobCodes(outcome)) {
+            await this.forgetRedeemJob(redemptionJobId(code, outcome.orderId));
+          }
         }
         this.metrics.recordRollback(outcome);
         this.logger.debug({ msg: 'rollback decided', jobId: job.id, status: outcome.status });

@@ -220,6 +220,19 @@ export class RedemptionService {
   }
 
   /**
+   * The codes whose `redeem` job ids a rolled-back order may have been published under: the code
+   * the rollback names and, when the order was decided with a unique code, that code (a rollback
+   * may name the coupon's code instead).
+   */
+  async redeemJobCodes(outcome: RollbackOutcome): Promise<string[]> {
+    const coupon = await this.rollbackCoupon(outcome.couponCode);
+    const used = await this.ledger.keptUniqueCode(coupon, outcomeKey(outcome.orderId, undefined)!);
+    return used === undefined || used === outcome.couponCode
+      ? [outcome.couponCode]
+      : [outcome.couponCode, used];
+  }
+
+  /**
    * The coupon whose order a rollback names: for a unique code its coupon (the redemption is kept
    * there, and gives the code's use back too), also when that coupon is gone; a body its coupon
    * does not place names no order of it.

@@ -121,6 +121,12 @@ export abstract class UsageLedger {
   ): Promise<RedemptionOutcome | undefined>;
 
   /**
+   * The unique code the order kept under `key` was decided with (its outcome's couponCode), also
+   * when it was rolled back since; undefined for a plain code or nothing kept.
+   */
+  abstract keptUniqueCode(code: string, key: string): Promise<string | undefined>;
+
+  /**
    * In one atomic step (ledger.rollbackVerdict, countersToGiveBack): give back the use of this
    * user's accepted redemption of the order, mark it rolled back and log it.
    */

@@ -144,6 +144,11 @@ export class MemoryUsageLedger extends UsageLedger {
     return { kept: this.data.keptOutcomes, evicted: this.data.evictedOutcomes };
   }
 
+  async keptUniqueCode(code: string, key: string): Promise<string | undefined> {
+    const outcome = this.kept(code, key)?.outcome;
+    return outcome?.coupon === undefined ? undefined : outcome.couponCode;
+  }
+
   async findOutcome(
     code: string,
     key: string,

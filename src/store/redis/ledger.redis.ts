@@ -228,6 +228,11 @@ export class RedisUsageLedger extends UsageLedger {
     return redeemVerdict(kept, request, now) === 'replay' ? kept!.outcome : undefined;
   }
 
+  async keptUniqueCode(code: string, key: string): Promise<string | undefined> {
+    if (!COUPON_CODE_PATTERN.test(code)) return undefined;
+    return (await this.scripts.redis.hget(this.keys.outcome(code, key), 'code')) ?? undefined;
+  }
+
   async findOutcome(
     code: string,
     key: string,
