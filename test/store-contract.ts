@@ -1235,7 +1235,7 @@ export function describeCouponStore(
         expect(await store.ledger.redeem(codeAttempt(c, 5, 'u1', 'o1'))).toEqual(first);
         expect(await store.ledger.redeem(codeAttempt(c, 5, 'u3', 'o3'))).toEqual(spent);
         expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
-        const asked = { userId: 'u1', publication: '' };
+        const asked = { userId: 'u1', publication: '', uniqueCode: code };
         expect(await store.ledger.replay('AAA', 'order:o1', asked, NOW)).toEqual(first);
         expect(await store.ledger.findOutcome('AAA', 'order:o3', NOW + 24 * HOUR - 1)).toEqual(
           spent,
@@ -1256,6 +1256,43 @@ export function describeCouponStore(
         expect((await store.ledger.usage('AAA', undefined, TODAY)).globalTotal).toBe(4);
       });
 
+      it('refuses an order decided with one code when it comes with another (ORDER_CONFLICT)', async () => {
+        const c = withCodes(coupon('AAA'), 10, 1);
+        await create(c);
+        const first = await store.ledger.redeem(codeAttempt(c, 1, 'u1', 'o1'));
+        expect(reasonOf(first)).toBe('accepted');
+        expect(reasonOf(await store.ledger.redeem(codeAttempt(c, 2, 'u1', 'o1')))).toBe(
+          'ORDER_CONFLICT',
+        );
+        expect(reasonOf(await store.ledger.redeem(attempt(c, 'u1', 'o1')))).toBe('ORDER_CONFLICT');
+        const rule = rejectedOutcome(
+          { couponCode: uniqueCode(c, 3), coupon: 'AAA', userId: 'u1', orderId: 'o1' },
+          'COUPON_INACTIVE',
+          NOTHING_REMAINING,
+          NOW,
+        );
+        const refused = await store.ledger.recordRejection({
+          outcome: rule,
+          publication: 'job@9',
+          outcomeKey: 'order:o1',
+          now: NOW,
+        });
+        expect(refused.reason).toBe('ORDER_CONFLICT');
+        expect(await store.ledger.codeState('AAA', 2)).toEqual({ used: 0, revoked: false });
+        expect((await store.ledger.usage('AAA', undefined, TODAY)).globalTotal).toBe(1);
+        const asked = { userId: 'u1', publication: '' };
+        expect(
+          await store.ledger.replay(
+            'AAA',
+            'order:o1',
+            { ...asked, uniqueCode: uniqueCode(c, 2) },
+            NOW,
+          ),
+        ).toBeUndefined();
+        expect(await store.ledger.replay('AAA', 'order:o1', asked, NOW)).toBeUndefined();
+        expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(first);
+      });
+
       it('keeps and logs a rule’s refusal of a unique code under its coupon', async () => {
         const c = withCodes(coupon('AAA'), 10, 1);
         await create(c);
@@ -1269,7 +1306,7 @@ export function describeCouponStore(
         const again = { ...refused, reason: 'COUPON_EXPIRED' as const };
         expect(await recordRejection('order:o1', again)).toEqual(refused);
         expect(await store.ledger.findOutcome('AAA', 'order:o1', NOW)).toEqual(refused);
-        const asked = { userId: 'u1', publication: '' };
+        const asked = { userId: 'u1', publication: '', uniqueCode: uniqueCode(c, 1) };
         expect(await store.ledger.replay('AAA', 'order:o1', asked, NOW)).toEqual(refused);
         expect((await store.log.list('AAA', { limit: 10 }, NOW)).items).toMatchObject([
           { couponCode: 'AAA', uniqueCode: uniqueCode(c, 1), reason: 'COUPON_INACTIVE' },

@@ -44,6 +44,20 @@ describe('ledger policy', () => {
     ['kept past its TTL', kept({ keptUntil: NOW }), alice(), 'decide'],
     ['the same user again', kept(), alice(), 'replay'],
     ['another user', kept(), { userId: 'bob', publication: 'job@2' }, 'conflict'],
+    ['a unique code of the coupon', kept(), { ...alice(), uniqueCode: 'C-X' }, 'conflict'],
+    [
+      'the unique code it was decided with',
+      kept({}, { couponCode: 'C-X', coupon: 'C' }),
+      { ...alice(), uniqueCode: 'C-X' },
+      'replay',
+    ],
+    [
+      'another unique code of the coupon',
+      kept({}, { couponCode: 'C-X', coupon: 'C' }),
+      { ...alice(), uniqueCode: 'C-Y' },
+      'conflict',
+    ],
+    ['the coupon’s own code', kept({}, { couponCode: 'C-X', coupon: 'C' }), alice(), 'conflict'],
     [
       'a rejection for another user',
       kept({}, { status: 'rejected' }),

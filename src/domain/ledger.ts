@@ -125,18 +125,27 @@ function samePublication(a: string, b: string): boolean {
  *   publish of a cancelled order is decided afresh);
  * - `replay`: the first outcome answers again, counting nothing; also for the very publication
  *   that decided a since rolled-back redemption (BullMQ running the job again after a crash);
- * - `conflict`: the order was decided for another user; that outcome stays untouched.
+ * - `conflict`: the order was decided for another user, or with another of the coupon's codes
+ *   (its own code, or another unique code); that outcome stays untouched. An order carries one
+ *   code: a job of another code never answers with the order's acceptance, which would outlive a
+ *   rollback of the order under that job's id.
  */
 export function redeemVerdict(
   kept: KeptOutcome | undefined,
-  request: { userId: string; publication: string },
+  request: { userId: string; publication: string; uniqueCode?: string },
   now: number,
 ): 'decide' | 'replay' | 'conflict' {
   if (!isKept(kept, now)) return 'decide';
   if (kept.rollback)
     return samePublication(kept.decidedBy, request.publication) ? 'replay' : 'decide';
-  return kept.outcome.userId === request.userId ? 'replay' : 'conflict';
+  const sameOrder =
+    kept.outcome.userId === request.userId && keptUniqueCode(kept) === request.uniqueCode;
+  return sameOrder ? 'replay' : 'conflict';
 }
+
+/** The unique code a kept outcome was decided with; undefined for the coupon's own code. */
+export const keptUniqueCode = (kept: Pick<KeptOutcome, 'outcome'>): string | undefined =>
+  kept.outcome.coupon === undefined ? undefined : kept.outcome.couponCode;
 
 /**
  * What a publication's rollback of this order gave back, if it rolled the order back before (its

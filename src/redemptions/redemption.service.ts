@@ -44,7 +44,8 @@ export async function replayOf(
 ): Promise<RedemptionOutcome | undefined> {
   const request = { userId: asked.userId, publication: asked.publication };
   const split = splitUniqueCode(code);
-  const replayed = split && (await ledger.replay(split.coupon, key, request, asked.now));
+  const replayed =
+    split && (await ledger.replay(split.coupon, key, { ...request, uniqueCode: code }, asked.now));
   return replayed || ledger.replay(code, key, request, asked.now);
 }
 

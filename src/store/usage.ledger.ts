@@ -109,7 +109,7 @@ export abstract class UsageLedger {
   abstract replay(
     code: string,
     key: string | undefined,
-    request: { userId: string; publication: string },
+    request: { userId: string; publication: string; uniqueCode?: string },
     now: number,
   ): Promise<RedemptionOutcome | undefined>;
 

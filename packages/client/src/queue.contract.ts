@@ -35,7 +35,8 @@ export const REJECTION_REASONS = [
   'USER_TOTAL_LIMIT_REACHED',
   'USER_WEEKLY_LIMIT_REACHED',
   'USER_DAILY_LIMIT_REACHED',
-  // Not rules of the coupon: the order was already decided for another user (see redeemVerdict),
+  // Not rules of the coupon: the order was already decided for another user or with another of the
+  // coupon's codes (see redeemVerdict),
   // or the user (or REST client) had GUESS_LIMIT_PER_HOUR refusals for unknown codes.
   'ORDER_CONFLICT',
   'TOO_MANY_ATTEMPTS',

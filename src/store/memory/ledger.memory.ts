@@ -13,6 +13,7 @@ import {
   isSameCoupon,
   keepTimes,
   NOTHING_RESTORED,
+  keptUniqueCode,
   redeemVerdict,
   resetFrees,
   rollbacksToCarry,
@@ -133,7 +134,7 @@ export class MemoryUsageLedger extends UsageLedger {
   async replay(
     code: string,
     key: string | undefined,
-    request: { userId: string; publication: string },
+    request: { userId: string; publication: string; uniqueCode?: string },
     now: number,
   ): Promise<RedemptionOutcome | undefined> {
     const kept = this.kept(code, key);
@@ -145,8 +146,8 @@ export class MemoryUsageLedger extends UsageLedger {
   }
 
   async keptUniqueCode(code: string, key: string): Promise<string | undefined> {
-    const outcome = this.kept(code, key)?.outcome;
-    return outcome?.coupon === undefined ? undefined : outcome.couponCode;
+    const kept = this.kept(code, key);
+    return kept && keptUniqueCode(kept);
   }
 
   async findOutcome(
@@ -324,7 +325,9 @@ export class MemoryUsageLedger extends UsageLedger {
     now: number,
     remaining: () => RedemptionOutcome['remaining'],
   ): RedemptionOutcome | undefined {
-    switch (redeemVerdict(kept, { userId: request.userId, publication }, now)) {
+    switch (
+      redeemVerdict(kept, { userId: request.userId, publication, uniqueCode: submitted }, now)
+    ) {
       case 'replay':
         return copyOutcome(kept!.outcome);
       case 'conflict': {

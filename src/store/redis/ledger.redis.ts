@@ -221,7 +221,7 @@ export class RedisUsageLedger extends UsageLedger {
   async replay(
     code: string,
     key: string | undefined,
-    request: { userId: string; publication: string },
+    request: { userId: string; publication: string; uniqueCode?: string },
     now: number,
   ): Promise<RedemptionOutcome | undefined> {
     const kept = key === undefined ? undefined : await this.kept(code, key);

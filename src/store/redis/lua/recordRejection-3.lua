@@ -16,7 +16,7 @@
 local userId, orderId, now, logTtl, logMax = ARGV[1], ARGV[2], ARGV[9], ARGV[11], ARGV[12]
 local logged = ARGV[14] ~= '' and ARGV[14]
 if ARGV[13] == '1' then
-  local verdict = redeemVerdict(KEYS[1], userId, ARGV[3], now)
+  local verdict = redeemVerdict(KEYS[1], userId, ARGV[3], now, ARGV[14])
   if verdict == 'replay' then return {'replay', redis.call('HGETALL', KEYS[1])} end
   if verdict == 'conflict' then
     log(KEYS[2], logTtl, logMax, now, userId, orderId, 'rejected', 'ORDER_CONFLICT', logged)

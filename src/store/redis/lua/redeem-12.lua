@@ -40,7 +40,7 @@ local function readUsed()
 end
 
 if keeps then
-  local verdict = redeemVerdict(KEYS[6], userId, ARGV[12], now)
+  local verdict = redeemVerdict(KEYS[6], userId, ARGV[12], now, uniqueCode)
   if verdict == 'replay' then return {'replay', redis.call('HGETALL', KEYS[6])} end
   if verdict == 'conflict' then
     log(KEYS[9], logTtl, logMax, now, userId, orderId, 'rejected', 'ORDER_CONFLICT', logged)

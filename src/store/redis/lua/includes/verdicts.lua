@@ -9,15 +9,16 @@ local function samePublication(a, b)
   return a ~= nil and a ~= false and a ~= '' and a == b
 end
 
--- Mirrors ledger.redeemVerdict: 'decide', 'replay' or 'conflict'.
-local function redeemVerdict(outcomeKey, userId, publication, now)
-  local kept = redis.call('HMGET', outcomeKey, 'until', 'user', 'by', 'rbBy')
+-- Mirrors ledger.redeemVerdict: 'decide', 'replay' or 'conflict'. uniqueCode is the code the
+-- request names when it is a unique code, else ''; a record keeps such a code in 'code'.
+local function redeemVerdict(outcomeKey, userId, publication, now, uniqueCode)
+  local kept = redis.call('HMGET', outcomeKey, 'until', 'user', 'by', 'rbBy', 'code')
   if not isKept(kept[1], now) then return 'decide' end
   if kept[4] then
     if samePublication(kept[3], publication) then return 'replay' end
     return 'decide'
   end
-  if kept[2] == userId then return 'replay' end
+  if kept[2] == userId and (kept[5] or '') == uniqueCode then return 'replay' end
   return 'conflict'
 end
 
