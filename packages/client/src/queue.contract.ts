@@ -36,8 +36,8 @@ export const REJECTION_REASONS = [
   'USER_WEEKLY_LIMIT_REACHED',
   'USER_DAILY_LIMIT_REACHED',
   // Not rules of the coupon: the order was already decided for another user or with another of the
-  // coupon's codes (see redeemVerdict),
-  // or the user (or REST client) had GUESS_LIMIT_PER_HOUR refusals for unknown codes.
+  // coupon's codes (see redeemVerdict), or the user (or REST client) had GUESS_LIMIT_PER_HOUR
+  // refusals for unknown codes.
   'ORDER_CONFLICT',
   'TOO_MANY_ATTEMPTS',
 ] as const;
