@@ -149,6 +149,8 @@ function readDigits(body: string, from: number, digits: number): number {
 export class CodeCipher {
   private readonly permutation: Cipher;
   private readonly mac: Cipher;
+  /** Checks since its round table was last made or dropped (see table()). */
+  private checks = 0;
 
   constructor(secret: string) {
     const keys = Buffer.from(
@@ -182,10 +184,9 @@ export class CodeCipher {
     }
     const blocks = new Uint8Array(count * 16);
     for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < count; i++) writeBlock(blocks, i * 16, round, 0, right[i]!);
-      const out = this.permutation.update(blocks);
+      const values = this.roundValues(round, right, blocks);
       for (let i = 0; i < count; i++) {
-        const next = (left[i]! ^ (out.readUInt32BE(i * 16) >>> (32 - HALF_BITS))) >>> 0;
+        const next = (left[i]! ^ values[i]!) >>> 0;
         left[i] = right[i]!;
         right[i] = next;
       }
@@ -218,16 +219,58 @@ export class CodeCipher {
     const block = new Uint8Array(16);
     writeBlock(block, 0, 0, left, right);
     if (macOf(this.mac.update(block), 0) !== readDigits(body, T_CHARS, MAC_CHARS)) return undefined;
+    const table = this.table();
+    const half = new Uint32Array(1);
     for (let round = ROUNDS - 1; round >= 0; round--) {
-      writeBlock(block, 0, round, 0, left);
-      const previous =
-        (right ^ (this.permutation.update(block).readUInt32BE(0) >>> (32 - HALF_BITS))) >>> 0;
+      half[0] = left;
+      const value = table ? table[round * HALF + left]! : this.roundValues(round, half, block)[0]!;
+      const previous = (right ^ value) >>> 0;
       right = left;
       left = previous;
     }
     return left * HALF + right;
   }
+
+  /** The round function of `round` at each of `halves`, from the table or by AES (`blocks`: scratch). */
+  private roundValues(round: number, halves: Uint32Array, blocks: Uint8Array): Uint32Array {
+    const table = tables.get(this);
+    const values = new Uint32Array(halves.length);
+    if (table) {
+      for (let i = 0; i < halves.length; i++) values[i] = table[round * HALF + halves[i]!]!;
+      return values;
+    }
+    for (let i = 0; i < halves.length; i++) writeBlock(blocks, i * 16, round, 0, halves[i]!);
+    const out = this.permutation.update(blocks.subarray(0, halves.length * 16));
+    for (let i = 0; i < halves.length; i++)
+      values[i] = out.readUInt32BE(i * 16) >>> (32 - HALF_BITS);
+    return values;
+  }
+
+  /**
+   * A hot coupon's round function as a table of every value (ROUNDS x 2^17, 4 MiB), made on its
+   * TABLE_AFTER_CHECKS-th check in one AES call per round: a check then costs one AES call (the
+   * MAC) instead of nine. At most MAX_TABLES are kept, the oldest made way for.
+   */
+  private table(): Uint32Array | undefined {
+    const table = tables.get(this);
+    if (table || ++this.checks < TABLE_AFTER_CHECKS) return table;
+    const all = new Uint32Array(HALF);
+    for (let x = 0; x < HALF; x++) all[x] = x;
+    const made = new Uint32Array(ROUNDS * HALF);
+    const blocks = new Uint8Array(HALF * 16);
+    for (let round = 0; round < ROUNDS; round++) {
+      made.set(this.roundValues(round, all, blocks), round * HALF);
+    }
+    if (tables.size >= MAX_TABLES) tables.delete(tables.keys().next().value!);
+    tables.set(this, made);
+    this.checks = 0;
+    return made;
+  }
 }
+
+const TABLE_AFTER_CHECKS = 1000;
+const MAX_TABLES = 8;
+const tables = new Map<CodeCipher, Uint32Array>();
 
 /** 52 bits of the MAC block, reduced to the 9 characters' range. */
 function macOf(out: Buffer, at: number): number {
