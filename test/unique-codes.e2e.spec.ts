@@ -462,7 +462,7 @@ describe('the export of a 1,000,000-code batch', () => {
       );
       call.on('error', reject);
     });
-    // Less the half second paused.
+    // Less the half second paused. Logged only: the speed target is the bench's (section i).
     const seconds = (performance.now() - started) / 1000 - 0.5;
     const chunks = Math.ceil(COUNT / CHUNK);
     console.log(
@@ -471,7 +471,6 @@ describe('the export of a 1,000,000-code batch', () => {
     expect(received).toBe(header.length + COUNT * line);
     expect(placed).toBe(COUNT / 50);
     expect(wrong).toBe(0);
-    expect(seconds).toBeLessThan(5);
     expect(madeByServer()).toBe(chunks);
     expect(madeWhilePaused).toBeLessThan(chunks / 4);
     made.mockRestore();

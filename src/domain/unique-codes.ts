@@ -231,14 +231,9 @@ export class CodeCipher {
     return left * HALF + right;
   }
 
-  /** The round function of `round` at each of `halves`, from the table or by AES (`blocks`: scratch). */
+  /** The round function of `round` at each of `halves`, in one AES call (`blocks`: scratch). */
   private roundValues(round: number, halves: Uint32Array, blocks: Uint8Array): Uint32Array {
-    const table = tables.get(this);
     const values = new Uint32Array(halves.length);
-    if (table) {
-      for (let i = 0; i < halves.length; i++) values[i] = table[round * HALF + halves[i]!]!;
-      return values;
-    }
     for (let i = 0; i < halves.length; i++) writeBlock(blocks, i * 16, round, 0, halves[i]!);
     const out = this.permutation.update(blocks.subarray(0, halves.length * 16));
     for (let i = 0; i < halves.length; i++)
@@ -249,7 +244,8 @@ export class CodeCipher {
   /**
    * A hot coupon's round function as a table of every value (ROUNDS x 2^17, 4 MiB), made on its
    * TABLE_AFTER_CHECKS-th check in one AES call per round: a check then costs one AES call (the
-   * MAC) instead of nine. At most MAX_TABLES are kept, the oldest made way for.
+   * MAC) instead of nine. At most MAX_TABLES are kept, the oldest made way for. (Bulk derivation
+   * keeps to AES: one call per round for a whole chunk is as fast.)
    */
   private table(): Uint32Array | undefined {
     const table = tables.get(this);
