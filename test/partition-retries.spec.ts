@@ -34,7 +34,9 @@ describe('an order queued in two partitions, rolled back in between', () => {
     const queue = t.app.get(RedemptionQueues).all[queueIndex]!;
     for (let i = 0; i < 200; i++) {
       const job = await queue.getJob(jobId);
-      if (job && (await job.getState()) === 'completed') return job.returnvalue;
+      // Read again once completed: a job read while it ran has no return value yet.
+      if (job && (await job.getState()) === 'completed')
+        return (await queue.getJob(jobId))!.returnvalue;
       await sleep(25);
     }
     throw new Error(`${jobId} did not complete in partition ${queueIndex}`);
