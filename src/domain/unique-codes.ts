@@ -287,11 +287,6 @@ export function codeCipher(secret: string): CodeCipher {
   return cipher;
 }
 
-/** The code at one index of a coupon's codes. */
-export function codeAt(coupon: string, codes: UniqueCodes, index: number): string {
-  return `${coupon}-${codeCipher(codes.secret).body(index)}`;
-}
-
 /** Places a normalised code among a coupon's codes: undefined when it is not one of them. */
 export function placeCode(
   coupon: string,
