@@ -147,6 +147,7 @@ export function appConfig(overrides: Partial<AppConfig>): AppConfig {
     redemptionWaitMs: 5000,
     idempotencyTtlHours: 168,
     rejectionTtlHours: 24,
+    holdTtlSeconds: 900,
     redemptionLogTtlDays: 7,
     redemptionLogMaxEntries: 100_000,
     memoryStoreMaxOutcomes: 1_000_000,

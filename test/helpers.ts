@@ -58,6 +58,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     redemptionWaitMs: 5000,
     idempotencyTtlHours: 168,
     rejectionTtlHours: 24,
+    holdTtlSeconds: 900,
     redemptionLogTtlDays: 7,
     redemptionLogMaxEntries: 100_000,
     memoryStoreMaxOutcomes: 1_000_000,

@@ -56,6 +56,8 @@ export interface AppConfig {
   idempotencyTtlHours: number;
   /** How long a rejection of an order is kept and replayed (at most idempotencyTtlHours). */
   rejectionTtlHours: number;
+  /** How long a checkout hold lasts when a `reserve` names no ttlSeconds. */
+  holdTtlSeconds: number;
   /** How long the redemption log keeps a decision; 0 keeps no log. */
   redemptionLogTtlDays: number;
   /** Most entries one coupon's redemption log keeps; the oldest go first. */
@@ -104,6 +106,7 @@ export const DEFAULTS = {
   redemptionWaitMs: 5000,
   idempotencyTtlHours: 168,
   rejectionTtlHours: 24,
+  holdTtlSeconds: 900,
   redemptionLogTtlDays: 7,
   redemptionLogMaxEntries: 100_000,
   memoryStoreMaxOutcomes: 1_000_000,
@@ -276,6 +279,9 @@ class Environment {
   @WholeNumber('REJECTION_TTL_HOURS', 1, 8760)
   REJECTION_TTL_HOURS?: number;
 
+  @WholeNumber('HOLD_TTL_SECONDS', 1, 86_400)
+  HOLD_TTL_SECONDS?: number;
+
   @WholeNumber('REDEMPTION_LOG_TTL_DAYS', 0, 365)
   REDEMPTION_LOG_TTL_DAYS?: number;
 
@@ -340,6 +346,7 @@ const VARIABLES = [
   'REDEMPTION_WAIT_MS',
   'IDEMPOTENCY_TTL_HOURS',
   'REJECTION_TTL_HOURS',
+  'HOLD_TTL_SECONDS',
   'REDEMPTION_LOG_TTL_DAYS',
   'REDEMPTION_LOG_MAX_ENTRIES',
   'MEMORY_STORE_MAX_OUTCOMES',
@@ -389,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     redemptionWaitMs: parsed.REDEMPTION_WAIT_MS ?? DEFAULTS.redemptionWaitMs,
     idempotencyTtlHours: parsed.IDEMPOTENCY_TTL_HOURS ?? DEFAULTS.idempotencyTtlHours,
     rejectionTtlHours: parsed.REJECTION_TTL_HOURS ?? DEFAULTS.rejectionTtlHours,
+    holdTtlSeconds: parsed.HOLD_TTL_SECONDS ?? DEFAULTS.holdTtlSeconds,
     redemptionLogTtlDays: parsed.REDEMPTION_LOG_TTL_DAYS ?? DEFAULTS.redemptionLogTtlDays,
     redemptionLogMaxEntries: parsed.REDEMPTION_LOG_MAX_ENTRIES ?? DEFAULTS.redemptionLogMaxEntries,
     memoryStoreMaxOutcomes: parsed.MEMORY_STORE_MAX_OUTCOMES ?? DEFAULTS.memoryStoreMaxOutcomes,

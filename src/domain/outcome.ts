@@ -5,7 +5,11 @@ import {
   type RepeatCounts,
   type UsageCounts,
 } from './coupon.js';
-import type { RedemptionOutcome } from '@coupon-code-service/client/contract';
+import type {
+  RedemptionOutcome,
+  ReservationOutcome,
+} from '@coupon-code-service/client/contract';
+import type { Hold } from './holds.js';
 import { LIMIT_REASONS, type RejectionReason } from './decide.js';
 
 /** One request to use a coupon, as order systems send it. */
@@ -92,6 +96,37 @@ export function counterOutcome(
     status: 'accepted',
     ...identity(request),
     discountPercentage: commit.discountPercentage,
+    remaining,
+    processedAt: new Date(now).toISOString(),
+  };
+}
+
+/** A reserve's answer once the order is held: the hold's own (the first reserve's) answer. */
+export function reservedOutcome(
+  request: RedemptionRequest & { orderId: string },
+  hold: Hold,
+): ReservationOutcome {
+  return {
+    status: 'reserved',
+    ...identity(request),
+    orderId: request.orderId,
+    expiresAt: new Date(hold.expiresAt).toISOString(),
+    remaining: { ...hold.remaining },
+    processedAt: new Date(hold.reservedAt).toISOString(),
+  };
+}
+
+export function rejectedReservation(
+  request: RedemptionRequest & { orderId: string },
+  reason: RejectionReason,
+  remaining: Remaining,
+  now: number,
+): ReservationOutcome {
+  return {
+    status: 'rejected',
+    reason,
+    ...identity(request),
+    orderId: request.orderId,
     remaining,
     processedAt: new Date(now).toISOString(),
   };

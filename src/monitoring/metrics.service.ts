@@ -51,6 +51,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly holds = new Counter({
+    name: 'coupon_holds_total',
+    help: 'Checkout holds by status: reserved, rejected (a reserve refused), confirmed, released, not-found (a release of no live hold), expired (found expired by this process).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   private readonly rollbacks = new Counter({
     name: 'redemption_rollbacks_total',
     help: 'Rollbacks by status (rolled-back, already-rolled-back, rejected).',
@@ -95,6 +102,13 @@ export class MetricsService {
       [RESET_QUEUE, resetQueue],
     ];
     collectDefaultMetrics({ register: this.registry });
+    // Expiries are found inside the store's steps; this process's count is read at each scrape.
+    let expiredSeen = 0;
+    this.holds.inc({ status: 'expired' }, 0);
+    this.collectExpired = () => {
+      this.holds.inc({ status: 'expired' }, ledger.expiredHolds - expiredSeen);
+      expiredSeen = ledger.expiredHolds;
+    };
     if (ledger.keptOutcomes()) {
       new Gauge({
         name: 'store_outcomes_kept',
@@ -118,6 +132,7 @@ export class MetricsService {
 
   /** Every metric in Prometheus text format, with the queue counts read now. */
   async scrape(): Promise<string> {
+    this.collectExpired();
     await Promise.all(this.queues.map(([label, queue]) => this.readQueue(label, queue)));
     return this.registry.metrics();
   }
@@ -150,6 +165,12 @@ export class MetricsService {
   recordRefusal(outcome: RedemptionOutcome): void {
     this.redemptions.inc({ status: outcome.status, reason: outcome.reason ?? 'none' });
   }
+
+  recordHold(status: 'reserved' | 'rejected' | 'confirmed' | 'released' | 'not-found'): void {
+    this.holds.inc({ status });
+  }
+
+  private readonly collectExpired: () => void;
 
   recordRollback(outcome: RollbackOutcome): void {
     this.rollbacks.inc({ status: outcome.status });

@@ -14,8 +14,11 @@ import {
   JobName,
   REDEMPTION_QUEUE,
   type RedemptionOutcome,
+  type ReleaseOutcome,
+  type ReservationOutcome,
   type RollbackOutcome,
 } from './redemption.contract.js';
+import { ReleaseDto, ReserveDto } from './reservation.dto.js';
 import { RollbackDto } from './rollback.dto.js';
 import { RedemptionService } from './redemption.service.js';
 
@@ -48,7 +51,7 @@ export class RedemptionProcessor extends ReportingWorkerHost {
    * and a few quick attempts would otherwise fail them for good. While the job's own queue is
    * unreachable too, moving it fails, and BullMQ runs it again once its lock expires.
    */
-  async process(job: Job, token?: string): Promise<RedemptionOutcome | RollbackOutcome> {
+  async process(job: Job, token?: string): Promise<RedemptionOutcome | RollbackOutcome | ReservationOutcome | ReleaseOutcome> {
     try {
       return await this.decide(job);
     } catch (error) {
@@ -63,7 +66,7 @@ export class RedemptionProcessor extends ReportingWorkerHost {
     }
   }
 
-  private async decide(job: Job): Promise<RedemptionOutcome | RollbackOutcome> {
+  private async decide(job: Job): Promise<RedemptionOutcome | RollbackOutcome | ReservationOutcome | ReleaseOutcome> {
     const name = job.name as JobName;
     switch (name) {
       case JobName.Redeem: {
@@ -71,6 +74,7 @@ export class RedemptionProcessor extends ReportingWorkerHost {
         const started = performance.now();
         const outcome = await this.redemptions.redeem(data, publicationId(job.id!, job.timestamp));
         this.metrics.recordDecision(job, outcome, (performance.now() - started) / 1000);
+        if (outcome.hold) this.metrics.recordHold('confirmed');
         this.logger.debug({
           msg: 'redeem decided',
           jobId: job.id,
@@ -94,6 +98,19 @@ export class RedemptionProcessor extends ReportingWorkerHost {
         }
         this.metrics.recordRollback(outcome);
         this.logger.debug({ msg: 'rollback decided', jobId: job.id, status: outcome.status });
+        return outcome;
+      }
+      case JobName.Reserve: {
+        const outcome = await this.redemptions.reserve(
+          this.validData(ReserveDto, job),
+          publicationId(job.id!, job.timestamp),
+        );
+        this.metrics.recordHold(outcome.status === 'reserved' ? 'reserved' : 'rejected');
+        return outcome;
+      }
+      case JobName.Release: {
+        const outcome = await this.redemptions.release(this.validData(ReleaseDto, job));
+        this.metrics.recordHold(outcome.status === 'released' ? 'released' : 'not-found');
         return outcome;
       }
       default: {

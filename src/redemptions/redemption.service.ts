@@ -3,11 +3,12 @@ import { Clock } from '../clock/clock.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { normalizeCouponCode, remainingUses, type Coupon } from '../domain/coupon.js';
-import { eligibility } from '../domain/decide.js';
+import { eligibility, type RejectionReason } from '../domain/decide.js';
 import {
   NOTHING_REMAINING,
   outcomeKey,
   rejectedOutcome,
+  rejectedReservation,
   type RedemptionOutcome,
   type RedemptionRequest,
 } from '../domain/outcome.js';
@@ -17,7 +18,16 @@ import { placeCode, splitUniqueCode } from '../domain/unique-codes.js';
 import { GuessLimits } from '../store/guess.limits.js';
 import { STALE_COUPON, UsageLedger } from '../store/usage.ledger.js';
 import { UsersService } from '../users/users.service.js';
-import type { RedeemJobData, RollbackJobData, RollbackOutcome } from './redemption.contract.js';
+import type {
+  RedeemJobData,
+  ReleaseJobData,
+  ReleaseOutcome,
+  ReservationOutcome,
+  ReserveJobData,
+  RollbackJobData,
+  RollbackOutcome,
+} from './redemption.contract.js';
+import { holdExpiry, usedOrHeld, type Hold } from '../domain/holds.js';
 
 /** How often a redemption is re-read when an admin changes the coupon under it. */
 const MAX_STALE_RETRIES = 5;
@@ -102,41 +112,18 @@ export class RedemptionService {
     mayUseCache: boolean,
   ): Promise<RedemptionOutcome | typeof STALE_COUPON> {
     const now = this.clock.now();
-    const cached = mayUseCache ? this.cachedOwner(submitted.couponCode) : undefined;
-    let owner = cached;
-    let userKnown = true;
-    // The common case needs no read at all; the ledger's commit checks the coupon's identity.
-    if (!cached || !this.knownUsers.has(`${cached.coupon.born}/${submitted.userId}`)) {
-      let blockedFor: number;
-      [owner, userKnown, blockedFor] = await Promise.all([
-        cached ?? findCodeOwner(this.couponReader, submitted.couponCode),
-        this.users.isKnown(submitted.userId),
-        this.guesses.blockedFor('user', submitted.userId),
-      ]);
-      if (!owner || blockedFor > 0) {
-        return this.refuseGuess(submitted, key, publication, blockedFor > 0, now);
-      }
-      if (userKnown) {
-        remember(
-          this.knownUsers,
-          `${owner.coupon.born}/${submitted.userId}`,
-          true,
-          MAX_KNOWN_USERS,
-        );
-      }
+    const found = await this.ownerOf(submitted, mayUseCache);
+    if (!found.owner || found.blocked) {
+      return this.refuseGuess(submitted, key, publication, found.blocked, now);
     }
-    const { coupon, uniqueCode } = owner!;
+    const { coupon, uniqueCode } = found.owner;
     const request = uniqueCode ? { ...submitted, coupon: coupon.code } : submitted;
     const periods = periodsAt(now, this.config.couponTz);
-    const ineligible = eligibility(coupon, userKnown, now);
+    const ineligible = eligibility(coupon, found.userKnown, now);
     if (ineligible) {
-      if (cached) return STALE_COUPON;
-      // A revoked code is refused as such before any rule of its coupon (decide.eligibility).
-      const revoked =
-        uniqueCode && (await this.ledger.codeState(coupon.code, uniqueCode.index)).revoked;
-      const remaining = await this.remaining(coupon, request.userId, periods);
+      if (found.cached) return STALE_COUPON;
       return this.ledger.recordRejection({
-        outcome: rejectedOutcome(request, revoked ? 'CODE_REVOKED' : ineligible, remaining, now),
+        outcome: await this.ineligibleOutcome(found.owner, request, ineligible, periods, now),
         publication,
         outcomeKey: key,
         now,
@@ -153,6 +140,130 @@ export class RedemptionService {
       periods,
       now,
     });
+  }
+
+  /**
+   * The coupon a request names, from the cache when allowed: the common case needs no read at all
+   * (the ledger's commit checks the coupon's identity). A user's first request for a coupon also
+   * checks that the user is registered and not over the guess limit.
+   */
+  private async ownerOf(
+    submitted: RedemptionRequest,
+    mayUseCache: boolean,
+  ): Promise<{ owner?: CodeOwner; userKnown: boolean; cached: boolean; blocked: boolean }> {
+    const cached = mayUseCache ? this.cachedOwner(submitted.couponCode) : undefined;
+    if (cached && this.knownUsers.has(`${cached.coupon.born}/${submitted.userId}`)) {
+      return { owner: cached, userKnown: true, cached: true, blocked: false };
+    }
+    const [owner, userKnown, blockedFor] = await Promise.all([
+      cached ?? findCodeOwner(this.couponReader, submitted.couponCode),
+      this.users.isKnown(submitted.userId),
+      this.guesses.blockedFor('user', submitted.userId),
+    ]);
+    if (owner && userKnown && blockedFor === 0) {
+      remember(this.knownUsers, `${owner.coupon.born}/${submitted.userId}`, true, MAX_KNOWN_USERS);
+    }
+    return { owner, userKnown, cached: cached !== undefined, blocked: blockedFor > 0 };
+  }
+
+  /** The refusal by a coupon- or user-level rule; a revoked code is refused as such before any. */
+  private async ineligibleOutcome(
+    owner: CodeOwner,
+    request: RedemptionRequest,
+    ineligible: RejectionReason,
+    periods: Periods,
+    now: number,
+  ): Promise<RedemptionOutcome> {
+    const { coupon, uniqueCode } = owner;
+    const revoked =
+      uniqueCode && (await this.ledger.codeState(coupon.code, uniqueCode.index)).revoked;
+    const remaining = await this.remaining(coupon, request.userId, periods, now);
+    return rejectedOutcome(request, revoked ? 'CODE_REVOKED' : ineligible, remaining, now);
+  }
+
+  /**
+   * Decides a `reserve` as a redemption is decided (the same rules and reasons), holding the use
+   * for ttlSeconds (HOLD_TTL_SECONDS by default) instead of counting it. A refusal keeps nothing.
+   */
+  async reserve(data: ReserveJobData, publication = ''): Promise<ReservationOutcome> {
+    const { ttlSeconds, ...rest } = data;
+    const request = { ...rest, couponCode: normalizeCouponCode(data.couponCode) };
+    const ttl = ttlSeconds ?? this.config.holdTtlSeconds;
+    for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
+      const outcome = await this.tryReserve(request, ttl, publication, attempt === 0);
+      if (outcome !== STALE_COUPON) return outcome;
+    }
+    throw new Error(`coupon ${request.couponCode} kept changing during reservation; will retry`);
+  }
+
+  private async tryReserve(
+    submitted: RedemptionRequest & { orderId: string },
+    ttlSeconds: number,
+    publication: string,
+    mayUseCache: boolean,
+  ): Promise<ReservationOutcome | typeof STALE_COUPON> {
+    const now = this.clock.now();
+    const found = await this.ownerOf(submitted, mayUseCache);
+    if (!found.owner || found.blocked) {
+      const tooMany =
+        found.blocked || (await this.guesses.guessed('user', submitted.userId)) > 0;
+      const reason = tooMany ? 'TOO_MANY_ATTEMPTS' : 'COUPON_NOT_FOUND';
+      return rejectedReservation(submitted, reason, NOTHING_REMAINING, now);
+    }
+    const { coupon, uniqueCode } = found.owner;
+    const request = uniqueCode ? { ...submitted, coupon: coupon.code } : submitted;
+    const periods = periodsAt(now, this.config.couponTz);
+    const ineligible = eligibility(coupon, found.userKnown, now);
+    if (ineligible) {
+      if (found.cached) return STALE_COUPON;
+      const { reason, remaining } = await this.ineligibleOutcome(
+        found.owner,
+        request,
+        ineligible,
+        periods,
+        now,
+      );
+      return rejectedReservation(request, reason!, remaining, now);
+    }
+    return this.ledger.reserve({
+      request,
+      publication,
+      outcomeKey: outcomeKey(request.orderId, undefined)!,
+      coupon,
+      ...(uniqueCode && {
+        uniqueCode: { index: uniqueCode.index, limit: uniqueCode.batch.usesPerCode },
+      }),
+      periods,
+      now,
+      expiresAt: holdExpiry(now, ttlSeconds),
+    });
+  }
+
+  /** Frees the order's live hold (see UsageLedger.release). */
+  async release(data: ReleaseJobData, _publication = ''): Promise<ReleaseOutcome> {
+    const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
+    const now = this.clock.now();
+    const coupon = await this.rollbackCoupon(request.couponCode);
+    const result = await this.ledger.release({
+      coupon,
+      orderId: request.orderId,
+      userId: request.userId,
+      ...(coupon !== request.couponCode && { uniqueCode: request.couponCode }),
+      now,
+    });
+    const processedAt = new Date(now).toISOString();
+    return result === 'released'
+      ? { status: 'released', ...request, processedAt }
+      : { status: 'rejected', reason: 'RESERVATION_NOT_FOUND', ...request, processedAt };
+  }
+
+  /** The order's live hold under the code (the coupon's, or the hold's own unique code). */
+  async findHold(code: string, orderId: string): Promise<Hold | undefined> {
+    const normalized = normalizeCouponCode(code);
+    const coupon = await this.rollbackCoupon(normalized);
+    const hold = await this.ledger.findHold(coupon, orderId, this.clock.now());
+    if (hold && coupon !== normalized && hold.uniqueCode !== normalized) return undefined;
+    return hold;
   }
 
   /**
@@ -193,9 +304,10 @@ export class RedemptionService {
     return rejectedOutcome(request, reason, NOTHING_REMAINING, now);
   }
 
-  private async remaining(coupon: Coupon, userId: string, periods: Periods) {
-    const used = await this.ledger.usage(coupon.code, userId, periods);
-    return remainingUses(coupon.repeatCounts, used);
+  /** What the user has left of the coupon now, live holds counted. */
+  private async remaining(coupon: Coupon, userId: string, periods: Periods, now: number) {
+    const { used, held } = await this.ledger.counts(coupon.code, userId, periods, now);
+    return remainingUses(coupon.repeatCounts, usedOrHeld(used, held));
   }
 
   /** Gives back the use of an order's accepted redemption (see UsageLedger.rollback). */

@@ -13,7 +13,20 @@ export interface LogEntry {
   reason?: string;
 }
 
-export const LOG_STATUSES = ['accepted', 'rejected', 'rolled-back'] as const;
+/**
+ * `confirmed` is an accepted redemption that confirmed the order's hold; `reserved`, `released`
+ * and `expired` are the holds' own events (an expired hold is logged by the first step that finds
+ * it expired, or by the daily reset).
+ */
+export const LOG_STATUSES = [
+  'accepted',
+  'rejected',
+  'rolled-back',
+  'reserved',
+  'confirmed',
+  'released',
+  'expired',
+] as const;
 export type LogStatus = (typeof LOG_STATUSES)[number];
 
 export interface LogQuery {

@@ -1,6 +1,8 @@
 import type { Coupon, Limit, UsageCounts } from '../domain/coupon.js';
+import type { Hold } from '../domain/holds.js';
 import type { Restored } from '../domain/ledger.js';
 import type { RedemptionOutcome, RedemptionRequest } from '../domain/outcome.js';
+import type { ReservationOutcome } from '@coupon-code-service/client/contract';
 import type { Periods } from '../domain/periods.js';
 
 /** One atomic check-and-commit of a redemption that passed the coupon- and user-level rules. */
@@ -23,6 +25,34 @@ export interface RedeemAttempt {
   uniqueCode?: { index: number; limit: Limit };
   periods: Periods;
   now: number;
+}
+
+/** One atomic check-and-hold of a `reserve` that passed the coupon- and user-level rules. */
+export interface ReserveAttempt extends Omit<RedeemAttempt, 'outcomeKey' | 'request'> {
+  request: RedemptionRequest & { orderId: string };
+  /** outcomeKey(orderId): where the order's redemption is kept (see holds.reserveVerdict). */
+  outcomeKey: string;
+  /** When the hold ends (epoch ms). */
+  expiresAt: number;
+}
+
+/** Frees an order's live hold (holds.releases). */
+export interface ReleaseAttempt {
+  /** The coupon's code. */
+  coupon: string;
+  orderId: string;
+  userId: string;
+  /** When the release names one of the coupon's unique codes: that code. */
+  uniqueCode?: string;
+  now: number;
+}
+
+/** Uses counted and uses held (live holds), as a limit check reads them. */
+export interface Counts {
+  used: UsageCounts;
+  held: UsageCounts;
+  /** Live holds of the unique code asked about (0 when none was). */
+  codeHeld: number;
 }
 
 /**
@@ -88,12 +118,41 @@ export interface ResetResult {
  */
 export abstract class UsageLedger {
   /**
-   * In one atomic step: meet what is kept under the attempt's key (ledger.redeemVerdict: replay it,
-   * or refuse ORDER_CONFLICT); if the coupon is no longer the one read, return STALE_COUPON;
-   * otherwise check every counter against its limit in order and either count one use on all of
-   * them or name the first that is full. The outcome is kept and logged in the same step.
+   * In one atomic step: drop expired holds; meet the order's live hold (holds.holdVerdict: its
+   * holder confirms it, counting the held use, anyone else gets ORDER_CONFLICT) and what is kept
+   * under the attempt's key (ledger.redeemVerdict: replay it, or refuse ORDER_CONFLICT); if the
+   * coupon is no longer the one read, return STALE_COUPON; otherwise check every counter (uses
+   * counted plus uses held) against its limit in order and either count one use on all of them or
+   * name the first that is full. The outcome is kept and logged in the same step.
    */
   abstract redeem(attempt: RedeemAttempt): Promise<RedemptionOutcome | typeof STALE_COUPON>;
+
+  /**
+   * In one atomic step: drop expired holds; meet the order's live hold and what is kept under the
+   * order (holds.reserveVerdict: the first hold answers again, or ORDER_CONFLICT); if the coupon is
+   * no longer the one read, return STALE_COUPON; otherwise check every counter (uses counted plus
+   * uses held) against its limit and hold one use until attempt.expiresAt, or name the first that
+   * is full. The hold is logged in the same step; a refusal is neither kept nor logged.
+   */
+  abstract reserve(attempt: ReserveAttempt): Promise<ReservationOutcome | typeof STALE_COUPON>;
+
+  /** In one atomic step: free the order's live hold if holds.releases says so, and log it. */
+  abstract release(attempt: ReleaseAttempt): Promise<'released' | 'not-found'>;
+
+  /** The order's live hold of the coupon at `now`. */
+  abstract findHold(coupon: string, orderId: string, now: number): Promise<Hold | undefined>;
+
+  /**
+   * Uses counted and held at `now` (see `usage`); with `codeIndex`, also that unique code's live
+   * holds. Drops expired holds first.
+   */
+  abstract counts(
+    code: string,
+    userId: string | undefined,
+    periods: Periods,
+    now: number,
+    codeIndex?: number,
+  ): Promise<Counts>;
 
   /**
    * Logs a rejection and keeps it as ledger.keepTimes says (redeemVerdict first, as in `redeem`);
@@ -177,6 +236,9 @@ export abstract class UsageLedger {
 
   /** Forgets outcomes no longer kept at `now`; returns how many (Redis expires them by itself). */
   abstract pruneExpired(now: number): Promise<number>;
+
+  /** Holds this process's store steps found expired and dropped, since it started. */
+  expiredHolds = 0;
 
   /**
    * How many outcomes the store keeps and how many it evicted to stay within its bound; undefined

@@ -5,14 +5,20 @@
  * copy. Plain TypeScript: nothing here opens a connection.
  */
 
-/** The queue order systems publish `redeem` and `rollback` jobs to. */
+/** The queue order systems publish `redeem`, `rollback`, `reserve` and `release` jobs to. */
 export const REDEMPTION_QUEUE = 'coupon-redemptions';
 
 /** Jobs on `coupon-redemptions`. */
 export enum JobName {
   Redeem = 'redeem',
   Rollback = 'rollback',
+  Reserve = 'reserve',
+  Release = 'release',
 }
+
+/** Hold TTLs a `reserve` may ask for, in seconds. */
+export const MIN_HOLD_TTL_SECONDS = 1;
+export const MAX_HOLD_TTL_SECONDS = 86_400;
 
 /** The four repeat counts, in the order their limits are checked. */
 export const COUNTER_NAMES = ['globalTotal', 'userTotal', 'userWeekly', 'userDaily'] as const;
@@ -72,8 +78,57 @@ export interface RedemptionOutcome {
   userId: string;
   orderId?: string;
   discountPercentage?: number;
-  /** Uses left after this decision; null = unlimited. */
+  /** Uses left after this decision, live holds subtracted; null = unlimited. */
   remaining: Remaining;
+  /** 'confirmed' when this redemption confirmed the order's live hold (see `reserve`). */
+  hold?: 'confirmed';
+  processedAt: string;
+}
+
+/**
+ * Holds one use of the coupon for an order while the customer pays: decided like a redemption,
+ * with the same reasons, and held against every repeat count (and a unique code's own uses) until
+ * `expiresAt`. A `redeem` of the same coupon, order and user while it lives confirms it.
+ */
+export interface ReserveJobData {
+  couponCode: string;
+  userId: string;
+  orderId: string;
+  /** 1..86,400; default the service's HOLD_TTL_SECONDS (900). */
+  ttlSeconds?: number;
+}
+
+/** Gives back the use an order's live hold holds (the customer abandoned the checkout). */
+export interface ReleaseJobData {
+  couponCode: string;
+  userId: string;
+  orderId: string;
+}
+
+/** The `reserve` job's return value. A second reserve of a held order answers the first hold. */
+export interface ReservationOutcome {
+  status: 'reserved' | 'rejected';
+  reason?: RejectionReason;
+  /** The code as submitted, upper-case: the coupon's code, or one of its unique codes. */
+  couponCode: string;
+  /** When couponCode is a unique code: the code of its coupon. */
+  coupon?: string;
+  userId: string;
+  orderId: string;
+  /** When the hold ends by itself (ISO 8601); set when reserved. */
+  expiresAt?: string;
+  /** Uses left with this hold counted; null = unlimited. */
+  remaining: Remaining;
+  processedAt: string;
+}
+
+/** The `release` job's return value: RESERVATION_NOT_FOUND when this user has no live hold of the order. */
+export interface ReleaseOutcome {
+  status: 'released' | 'rejected';
+  reason?: 'RESERVATION_NOT_FOUND';
+  couponCode: string;
+  userId: string;
+  orderId: string;
   processedAt: string;
 }
 
@@ -106,9 +161,13 @@ export interface RollbackOutcome {
 export interface JobData {
   [JobName.Redeem]: RedeemJobData;
   [JobName.Rollback]: RollbackJobData;
+  [JobName.Reserve]: ReserveJobData;
+  [JobName.Release]: ReleaseJobData;
 }
 
 export interface JobResult {
   [JobName.Redeem]: RedemptionOutcome;
   [JobName.Rollback]: RollbackOutcome;
+  [JobName.Reserve]: ReservationOutcome;
+  [JobName.Release]: ReleaseOutcome;
 }

@@ -9,6 +9,7 @@ import {
 import type { Periods } from '../../domain/periods.js';
 import type { User } from '../../domain/user.js';
 import type { StoreOptions } from '../store.options.js';
+import { CouponHolds } from './holds.memory.js';
 import {
   LOG_PAGE_SCAN_LIMIT,
   type LogEntry,
@@ -77,6 +78,7 @@ export class CouponUsage {
   readonly codeUses = new Map<number, number>();
   /** Revoked unique codes by index: when (ms). */
   readonly revokedCodes = new Map<number, number>();
+  readonly holds = new CouponHolds();
 
   get resets(): ResetGenerations {
     return { day: this.daily.resets, week: this.weekly.resets };

@@ -21,7 +21,23 @@ import {
   standingOutcome,
   type KeptOutcome,
 } from '../../domain/ledger.js';
-import { counterOutcome, rejectedOutcome, type RedemptionOutcome } from '../../domain/outcome.js';
+import {
+  confirmedWindows,
+  holdVerdict,
+  releases,
+  reserveVerdict,
+  usedOrHeld,
+  type Hold,
+} from '../../domain/holds.js';
+import { LIMIT_REASONS } from '../../domain/decide.js';
+import {
+  counterOutcome,
+  rejectedOutcome,
+  rejectedReservation,
+  reservedOutcome,
+  type RedemptionOutcome,
+} from '../../domain/outcome.js';
+import type { ReservationOutcome } from '@coupon-code-service/client/contract';
 import type { Periods } from '../../domain/periods.js';
 import {
   STALE_COUPON,
@@ -35,6 +51,9 @@ import {
   type Erased,
   type CodeState,
   type RevokeResult,
+  type ReserveAttempt,
+  type ReleaseAttempt,
+  type Counts,
 } from '../usage.ledger.js';
 import {
   CouponUsage,
@@ -42,6 +61,10 @@ import {
   type MemoryKeptOutcome,
   type WindowCounts,
 } from './data.memory.js';
+
+const ONE_OF_EACH = { globalTotal: 1, userTotal: 1, userWeekly: 1, userDaily: 1 };
+
+const limitReason = (full: keyof typeof LIMIT_REASONS | null) => full && LIMIT_REASONS[full];
 
 /** What an unknown coupon reads as: nothing used. */
 const NO_COUPON_USAGE = new CouponUsage('');
@@ -62,43 +85,48 @@ export class MemoryUsageLedger extends UsageLedger {
     const { request, now, outcomeKey: key, uniqueCode } = attempt;
     const code = attempt.coupon.code;
     const submitted = uniqueCode && request.couponCode;
+    const usage = this.liveUsage(code, now);
     const kept = this.kept(code, key);
-    const answered = this.answerFromKept(
-      code,
-      submitted,
+    const hold = request.orderId === undefined ? undefined : usage?.holds.get(request.orderId);
+    const meetsHold = holdVerdict(
+      hold,
       kept,
-      request,
-      attempt.publication,
+      { userId: request.userId, publication: attempt.publication, uniqueCode: submitted },
       now,
-      () => this.remaining(attempt),
     );
+    const answered =
+      meetsHold === 'conflict'
+        ? this.conflict(code, submitted, request, now, () => this.remaining(attempt))
+        : meetsHold === undefined &&
+          this.answerFromKept(code, submitted, kept, request, attempt.publication, now, () =>
+            this.remaining(attempt),
+          );
     if (answered) return answered;
-    const usage = this.data.usage.get(code);
     const coupon = this.data.coupons.get(code);
     if (!usage || !isSameCoupon(coupon, attempt.coupon)) return STALE_COUPON;
     const periods = countingPeriods(attempt.periods, usage.newest);
     const { repeatCounts: limits, discountPercentage } = attempt.coupon;
+    const revoked = (index: number | undefined) =>
+      index !== undefined && usage.revokedCodes.has(index);
+    if (meetsHold === 'confirm' && !revoked(hold!.codeIndex)) {
+      return this.confirm(attempt, usage, hold!, kept, periods);
+    }
     const spent =
       uniqueCode &&
       codeRefusal(
         {
-          used: usage.codeUses.get(uniqueCode.index) ?? 0,
-          revoked: usage.revokedCodes.has(uniqueCode.index),
+          used: (usage.codeUses.get(uniqueCode.index) ?? 0) + usage.holds.codeHeld(uniqueCode.index),
+          revoked: revoked(uniqueCode.index),
         },
         uniqueCode.limit,
       );
-    const full = spent ? null : firstFullCounter(limits, usage.read(request.userId, periods));
+    const held = usage.holds.held(request.userId, periods);
+    const full = spent
+      ? null
+      : firstFullCounter(limits, usedOrHeld(usage.read(request.userId, periods), held));
     const accepted = !spent && !full;
-    if (accepted) {
-      usage.globalTotal += 1;
-      usage.userTotals.set(request.userId, (usage.userTotals.get(request.userId) ?? 0) + 1);
-      usage.weekly.increment(request.userId, periods.week);
-      usage.daily.increment(request.userId, periods.day);
-      if (uniqueCode) {
-        usage.codeUses.set(uniqueCode.index, (usage.codeUses.get(uniqueCode.index) ?? 0) + 1);
-      }
-    }
-    const used = usage.read(request.userId, periods);
+    if (accepted) this.count(usage, request.userId, periods, uniqueCode?.index);
+    const used = usedOrHeld(usage.read(request.userId, periods), held);
     const outcome = spent
       ? rejectedOutcome(request, spent, remainingUses(limits, used), now)
       : counterOutcome(request, { full, used, limits, discountPercentage }, now);
@@ -107,6 +135,150 @@ export class MemoryUsageLedger extends UsageLedger {
     const codeIndex = accepted ? uniqueCode?.index : undefined;
     this.keep(code, key, kept, outcome, attempt.publication, now, counted, codeIndex);
     return outcome;
+  }
+
+  /** Counts one use on every counter, and on the unique code when there is one. */
+  private count(
+    usage: CouponUsage,
+    userId: string,
+    windows: { day?: string; week?: string },
+    codeIndex: number | undefined,
+  ): void {
+    usage.globalTotal += 1;
+    usage.userTotals.set(userId, (usage.userTotals.get(userId) ?? 0) + 1);
+    if (windows.week !== undefined) usage.weekly.increment(userId, windows.week);
+    if (windows.day !== undefined) usage.daily.increment(userId, windows.day);
+    if (codeIndex !== undefined) {
+      usage.codeUses.set(codeIndex, (usage.codeUses.get(codeIndex) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * The holder's redeem of a live hold: the held use becomes a counted one, in the hold's day and
+   * week (holds.confirmedWindows), with no limit checked again.
+   */
+  private confirm(
+    attempt: RedeemAttempt,
+    usage: CouponUsage,
+    hold: Hold,
+    kept: KeptOutcome | undefined,
+    periods: Periods,
+  ): RedemptionOutcome {
+    const { request, now } = attempt;
+    const code = attempt.coupon.code;
+    usage.holds.remove(hold);
+    const windows = confirmedWindows(hold, periods);
+    this.count(
+      usage,
+      request.userId,
+      { day: windows.day ? periods.day : undefined, week: windows.week ? periods.week : undefined },
+      hold.codeIndex,
+    );
+    const used = usedOrHeld(
+      usage.read(request.userId, periods),
+      usage.holds.held(request.userId, periods),
+    );
+    const { repeatCounts: limits, discountPercentage } = attempt.coupon;
+    const outcome: RedemptionOutcome = {
+      ...counterOutcome(request, { full: null, used, limits, discountPercentage }, now),
+      hold: 'confirmed',
+    };
+    this.data.log(code, outcome, 'confirmed', now, hold.uniqueCode);
+    const counted = { born: usage.born, periods: hold.periods, resets: usage.resets };
+    this.keep(code, attempt.outcomeKey, kept, outcome, attempt.publication, now, counted, hold.codeIndex);
+    return outcome;
+  }
+
+  async reserve(attempt: ReserveAttempt): Promise<ReservationOutcome | typeof STALE_COUPON> {
+    const { request, now, uniqueCode } = attempt;
+    const code = attempt.coupon.code;
+    const submitted = uniqueCode && request.couponCode;
+    const usage = this.liveUsage(code, now);
+    const hold = usage?.holds.get(request.orderId);
+    const kept = this.kept(code, attempt.outcomeKey);
+    const { repeatCounts: limits } = attempt.coupon;
+    switch (reserveVerdict(hold, kept, { userId: request.userId, uniqueCode: submitted }, now)) {
+      case 'replay':
+        return reservedOutcome(request, hold!);
+      case 'conflict':
+        return rejectedReservation(request, 'ORDER_CONFLICT', this.remaining(attempt), now);
+      case 'decide':
+        break;
+    }
+    if (!usage || !isSameCoupon(this.data.coupons.get(code), attempt.coupon)) return STALE_COUPON;
+    const periods = countingPeriods(attempt.periods, usage.newest);
+    const spent =
+      uniqueCode &&
+      codeRefusal(
+        {
+          used: (usage.codeUses.get(uniqueCode.index) ?? 0) + usage.holds.codeHeld(uniqueCode.index),
+          revoked: usage.revokedCodes.has(uniqueCode.index),
+        },
+        uniqueCode.limit,
+      );
+    const used = usedOrHeld(
+      usage.read(request.userId, periods),
+      usage.holds.held(request.userId, periods),
+    );
+    const refusal = spent || limitReason(firstFullCounter(limits, used));
+    if (refusal) {
+      return rejectedReservation(request, refusal, remainingUses(limits, used), now);
+    }
+    const held: Hold = {
+      orderId: request.orderId,
+      userId: request.userId,
+      ...(uniqueCode && { uniqueCode: submitted, codeIndex: uniqueCode.index }),
+      periods,
+      reservedAt: now,
+      expiresAt: attempt.expiresAt,
+      remaining: remainingUses(limits, usedOrHeld(used, ONE_OF_EACH)),
+    };
+    usage.holds.add(held);
+    usage.daily.startPeriod(periods.day);
+    usage.weekly.startPeriod(periods.week);
+    this.data.log(code, request, 'reserved', now, submitted);
+    return reservedOutcome(request, held);
+  }
+
+  async release(attempt: ReleaseAttempt): Promise<'released' | 'not-found'> {
+    const usage = this.liveUsage(attempt.coupon, attempt.now);
+    const hold = usage?.holds.get(attempt.orderId);
+    if (!releases(hold, attempt, attempt.now)) return 'not-found';
+    usage!.holds.remove(hold);
+    this.data.log(attempt.coupon, hold, 'released', attempt.now, hold.uniqueCode);
+    return 'released';
+  }
+
+  async findHold(coupon: string, orderId: string, now: number): Promise<Hold | undefined> {
+    const hold = this.liveUsage(coupon, now)?.holds.get(orderId);
+    return hold && { ...hold, periods: { ...hold.periods }, remaining: { ...hold.remaining } };
+  }
+
+  async counts(
+    code: string,
+    userId: string | undefined,
+    periods: Periods,
+    now: number,
+    codeIndex?: number,
+  ): Promise<Counts> {
+    const usage = this.liveUsage(code, now) ?? NO_COUPON_USAGE;
+    const counting = countingPeriods(periods, usage.newest);
+    return {
+      used: usage.read(userId, counting),
+      held: usage.holds.held(userId, counting),
+      codeHeld: codeIndex === undefined ? 0 : usage.holds.codeHeld(codeIndex),
+    };
+  }
+
+  /** The coupon's usage with its expired holds dropped (and logged) at `now`. */
+  private liveUsage(code: string, now: number): CouponUsage | undefined {
+    const usage = this.data.usage.get(code);
+    if (!usage) return undefined;
+    for (const hold of usage.holds.expire(now)) {
+      this.data.log(code, hold, 'expired', now, hold.uniqueCode);
+      this.expiredHolds += 1;
+    }
+    return usage;
   }
 
   async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
@@ -245,7 +417,9 @@ export class MemoryUsageLedger extends UsageLedger {
 
   async eraseUser(userId: string, now: number): Promise<Erased> {
     let usageCounters = 0;
-    for (const usage of this.data.usage.values()) usageCounters += usage.forget(userId);
+    for (const usage of this.data.usage.values()) {
+      usageCounters += usage.forget(userId) + usage.holds.forget(userId).length;
+    }
     let logEntries = 0;
     for (const [code, log] of this.data.logs) {
       logEntries += log.erase(userId, now - this.data.options.logTtlMs);
@@ -276,6 +450,7 @@ export class MemoryUsageLedger extends UsageLedger {
   }
 
   async pruneExpired(now: number): Promise<number> {
+    for (const code of this.data.usage.keys()) this.liveUsage(code, now);
     for (const [code, log] of this.data.logs) this.data.pruneLog(code, log, now);
     return this.data.pruneOutcomes(now);
   }
@@ -330,20 +505,32 @@ export class MemoryUsageLedger extends UsageLedger {
     ) {
       case 'replay':
         return copyOutcome(kept!.outcome);
-      case 'conflict': {
-        const outcome = rejectedOutcome(request, 'ORDER_CONFLICT', remaining(), now);
-        this.data.log(code, outcome, 'rejected', now, submitted);
-        return outcome;
-      }
+      case 'conflict':
+        return this.conflict(code, submitted, request, now, remaining);
       case 'decide':
         return undefined;
     }
   }
 
-  /** What this user has left now, for a refusal that counts nothing. */
-  private remaining(attempt: RedeemAttempt) {
+  /** ORDER_CONFLICT: logged, counting and keeping nothing. */
+  private conflict(
+    code: string,
+    submitted: string | undefined,
+    request: RedeemAttempt['request'],
+    now: number,
+    remaining: () => RedemptionOutcome['remaining'],
+  ): RedemptionOutcome {
+    const outcome = rejectedOutcome(request, 'ORDER_CONFLICT', remaining(), now);
+    this.data.log(code, outcome, 'rejected', now, submitted);
+    return outcome;
+  }
+
+  /** What this user has left now (live holds counted), for a refusal that counts nothing. */
+  private remaining(attempt: Pick<RedeemAttempt, 'coupon' | 'request' | 'periods'>) {
     const usage = this.data.usage.get(attempt.coupon.code) ?? NO_COUPON_USAGE;
-    const used = usage.read(attempt.request.userId, countingPeriods(attempt.periods, usage.newest));
+    const periods = countingPeriods(attempt.periods, usage.newest);
+    const userId = attempt.request.userId;
+    const used = usedOrHeld(usage.read(userId, periods), usage.holds.held(userId, periods));
     return remainingUses(attempt.coupon.repeatCounts, used);
   }
 }

@@ -183,6 +183,22 @@ export class RedisUsageLedger extends UsageLedger {
     }
   }
 
+  async reserve(): Promise<never> {
+    throw new Error('TODO holds: Redis reserve');
+  }
+
+  async release(): Promise<never> {
+    throw new Error('TODO holds: Redis release');
+  }
+
+  async findHold(): Promise<never> {
+    throw new Error('TODO holds: Redis findHold');
+  }
+
+  async counts(): Promise<never> {
+    throw new Error('TODO holds: Redis counts');
+  }
+
   async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
     const { outcome, outcomeKey, now } = attempt;
     const code = outcome.coupon ?? outcome.couponCode;
