@@ -74,7 +74,12 @@ export function holdVerdict(
   now: number,
 ): 'confirm' | 'conflict' | undefined {
   if (!isLive(hold, now)) return undefined;
-  if (kept && kept.keptUntil > now && kept.decidedBy !== '' && kept.decidedBy === request.publication) {
+  if (
+    kept &&
+    kept.keptUntil > now &&
+    kept.decidedBy !== '' &&
+    kept.decidedBy === request.publication
+  ) {
     return undefined;
   }
   return isHolder(hold, request) ? 'confirm' : 'conflict';

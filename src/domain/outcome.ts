@@ -5,10 +5,7 @@ import {
   type RepeatCounts,
   type UsageCounts,
 } from './coupon.js';
-import type {
-  RedemptionOutcome,
-  ReservationOutcome,
-} from '@coupon-code-service/client/contract';
+import type { RedemptionOutcome, ReservationOutcome } from '@coupon-code-service/client/contract';
 import type { Hold } from './holds.js';
 import { LIMIT_REASONS, type RejectionReason } from './decide.js';
 

@@ -51,7 +51,10 @@ export class RedemptionProcessor extends ReportingWorkerHost {
    * and a few quick attempts would otherwise fail them for good. While the job's own queue is
    * unreachable too, moving it fails, and BullMQ runs it again once its lock expires.
    */
-  async process(job: Job, token?: string): Promise<RedemptionOutcome | RollbackOutcome | ReservationOutcome | ReleaseOutcome> {
+  async process(
+    job: Job,
+    token?: string,
+  ): Promise<RedemptionOutcome | RollbackOutcome | ReservationOutcome | ReleaseOutcome> {
     try {
       return await this.decide(job);
     } catch (error) {
@@ -66,7 +69,9 @@ export class RedemptionProcessor extends ReportingWorkerHost {
     }
   }
 
-  private async decide(job: Job): Promise<RedemptionOutcome | RollbackOutcome | ReservationOutcome | ReleaseOutcome> {
+  private async decide(
+    job: Job,
+  ): Promise<RedemptionOutcome | RollbackOutcome | ReservationOutcome | ReleaseOutcome> {
     const name = job.name as JobName;
     switch (name) {
       case JobName.Redeem: {

@@ -205,8 +205,7 @@ export class RedemptionService {
     const now = this.clock.now();
     const found = await this.ownerOf(submitted, mayUseCache);
     if (!found.owner || found.blocked) {
-      const tooMany =
-        found.blocked || (await this.guesses.guessed('user', submitted.userId)) > 0;
+      const tooMany = found.blocked || (await this.guesses.guessed('user', submitted.userId)) > 0;
       const reason = tooMany ? 'TOO_MANY_ATTEMPTS' : 'COUPON_NOT_FOUND';
       return rejectedReservation(submitted, reason, NOTHING_REMAINING, now);
     }

@@ -5,7 +5,9 @@ import { MAX_HOLD_TTL_SECONDS, MIN_HOLD_TTL_SECONDS } from '@coupon-code-service
 import { RollbackDto } from './rollback.dto.js';
 import type { ReleaseJobData, ReserveJobData } from './redemption.contract.js';
 
-const TTL = must(`a whole number of seconds from ${MIN_HOLD_TTL_SECONDS} to ${MAX_HOLD_TTL_SECONDS}`);
+const TTL = must(
+  `a whole number of seconds from ${MIN_HOLD_TTL_SECONDS} to ${MAX_HOLD_TTL_SECONDS}`,
+);
 
 /** `release` job data: the order whose live hold is freed. */
 export class ReleaseDto extends RollbackDto implements ReleaseJobData {}

@@ -51,7 +51,7 @@ describe('REDIS_WAIT_REPLICAS in the Redis store', () => {
       // Counted on this server all the same: a retry replays it, and is refused the same way.
       expect(await used(store)).toBe(1);
       await expect(store.ledger.redeem(attempt('o1'))).rejects.toThrow(
-        '0 of 1 replicas acknowledged the acceptance within 100 ms',
+        '0 of 1 replicas acknowledged the decision within 100 ms',
       );
       expect(await store.ledger.redeem(attempt('o2'))).toMatchObject({
         status: 'rejected',

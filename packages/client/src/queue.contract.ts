@@ -41,9 +41,9 @@ export const REJECTION_REASONS = [
   'USER_TOTAL_LIMIT_REACHED',
   'USER_WEEKLY_LIMIT_REACHED',
   'USER_DAILY_LIMIT_REACHED',
-  // Not rules of the coupon: the order was already decided for another user or with another of the
-  // coupon's codes (see redeemVerdict), or the user (or REST client) had GUESS_LIMIT_PER_HOUR
-  // refusals for unknown codes.
+  // Not rules of the coupon: the order was already decided (or is held) for another user or with
+  // another of the coupon's codes (see redeemVerdict), or a reserve met the order's standing
+  // redemption; or the user (or REST client) had GUESS_LIMIT_PER_HOUR refusals for unknown codes.
   'ORDER_CONFLICT',
   'TOO_MANY_ATTEMPTS',
 ] as const;

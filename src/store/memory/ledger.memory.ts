@@ -115,7 +115,8 @@ export class MemoryUsageLedger extends UsageLedger {
       uniqueCode &&
       codeRefusal(
         {
-          used: (usage.codeUses.get(uniqueCode.index) ?? 0) + usage.holds.codeHeld(uniqueCode.index),
+          used:
+            (usage.codeUses.get(uniqueCode.index) ?? 0) + usage.holds.codeHeld(uniqueCode.index),
           revoked: revoked(uniqueCode.index),
         },
         uniqueCode.limit,
@@ -185,7 +186,16 @@ export class MemoryUsageLedger extends UsageLedger {
     };
     this.data.log(code, outcome, 'confirmed', now, hold.uniqueCode);
     const counted = { born: usage.born, periods: hold.periods, resets: usage.resets };
-    this.keep(code, attempt.outcomeKey, kept, outcome, attempt.publication, now, counted, hold.codeIndex);
+    this.keep(
+      code,
+      attempt.outcomeKey,
+      kept,
+      outcome,
+      attempt.publication,
+      now,
+      counted,
+      hold.codeIndex,
+    );
     return outcome;
   }
 
@@ -211,7 +221,8 @@ export class MemoryUsageLedger extends UsageLedger {
       uniqueCode &&
       codeRefusal(
         {
-          used: (usage.codeUses.get(uniqueCode.index) ?? 0) + usage.holds.codeHeld(uniqueCode.index),
+          used:
+            (usage.codeUses.get(uniqueCode.index) ?? 0) + usage.holds.codeHeld(uniqueCode.index),
           revoked: usage.revokedCodes.has(uniqueCode.index),
         },
         uniqueCode.limit,

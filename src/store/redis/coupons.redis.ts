@@ -98,8 +98,10 @@ export class RedisCouponRepository extends CouponRepository {
         k.windowIndex(code),
         k.codeUses(code),
         k.revokedCodes(code),
+        k.holds(code),
+        k.held(code),
       ],
-      [],
+      [k.holdPrefix(code)],
     );
     await this.unlist(code);
     return existed === 1;

@@ -27,6 +27,13 @@ export function codeField(index: number): string {
   return field;
 }
 
+/** The index a codeField names. */
+export function codeIndexOf(field: string): number {
+  let index = 0;
+  for (const char of field) index = index * 62 + BASE62.indexOf(char);
+  return index;
+}
+
 /**
  * Every Redis key of the store, in one place. All keys of one coupon share the hash tag {CODE},
  * so each coupon's atomic scripts run on one Redis Cluster slot; all user keys share {users}.
@@ -74,6 +81,24 @@ export class RedisKeys {
   /** Hash: codeField(index) -> when that unique code was revoked (ms, by the caller's clock). */
   revokedCodes(code: string): string {
     return `${this.prefix}:{${code}}:code-revoked`;
+  }
+
+  /** Sorted set: the order ids of the coupon's holds, scored by expiry (ms, by the caller's clock). */
+  holds(code: string): string {
+    return `${this.prefix}:{${code}}:holds`;
+  }
+
+  /**
+   * Hash: live holds per user ('u:<user>'), per user in a day ('d:<day>:<user>') or week
+   * ('w:<week>:<user>'), and per unique code ('c:<codeField>'); see lua/includes/holds.lua.
+   */
+  held(code: string): string {
+    return `${this.prefix}:{${code}}:held`;
+  }
+
+  /** Where a hold's record (a hash, see lua/includes/holds.lua) is: this prefix and its order id. */
+  holdPrefix(code: string): string {
+    return `${this.prefix}:{${code}}:hold:`;
   }
 
   /** Hash with an expiry: the outcome kept under an outcome key ("order:<id>" or "job:<publication>"). */

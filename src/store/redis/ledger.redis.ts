@@ -16,7 +16,15 @@ import {
   type KeptOutcome,
   type Restored,
 } from '../../domain/ledger.js';
-import { counterOutcome, rejectedOutcome, type RedemptionOutcome } from '../../domain/outcome.js';
+import { isLive, type Hold } from '../../domain/holds.js';
+import {
+  counterOutcome,
+  rejectedOutcome,
+  rejectedReservation,
+  reservedOutcome,
+  type RedemptionOutcome,
+} from '../../domain/outcome.js';
+import type { ReservationOutcome } from '@coupon-code-service/client/contract';
 import type { Periods } from '../../domain/periods.js';
 import {
   STALE_COUPON,
@@ -30,10 +38,13 @@ import {
   type Erased,
   type CodeState,
   type RevokeResult,
+  type ReserveAttempt,
+  type ReleaseAttempt,
+  type Counts,
 } from '../usage.ledger.js';
 import type { StoreOptions } from '../store.options.js';
 import { NotReplicatedError } from '@coupon-code-service/client/internal';
-import { codeField, REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
+import { codeField, codeIndexOf, REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
 
 const HOUR = 3600_000;
@@ -77,7 +88,8 @@ export class RedisUsageLedger extends UsageLedger {
     const limits = attempt.coupon.repeatCounts;
     const keep = keepTimes(request.orderId, outcomeKey !== undefined, this.options);
     const k = this.keys;
-    const { reply, acknowledged } = await this.runRedeem(
+    const { reply, acknowledged } = await this.runDecision(
+      'redeem',
       code,
       [
         k.coupon(code),
@@ -92,6 +104,9 @@ export class RedisUsageLedger extends UsageLedger {
         k.userOutcomes(code, request.userId),
         k.codeUses(code),
         k.revokedCodes(code),
+        k.holds(code),
+        k.held(code),
+        k.holdPrefix(code) + (request.orderId ?? ''),
       ],
       [
         attempt.coupon.born,
@@ -113,37 +128,41 @@ export class RedisUsageLedger extends UsageLedger {
         uniqueCode ? codeField(uniqueCode.index) : '',
         uniqueCode?.limit ?? -1,
         uniqueCode ? request.couponCode : '',
+        k.holdPrefix(code),
       ],
     );
     if (reply[0] === 'behind') {
       return this.redeem({ ...attempt, periods: { day: `${reply[1]}`, week: `${reply[2]}` } });
     }
+    this.expiredHolds += Number(reply[1]);
+    if (reply[0] === 'more') return this.redeem(attempt);
     const outcome = this.redeemOutcome(attempt, reply);
-    if (
-      outcome !== STALE_COUPON &&
-      outcome.status === 'accepted' &&
-      acknowledged < this.options.waitReplicas
-    ) {
-      throw new NotReplicatedError(
-        `${acknowledged} of ${this.options.waitReplicas} replicas acknowledged the acceptance within ${this.options.waitTimeoutMs} ms; the job is retried`,
-      );
-    }
+    if (outcome !== STALE_COUPON && outcome.status === 'accepted') this.replicated(acknowledged);
     return outcome;
   }
 
-  /** The redeem script, with REDIS_WAIT_REPLICAS a WAIT for replicas right behind it. */
-  private async runRedeem(
+  /** An acceptance or a hold is answered only once REDIS_WAIT_REPLICAS replicas hold it. */
+  private replicated(acknowledged: number): void {
+    if (acknowledged >= this.options.waitReplicas) return;
+    throw new NotReplicatedError(
+      `${acknowledged} of ${this.options.waitReplicas} replicas acknowledged the decision within ${this.options.waitTimeoutMs} ms; the job is retried`,
+    );
+  }
+
+  /** A deciding script, with REDIS_WAIT_REPLICAS a WAIT for replicas right behind it. */
+  private async runDecision(
+    name: 'redeem' | 'reserve',
     code: string,
     keys: string[],
     args: (string | number)[],
   ): Promise<{ reply: unknown[]; acknowledged: number }> {
     if (this.options.waitReplicas === 0) {
       return {
-        reply: (await this.scripts.run('redeem', keys, args)) as unknown[],
+        reply: (await this.scripts.run(name, keys, args)) as unknown[],
         acknowledged: 0,
       };
     }
-    const { reply, acknowledged } = await this.scripts.runReplicated('redeem', keys, args, {
+    const { reply, acknowledged } = await this.scripts.runReplicated(name, keys, args, {
       mark: this.keys.replicaMark(code),
       replicas: this.options.waitReplicas,
       timeoutMs: this.options.waitTimeoutMs,
@@ -161,42 +180,183 @@ export class RedisUsageLedger extends UsageLedger {
       case 'stale':
         return STALE_COUPON;
       case 'replay':
-        return decodeOutcome(attempt.coupon.code, reply[1] as string[]);
+        return decodeOutcome(attempt.coupon.code, reply[2] as string[]);
       case 'conflict':
         return rejectedOutcome(
           request,
           'ORDER_CONFLICT',
-          remainingUses(limits, counts(reply.slice(1))),
+          remainingUses(limits, counts(reply.slice(2))),
           now,
         );
       default: {
-        const reason = reply[1] as RejectionReason | '';
-        const used = counts(reply.slice(2));
+        const reason = reply[2] as RejectionReason | '';
+        const used = counts(reply.slice(3));
         if (reason !== '')
           return rejectedOutcome(request, reason, remainingUses(limits, used), now);
-        return counterOutcome(
+        const outcome = counterOutcome(
           request,
           { full: null, used, limits, discountPercentage: attempt.coupon.discountPercentage },
           now,
         );
+        return reply[7] === 'confirmed' ? { ...outcome, hold: 'confirmed' } : outcome;
       }
     }
   }
 
-  async reserve(): Promise<never> {
-    throw new Error('TODO holds: Redis reserve');
+  async reserve(attempt: ReserveAttempt): Promise<ReservationOutcome | typeof STALE_COUPON> {
+    const { request, periods, now, uniqueCode } = attempt;
+    const code = attempt.coupon.code;
+    const limits = attempt.coupon.repeatCounts;
+    const k = this.keys;
+    const { reply, acknowledged } = await this.runDecision(
+      'reserve',
+      code,
+      [
+        k.coupon(code),
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.window(code, 'week', periods.week),
+        k.window(code, 'day', periods.day),
+        k.outcome(code, attempt.outcomeKey),
+        k.newestPeriods(code),
+        k.log(code),
+        k.codeUses(code),
+        k.revokedCodes(code),
+        k.holds(code),
+        k.held(code),
+        k.holdPrefix(code) + request.orderId,
+      ],
+      [
+        attempt.coupon.born,
+        attempt.coupon.version,
+        request.userId,
+        ...COUNTER_NAMES.map((name) => limits[name] ?? -1),
+        periods.week,
+        periods.day,
+        now,
+        request.orderId,
+        attempt.expiresAt,
+        this.options.logTtlMs,
+        this.options.logMaxEntries,
+        uniqueCode ? codeField(uniqueCode.index) : '',
+        uniqueCode?.limit ?? -1,
+        uniqueCode ? request.couponCode : '',
+        k.holdPrefix(code),
+      ],
+    );
+    if (reply[0] === 'behind') {
+      return this.reserve({ ...attempt, periods: { day: `${reply[1]}`, week: `${reply[2]}` } });
+    }
+    this.expiredHolds += Number(reply[1]);
+    switch (reply[0]) {
+      case 'more':
+        return this.reserve(attempt);
+      case 'stale':
+        return STALE_COUPON;
+      case 'replay':
+        this.replicated(acknowledged);
+        return reservedOutcome(request, decodeHold(request.orderId, reply[2] as string[]));
+      case 'conflict':
+        return rejectedReservation(
+          request,
+          'ORDER_CONFLICT',
+          remainingUses(limits, counts(reply.slice(2))),
+          now,
+        );
+      case 'refused':
+        return rejectedReservation(
+          request,
+          reply[2] as RejectionReason,
+          remainingUses(limits, counts(reply.slice(3))),
+          now,
+        );
+      default:
+        this.replicated(acknowledged);
+        return {
+          status: 'reserved',
+          couponCode: request.couponCode,
+          ...(request.coupon !== undefined && { coupon: request.coupon }),
+          userId: request.userId,
+          orderId: request.orderId,
+          expiresAt: new Date(attempt.expiresAt).toISOString(),
+          remaining: remainingUses(limits, counts(reply.slice(2))),
+          processedAt: new Date(now).toISOString(),
+        };
+    }
   }
 
-  async release(): Promise<never> {
-    throw new Error('TODO holds: Redis release');
+  async release(attempt: ReleaseAttempt): Promise<'released' | 'not-found'> {
+    const code = attempt.coupon;
+    if (!COUPON_CODE_PATTERN.test(code)) return 'not-found';
+    const k = this.keys;
+    const reply = (await this.scripts.run(
+      'release',
+      [k.holds(code), k.held(code), k.holdPrefix(code) + attempt.orderId, k.log(code)],
+      [
+        attempt.userId,
+        attempt.orderId,
+        attempt.uniqueCode ?? '',
+        attempt.now,
+        this.options.logTtlMs,
+        this.options.logMaxEntries,
+        k.holdPrefix(code),
+      ],
+    )) as [string, number];
+    this.expiredHolds += Number(reply[1]);
+    if (reply[0] === 'more') return this.release(attempt);
+    return reply[0] as 'released' | 'not-found';
   }
 
-  async findHold(): Promise<never> {
-    throw new Error('TODO holds: Redis findHold');
+  async findHold(coupon: string, orderId: string, now: number): Promise<Hold | undefined> {
+    if (!COUPON_CODE_PATTERN.test(coupon)) return undefined;
+    const record = await this.scripts.redis.hgetall(this.keys.holdPrefix(coupon) + orderId);
+    if (record.user === undefined) return undefined;
+    const hold = decodeHold(orderId, Object.entries(record).flat());
+    return isLive(hold, now) ? hold : undefined;
   }
 
-  async counts(): Promise<never> {
-    throw new Error('TODO holds: Redis counts');
+  async counts(
+    code: string,
+    userId: string | undefined,
+    periods: Periods,
+    now: number,
+    codeIndex?: number,
+  ): Promise<Counts> {
+    if (!COUPON_CODE_PATTERN.test(code)) return { used: NO_USAGE, held: NO_USAGE, codeHeld: 0 };
+    const k = this.keys;
+    const reply = (await this.scripts.run(
+      'counts',
+      [
+        k.globalUsed(code),
+        k.userTotals(code),
+        k.window(code, 'week', periods.week),
+        k.window(code, 'day', periods.day),
+        k.newestPeriods(code),
+        k.holds(code),
+        k.held(code),
+        k.log(code),
+      ],
+      [
+        userId ?? '',
+        periods.week,
+        periods.day,
+        now,
+        codeIndex === undefined ? '' : codeField(codeIndex),
+        this.options.logTtlMs,
+        this.options.logMaxEntries,
+        k.holdPrefix(code),
+      ],
+    )) as unknown[];
+    if (reply[0] === 'behind') {
+      return this.counts(code, userId, { day: `${reply[1]}`, week: `${reply[2]}` }, now, codeIndex);
+    }
+    this.expiredHolds += Number(reply[1]);
+    if (reply[0] === 'more') return this.counts(code, userId, periods, now, codeIndex);
+    return {
+      used: counts(reply.slice(2)),
+      held: counts(reply.slice(6)),
+      codeHeld: Number(reply[10]),
+    };
   }
 
   async recordRejection(attempt: RejectionAttempt): Promise<RedemptionOutcome> {
@@ -393,8 +553,15 @@ export class RedisUsageLedger extends UsageLedger {
           codes.map((code) =>
             this.scripts.run(
               'eraseUser',
-              [k.userTotals(code), k.windowIndex(code), k.userOutcomes(code, userId), k.log(code)],
-              [userId, now, this.options.logTtlMs],
+              [
+                k.userTotals(code),
+                k.windowIndex(code),
+                k.userOutcomes(code, userId),
+                k.log(code),
+                k.holds(code),
+                k.held(code),
+              ],
+              [userId, now, this.options.logTtlMs, k.holdPrefix(code)],
             ),
           ),
         )) as [number, number, number][];
@@ -434,22 +601,65 @@ export class RedisUsageLedger extends UsageLedger {
     return { freed, periods: [...periods].sort() };
   }
 
-  /** Redis frees each outcome by its own expiry (lookups go by its `until`): nothing is left. */
-  async pruneExpired(): Promise<number> {
+  /**
+   * Redis frees each outcome by its own expiry (lookups go by its `until`): none is pruned here.
+   * Expired holds are dropped, coupon by coupon, to free their memory.
+   */
+  async pruneExpired(now: number): Promise<number> {
+    const k = this.keys;
+    for await (const batch of this.scripts.redis.zscanStream(k.couponIndex, { count: 500 })) {
+      const codes = (batch as string[]).filter((_, i) => i % 2 === 0);
+      await Promise.all(codes.map((code) => this.expireHolds(code, now)));
+    }
     return 0;
   }
+
+  private async expireHolds(code: string, now: number): Promise<void> {
+    const k = this.keys;
+    for (;;) {
+      const [expired, done] = (await this.scripts.run(
+        'expireHolds',
+        [k.holds(code), k.held(code), k.log(code)],
+        [now, this.options.logTtlMs, this.options.logMaxEntries, k.holdPrefix(code)],
+      )) as [number, number];
+      this.expiredHolds += expired;
+      if (done === 1) return;
+    }
+  }
+}
+
+/** A hold's record (flat field/value list; fields in lua/includes/holds.lua). */
+function decodeHold(orderId: string, flat: string[]): Hold {
+  const record: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
+  return {
+    orderId,
+    userId: record.user!,
+    ...(record.code !== undefined && {
+      uniqueCode: record.code,
+      codeIndex: codeIndexOf(record.index!),
+    }),
+    periods: { day: record.day!, week: record.week! },
+    reservedAt: Number(record.at),
+    expiresAt: Number(record.exp),
+    remaining: remainingOf(record),
+  };
+}
+
+function remainingOf(record: Record<string, string>): Remaining {
+  return Object.fromEntries(
+    COUNTER_NAMES.map((name, i) => {
+      const value = record[REMAINING_FIELDS[i]!];
+      return [name, value === '' || value === undefined ? null : Number(value)];
+    }),
+  ) as Remaining;
 }
 
 /** The outcome a kept record (flat field/value list) of the coupon `code` stands for. */
 function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
   const record: Record<string, string> = {};
   for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
-  const remaining = Object.fromEntries(
-    COUNTER_NAMES.map((name, i) => {
-      const value = record[REMAINING_FIELDS[i]!];
-      return [name, value === '' || value === undefined ? null : Number(value)];
-    }),
-  ) as Remaining;
+  const remaining = remainingOf(record);
   return {
     status: record.status as RedemptionOutcome['status'],
     ...(record.reason !== undefined && { reason: record.reason as RejectionReason }),
@@ -459,6 +669,7 @@ function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
     ...(record.order !== undefined && { orderId: record.order }),
     ...(record.discount !== undefined && { discountPercentage: Number(record.discount) }),
     remaining,
+    ...(record.hold === 'confirmed' && { hold: 'confirmed' as const }),
     processedAt: new Date(Number(record.at)).toISOString(),
   };
 }

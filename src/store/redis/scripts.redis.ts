@@ -56,7 +56,11 @@ export type ScriptName =
   | 'updateUser'
   | 'deleteUser'
   | 'forgiveUser'
-  | 'eraseUser';
+  | 'eraseUser'
+  | 'reserve'
+  | 'release'
+  | 'counts'
+  | 'expireHolds';
 
 const MARK_TTL_MS = 10_000;
 

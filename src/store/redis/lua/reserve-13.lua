@@ -1,0 +1,110 @@
+--[[
+  Reserve: drop expired holds, meet the order's live hold and its kept redemption
+  (holds.reserveVerdict), check the coupon is the one the caller read, for a unique code check it
+  is not revoked nor used up (uses plus holds), then check every counter (uses plus live holds)
+  against its limit and hold one use on all of them until the expiry, or name what refused.
+  Mirrors UsageLedger.reserve in the memory store. A refusal writes nothing.
+
+  KEYS: 1 coupon hash, 2 global used, 3 user totals hash, 4 week hash, 5 day hash, 6 the order's
+        outcome, 7 newest periods hash, 8 redemption log, 9 code uses hash, 10 revoked codes hash,
+        11 holds set, 12 held hash, 13 the order's hold
+  ARGV: 1 coupon born, 2 coupon version, 3 userId, 4-7 limits (global, user total, week, day;
+        -1 unlimited), 8 week, 9 day, 10 now (ms), 11 orderId, 12 expiry (ms), 13 log TTL ms,
+        14 log max entries, 15 the unique code's field ('' for a plain code), 16 its uses per
+        code (-1 unlimited), 17 the unique code as submitted ('' for a plain code), 18 the hold
+        prefix (keys.holdPrefix)
+  Returns {'behind', day, week} | {'more', expired} | {'replay', expired, hold record} |
+          {'conflict', expired, counts...} | {'stale', expired} | {'refused', expired, reason,
+          counts...} | {'reserved', expired, counts...}
+  where counts... are the four counts with live holds added (this one too when reserved).
+]]
+--- @include "includes/counters"
+--- @include "includes/countingPeriods"
+--- @include "includes/verdicts"
+--- @include "includes/log"
+--- @include "includes/holds"
+local userId, now, orderId, logTtl, logMax = ARGV[3], ARGV[10], ARGV[11], ARGV[13], ARGV[14]
+local field, uniqueCode = ARGV[15], ARGV[17]
+
+local day, week = countingPeriods(KEYS[7], ARGV[9], ARGV[8])
+if day ~= ARGV[9] or week ~= ARGV[8] then return {'behind', day, week} end
+
+local expired, allExpired = expireHolds(KEYS[11], KEYS[12], ARGV[18], KEYS[8], logTtl, logMax, now)
+if not allExpired then return {'more', expired} end
+
+local function usedOrHeld()
+  local used = {
+    tonumber(redis.call('GET', KEYS[2]) or '0'),
+    tonumber(redis.call('HGET', KEYS[3], userId) or '0'),
+    tonumber(redis.call('HGET', KEYS[4], userId) or '0'),
+    tonumber(redis.call('HGET', KEYS[5], userId) or '0'),
+  }
+  local held, codeHeld = heldCounts(KEYS[11], KEYS[12], userId, day, week, field)
+  for i = 1, 4 do used[i] = used[i] + held[i] end
+  return used, codeHeld
+end
+
+local function answer(kind, reason)
+  local used = usedOrHeld()
+  if reason then return {kind, expired, reason, used[1], used[2], used[3], used[4]} end
+  return {kind, expired, used[1], used[2], used[3], used[4]}
+end
+
+-- Mirrors holds.reserveVerdict.
+local hold = liveHold(KEYS[13], now)
+if hold then
+  if hold[1] == userId and (hold[2] or '') == uniqueCode then
+    return {'replay', expired, redis.call('HGETALL', KEYS[13])}
+  end
+  return answer('conflict')
+end
+local kept = redis.call('HMGET', KEYS[6], 'until', 'rbBy', 'status')
+if isKept(kept[1], now) and not kept[2] and kept[3] == 'accepted' then return answer('conflict') end
+
+-- Mirrors ledger.isSameCoupon.
+local coupon = redis.call('HMGET', KEYS[1], 'born', 'v')
+if coupon[1] ~= ARGV[1] or coupon[2] ~= ARGV[2] then return {'stale', expired} end
+
+local used, codeHeld = usedOrHeld()
+local reason = false
+-- Mirrors unique-codes.codeRefusal, a code's live holds counted as uses.
+if field ~= '' then
+  local codeLimit = tonumber(ARGV[16])
+  if redis.call('HEXISTS', KEYS[10], field) == 1 then
+    reason = 'CODE_REVOKED'
+  elseif codeLimit >= 0 and
+      tonumber(redis.call('HGET', KEYS[9], field) or '0') + codeHeld >= codeLimit then
+    reason = 'CODE_LIMIT_REACHED'
+  end
+end
+-- Mirrors decide.firstFullCounter.
+if not reason then
+  for i = 1, 4 do
+    local limit = tonumber(ARGV[3 + i])
+    if limit >= 0 and used[i] >= limit then
+      reason = LIMIT_REASONS[i]
+      break
+    end
+  end
+end
+if reason then return {'refused', expired, reason, used[1], used[2], used[3], used[4]} end
+
+log(KEYS[8], logTtl, logMax, now, userId, orderId, 'reserved', false,
+  uniqueCode ~= '' and uniqueCode)
+local fields = {'user', userId, 'day', day, 'week', week, 'exp', ARGV[12], 'at', now}
+if field ~= '' then
+  table.insert(fields, 'code'); table.insert(fields, uniqueCode)
+  table.insert(fields, 'index'); table.insert(fields, field)
+end
+for i = 1, 4 do
+  used[i] = used[i] + 1
+  local limit = tonumber(ARGV[3 + i])
+  table.insert(fields, REMAINING_FIELDS[i])
+  table.insert(fields, limit < 0 and '' or string.format('%d', math.max(0, limit - used[i])))
+end
+redis.call('HSET', KEYS[13], unpack(fields))
+redis.call('ZADD', KEYS[11], ARGV[12], orderId)
+countHold(KEYS[12], userId, day, week, field, 1)
+-- Later steps count in these periods at least (ledger.countingPeriods), as after a redemption.
+redis.call('HSET', KEYS[7], 'day', day, 'week', week)
+return {'reserved', expired, used[1], used[2], used[3], used[4]}
