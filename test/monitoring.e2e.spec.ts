@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { RedemptionProcessor } from '../src/redemptions/redemption.processor.js';
 import { EmbeddedRedis, freePort } from '../src/redis/embedded-redis.js';
-import { startApp, type TestApp } from './helpers.js';
+import type { Queue } from 'bullmq';
+import { jobsFinished, startApp, type TestApp } from './helpers.js';
 
 describe('health and metrics', () => {
   let t: TestApp;
@@ -72,6 +73,44 @@ describe('health and metrics', () => {
     expect(text).toContain('queue_jobs{queue="coupon-redemptions",state="completed"} 3');
     expect(text).toContain('queue_jobs{queue="coupon-counter-resets",state="delayed"} 2');
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+  });
+
+  it('counts holds by status: reserved, rejected, confirmed, released, not-found and expired', async () => {
+    await t
+      .post('/coupons', {
+        code: 'HELDMETRIC',
+        discountPercentage: 5,
+        expiresAt: '2026-12-31',
+        repeatCounts: { globalTotal: 2 },
+      })
+      .expect(201);
+    for (const id of ['u1', 'u2', 'u3']) {
+      await t.post('/users', { id, name: id, email: `${id}@example.com` }).expect(201);
+    }
+    const queue = t.producer as unknown as Queue;
+    const run = async (name: string, data: object) => {
+      const finished = jobsFinished(t.app, 1);
+      await queue.add(name, { couponCode: 'HELDMETRIC', ...data });
+      await finished;
+    };
+    await run('reserve', { userId: 'u1', orderId: 'o1', ttlSeconds: 60 });
+    await run('reserve', { userId: 'u2', orderId: 'o2', ttlSeconds: 60 });
+    await run('reserve', { userId: 'u3', orderId: 'o3' }); // both uses are held: refused
+    await run('redeem', { userId: 'u1', orderId: 'o1' }); // confirms
+    await run('release', { userId: 'u2', orderId: 'o2' });
+    await run('release', { userId: 'u3', orderId: 'o9' }); // no such hold
+    await run('reserve', { userId: 'u3', orderId: 'o4', ttlSeconds: 60 });
+    t.clock.set('2026-11-25T12:01:01Z');
+    await run('reserve', { userId: 'u3', orderId: 'o5' }); // finds o4 expired first
+
+    const text = (await t.get('/metrics').expect(200)).text;
+    expect(text).toContain('coupon_holds_total{status="reserved"} 4');
+    expect(text).toContain('coupon_holds_total{status="rejected"} 1');
+    expect(text).toContain('coupon_holds_total{status="confirmed"} 1');
+    expect(text).toContain('coupon_holds_total{status="released"} 1');
+    expect(text).toContain('coupon_holds_total{status="not-found"} 1');
+    expect(text).toContain('coupon_holds_total{status="expired"} 1');
+    expect(text).toContain('redemptions_total{status="accepted",reason="none"} 1');
   });
 });
 
