@@ -111,6 +111,11 @@ export class RedemptionProcessor extends ReportingWorkerHost {
           publicationId(job.id!, job.timestamp),
         );
         this.metrics.recordHold(outcome.status === 'reserved' ? 'reserved' : 'rejected');
+        // A finished redeem job of the order (a refusal before the hold) would answer the
+        // confirming redeem, published under the same id, with its old outcome.
+        if (outcome.status === 'reserved') {
+          await this.forgetRedeemJob(redemptionJobId(outcome.couponCode, outcome.orderId));
+        }
         return outcome;
       }
       case JobName.Release: {
@@ -128,8 +133,9 @@ export class RedemptionProcessor extends ReportingWorkerHost {
   }
 
   /**
-   * Removes the finished `redeem` job of a rolled-back order, so that the order, published again
-   * under its deterministic job id, is a new job decided afresh instead of the old job's answer.
+   * Removes the finished `redeem` job of a rolled-back or newly held order, so that the order,
+   * published again under its deterministic job id, is a new job decided afresh instead of the old
+   * job's answer.
    * A job still running is the old one finishing: wait a little for it. One that stays active
    * (its worker died) is left: when BullMQ runs it again it replays its decision, counting
    * nothing, and the REST path replaces it on the next publish of the order. A waiting job is a
