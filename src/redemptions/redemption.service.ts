@@ -239,7 +239,7 @@ export class RedemptionService {
   }
 
   /** Frees the order's live hold (see UsageLedger.release). */
-  async release(data: ReleaseJobData, _publication = ''): Promise<ReleaseOutcome> {
+  async release(data: ReleaseJobData): Promise<ReleaseOutcome> {
     const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
     const now = this.clock.now();
     const coupon = await this.rollbackCoupon(request.couponCode);
