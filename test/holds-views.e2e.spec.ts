@@ -38,7 +38,9 @@ describe.each(['memory', 'redis'] as const)('checkout holds in the views, %s sto
     const finished = jobsFinished(t.app, 1);
     const job = await queue.add(name, data);
     await finished;
-    return (await queue.getJob(job.id!))!.returnvalue as JobResult[N];
+    const done = (await queue.getJob(job.id!))!;
+    if (done.failedReason) throw new Error(`${name} job failed: ${done.failedReason}`);
+    return done.returnvalue as JobResult[N];
   }
   const reserve = (data: JobData[JobName.Reserve]) => run(JobName.Reserve, data);
   const release = (data: JobData[JobName.Release]) => run(JobName.Release, data);

@@ -160,7 +160,10 @@ describe.each(['memory', 'redis'] as const)(
     });
 
     it.each([
-      ['status=bogus', 'status must be one of accepted, rejected, rolled-back'],
+      [
+        'status=bogus',
+        'status must be one of accepted, rejected, rolled-back, reserved, confirmed, released, expired',
+      ],
       ['limit=0', 'limit must be a whole number from 1 to 100'],
       ['limit=101', 'limit must be a whole number from 1 to 100'],
       ['cursor=abc', 'cursor must be a nextCursor of this log'],
