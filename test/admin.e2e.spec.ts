@@ -101,9 +101,9 @@ describe.each(['memory', 'redis'] as const)('admin basics with the %s store', (s
 
       const forgiven = await t.delete('/coupons/save10/usage/alice').expect(200);
       expect(forgiven.body).toEqual({
-        userTotal: { used: 0, limit: 1, remaining: 1 },
-        userDaily: { used: 0, limit: null, remaining: null },
-        userWeekly: { used: 0, limit: null, remaining: null },
+        userTotal: { used: 0, held: 0, limit: 1, remaining: 1 },
+        userDaily: { used: 0, held: 0, limit: null, remaining: null },
+        userWeekly: { used: 0, held: 0, limit: null, remaining: null },
       });
       expect((await t.get('/coupons/SAVE10/usage/alice').expect(200)).body).toEqual(forgiven.body);
       expect((await t.get('/coupons/SAVE10/usage/bob').expect(200)).body.userTotal.used).toBe(1);
@@ -116,7 +116,7 @@ describe.each(['memory', 'redis'] as const)('admin basics with the %s store', (s
     });
   });
 
-  it('lists coupons with globalUsed and globalRemaining', async () => {
+  it('lists coupons with globalUsed, globalHeld and globalRemaining', async () => {
     await t.post('/coupons', { ...COUPON, repeatCounts: { globalTotal: 3 } }).expect(201);
     await t.post('/coupons', { ...COUPON, code: 'UNLIMITED' }).expect(201);
     await register('alice');
@@ -126,11 +126,12 @@ describe.each(['memory', 'redis'] as const)('admin basics with the %s store', (s
       page.body.items.map((c: Record<string, unknown>) => [
         c.code,
         c.globalUsed,
+        c.globalHeld,
         c.globalRemaining,
       ]),
     ).toEqual([
-      ['SAVE10', 1, 2],
-      ['UNLIMITED', 0, null],
+      ['SAVE10', 1, 0, 2],
+      ['UNLIMITED', 0, 0, null],
     ]);
   });
 

@@ -3,6 +3,7 @@ import { JobName, redemptionJobId } from '../src/redemptions/redemption.contract
 import { jobsFinished, startApp, TOKEN, VIEWER_TOKEN, type TestApp } from './helpers.js';
 
 const COUPON = { code: 'save10', discountPercentage: 10, expiresAt: '2026-12-31' };
+const NOTHING_HELD = { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 };
 
 describe('REST API', () => {
   let t: TestApp;
@@ -47,6 +48,7 @@ describe('REST API', () => {
         userDaily: 3,
         userWeekly: 3,
         globalUsed: 0,
+        globalHeld: 0,
         globalRemaining: 1000,
       });
 
@@ -80,9 +82,9 @@ describe('REST API', () => {
 
       const usage = await t.get('/coupons/save10/usage/alice').expect(200);
       expect(usage.body).toEqual({
-        userTotal: { used: 1, limit: 5, remaining: 4 },
-        userDaily: { used: 1, limit: 1, remaining: 0 },
-        userWeekly: { used: 1, limit: 3, remaining: 2 },
+        userTotal: { used: 1, held: 0, limit: 5, remaining: 4 },
+        userDaily: { used: 1, held: 0, limit: 1, remaining: 0 },
+        userWeekly: { used: 1, held: 0, limit: 3, remaining: 2 },
       });
       expect((await t.get('/coupons/SAVE10/repeat-counts').expect(200)).body).toMatchObject({
         globalUsed: 1,
@@ -427,6 +429,7 @@ describe('REST API', () => {
         userDaily: 0,
         userWeekly: null,
         globalUsed: 0,
+        globalHeld: 0,
         globalRemaining: null,
       });
     });
@@ -462,7 +465,7 @@ describe('REST API', () => {
       }
       await t.put('/coupons/SAVE10/repeat-counts', { userTotal: 1, globalTotal: 1 }).expect(200);
       const usage = await t.get('/coupons/SAVE10/usage/alice').expect(200);
-      expect(usage.body.userTotal).toEqual({ used: 2, limit: 1, remaining: 0 });
+      expect(usage.body.userTotal).toEqual({ used: 2, held: 0, limit: 1, remaining: 0 });
       expect((await t.get('/coupons/SAVE10/repeat-counts')).body).toMatchObject({
         globalUsed: 2,
         globalRemaining: 0,
@@ -485,6 +488,7 @@ describe('REST API', () => {
       expect(before.body).toEqual({
         valid: true,
         remaining: { globalTotal: 2, userTotal: null, userWeekly: null, userDaily: 1 },
+        held: NOTHING_HELD,
       });
       await t.get('/coupons/save10/validate?userId=alice').expect(200, before.body);
       await redeem({ couponCode: 'SAVE10', userId: 'alice' }).expect(201);
@@ -493,6 +497,7 @@ describe('REST API', () => {
         valid: false,
         reason: 'USER_DAILY_LIMIT_REACHED',
         remaining: { globalTotal: 1, userTotal: null, userWeekly: null, userDaily: 0 },
+        held: NOTHING_HELD,
       });
     });
 

@@ -165,7 +165,7 @@ describe('redemption worker on a real queue', () => {
       .process((await t.producer.getJob(first.id!))!);
     expect(redelivered).toEqual(firstOutcome);
     const usage = await t.get('/coupons/ONCE/usage/u0').expect(200);
-    expect(usage.body.userTotal).toEqual({ used: 1, limit: 5, remaining: 4 });
+    expect(usage.body.userTotal).toEqual({ used: 1, held: 0, limit: 5, remaining: 4 });
 
     // The first outcome stands even when the coupon has since been switched off or deleted.
     const service = t.app.get(RedemptionService);

@@ -44,7 +44,7 @@ describe.each(['memory', 'redis'] as const)(
         restored: { globalTotal: true, userTotal: true, userWeekly: true, userDaily: true },
         processedAt: '2026-11-25T12:00:00.000Z',
       });
-      expect((await usage()).userDaily).toEqual({ used: 0, limit: 1, remaining: 1 });
+      expect((await usage()).userDaily).toEqual({ used: 0, held: 0, limit: 1, remaining: 1 });
       expect((await t.get('/coupons/SAVE10/repeat-counts').expect(200)).body.globalUsed).toBe(0);
 
       expect((await rollback('order-1').expect(200)).body).toMatchObject({
@@ -99,9 +99,9 @@ describe.each(['memory', 'redis'] as const)(
         userDaily: false,
       });
       expect(await usage()).toEqual({
-        userTotal: { used: 1, limit: 5, remaining: 4 },
-        userDaily: { used: 1, limit: 1, remaining: 0 },
-        userWeekly: { used: 1, limit: 3, remaining: 2 },
+        userTotal: { used: 1, held: 0, limit: 5, remaining: 4 },
+        userDaily: { used: 1, held: 0, limit: 1, remaining: 0 },
+        userWeekly: { used: 1, held: 0, limit: 3, remaining: 2 },
       });
     });
 
@@ -160,7 +160,10 @@ describe.each(['memory', 'redis'] as const)(
     });
 
     it.each([
-      ['status=bogus', 'status must be one of accepted, rejected, rolled-back'],
+      [
+        'status=bogus',
+        'status must be one of accepted, rejected, rolled-back, reserved, confirmed, released, expired',
+      ],
       ['limit=0', 'limit must be a whole number from 1 to 100'],
       ['limit=101', 'limit must be a whole number from 1 to 100'],
       ['cursor=abc', 'cursor must be a nextCursor of this log'],

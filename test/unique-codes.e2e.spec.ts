@@ -207,6 +207,7 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
       code: one,
       batch: 1,
       used: 0,
+      held: 0,
       limit: 3,
       revoked: false,
     });
@@ -214,7 +215,7 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
       batch: 2,
       limit: null,
     });
-    const revoked = { code: one, batch: 1, used: 0, limit: 3, revoked: true };
+    const revoked = { code: one, batch: 1, used: 0, held: 0, limit: 3, revoked: true };
     expect((await t.delete(path).expect(200)).body).toEqual(revoked);
     expect((await t.delete(path).expect(200)).body).toEqual(revoked);
     expect((await t.get(path).expect(200)).body).toEqual(revoked);
@@ -238,12 +239,14 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
     const validate = async (what: string, query = `?userId=u-${code}`) =>
       (await t.get(`/coupons/${what}/validate${query}`).expect(200)).body;
     const remaining = { globalTotal: null, userTotal: null, userWeekly: null, userDaily: null };
+    const held = { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 };
     expect(await validate(one!.toLowerCase())).toEqual({
       valid: true,
       remaining,
-      code: { code: one, batch: 1, used: 0, limit: 2, revoked: false },
+      held,
+      code: { code: one, batch: 1, used: 0, held: 0, limit: 2, revoked: false },
     });
-    expect(await validate(code)).toEqual({ valid: true, remaining });
+    expect(await validate(code)).toEqual({ valid: true, remaining, held });
     expect(await validate(one!, '?userId=nobody')).toMatchObject({
       valid: false,
       reason: 'USER_NOT_FOUND',
@@ -253,7 +256,8 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
       valid: false,
       reason: 'CODE_REVOKED',
       remaining,
-      code: { code: one, batch: 1, used: 0, limit: 2, revoked: true },
+      held,
+      code: { code: one, batch: 1, used: 0, held: 0, limit: 2, revoked: true },
     });
     // Revoked comes right after the coupon's existence: before an inactive coupon.
     await t.patch(`/coupons/${code}`, { active: false }).expect(200);
@@ -265,6 +269,7 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
       valid: false,
       reason: 'COUPON_NOT_FOUND',
       remaining: { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 },
+      held,
     });
     const usage = await t.get(`/coupons/${two}/usage/u-${code}`).expect(200);
     expect(usage.body).toEqual((await t.get(`/coupons/${code}/usage/u-${code}`)).body);
@@ -294,7 +299,7 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
       now,
     });
     expect(outcome).toMatchObject({ status: 'accepted' });
-    const state = { code: one, batch: 1, used: 1, limit: 1, revoked: false };
+    const state = { code: one, batch: 1, used: 1, held: 0, limit: 1, revoked: false };
     expect((await t.get(`/coupons/${code}/codes/${one}`).expect(200)).body).toEqual(state);
     const validated = await t.get(`/coupons/${one}/validate?userId=${user}`).expect(200);
     expect(validated.body).toMatchObject({
@@ -303,7 +308,7 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
       code: state,
     });
     const usage = await t.get(`/coupons/${one}/usage/${user}`).expect(200);
-    expect(usage.body.userTotal).toEqual({ used: 1, limit: null, remaining: null });
+    expect(usage.body.userTotal).toEqual({ used: 1, held: 0, limit: null, remaining: null });
     // The user check comes first.
     expect((await t.get(`/coupons/${one}/validate?userId=nobody`)).body.reason).toBe(
       'USER_NOT_FOUND',

@@ -32,6 +32,12 @@ export class UniqueCodeResponse {
   used!: number;
   @ApiProperty({
     type: 'integer',
+    example: 0,
+    description: 'Uses of this code held by live checkout holds',
+  })
+  held!: number;
+  @ApiProperty({
+    type: 'integer',
     nullable: true,
     example: 1,
     description: "The batch's usesPerCode; null = unlimited",

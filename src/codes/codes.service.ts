@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { changeCoupon, couponNotFound } from '../coupons/coupons.service.js';
 import type { Coupon } from '../domain/coupon.js';
-import { formatInZone } from '../domain/periods.js';
+import { formatInZone, periodsAt } from '../domain/periods.js';
 import {
   codeCipher,
   CODE_BODY_LENGTH,
@@ -31,6 +31,8 @@ export interface UniqueCodeView {
   code: string;
   batch: number;
   used: number;
+  /** Uses of this code held by live checkout holds. */
+  held: number;
   limit: number | null;
   revoked: boolean;
 }
@@ -136,11 +138,17 @@ export class CodesService {
   }
 
   private async codeView(coupon: Coupon, placed: PlacedCode): Promise<UniqueCodeView> {
-    const state = await this.ledger.codeState(coupon.code, placed.index);
+    const now = this.clock.now();
+    const periods = periodsAt(now, this.config.couponTz);
+    const [state, counts] = await Promise.all([
+      this.ledger.codeState(coupon.code, placed.index),
+      this.ledger.counts(coupon.code, undefined, periods, now, placed.index),
+    ]);
     return {
       code: placed.code,
       batch: placed.batch.batch,
       used: state.used,
+      held: counts.codeHeld,
       limit: placed.batch.usesPerCode,
       revoked: state.revoked,
     };

@@ -4,12 +4,32 @@ import type { CouponView, UsageCount } from './coupons.service.js';
 
 const COUNT = { type: 'integer', nullable: true, description: 'null = unlimited' } as const;
 
-/** Uses left under each limit; null = unlimited. */
+/** Uses left under each limit, uses held by checkout holds subtracted; null = unlimited. */
 export class RemainingResponse {
   @ApiProperty(COUNT) globalTotal!: number | null;
   @ApiProperty(COUNT) userTotal!: number | null;
   @ApiProperty(COUNT) userWeekly!: number | null;
   @ApiProperty(COUNT) userDaily!: number | null;
+}
+
+/** Uses held by live checkout holds against each limit. */
+export class HeldResponse {
+  @ApiProperty({ type: 'integer', example: 0, description: 'Holds of all users' })
+  globalTotal!: number;
+  @ApiProperty({ type: 'integer', example: 0, description: "The user's holds" })
+  userTotal!: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 0,
+    description: "The user's holds reserved this ISO week in COUPON_TZ",
+  })
+  userWeekly!: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 0,
+    description: "The user's holds reserved this day in COUPON_TZ",
+  })
+  userDaily!: number;
 }
 
 export class CouponResponse implements CouponView {
@@ -34,10 +54,20 @@ export class CouponResponse implements CouponView {
   @ApiProperty() updatedAt!: string;
 }
 
+const GLOBAL_HELD = {
+  type: 'integer',
+  example: 0,
+  description: 'Uses held by live checkout holds (reserved, not yet redeemed, released or expired)',
+} as const;
+const GLOBAL_REMAINING = {
+  ...COUNT,
+  description: 'What globalTotal leaves after uses and holds; null = unlimited',
+} as const;
+
 export class CouponListItemResponse extends CouponResponse {
   @ApiProperty({ type: 'integer', description: 'Uses by all users' }) globalUsed!: number;
-  @ApiProperty({ ...COUNT, description: 'What globalTotal leaves; null = unlimited' })
-  globalRemaining!: number | null;
+  @ApiProperty(GLOBAL_HELD) globalHeld!: number;
+  @ApiProperty(GLOBAL_REMAINING) globalRemaining!: number | null;
 }
 
 export class CouponPage {
@@ -46,14 +76,22 @@ export class CouponPage {
 }
 
 export class RepeatCountsResponse extends RepeatCountsDto {
-  @ApiProperty({ type: 'integer' }) globalUsed!: number;
-  @ApiProperty(COUNT) globalRemaining!: number | null;
+  @ApiProperty({ type: 'integer', description: 'Uses by all users' }) globalUsed!: number;
+  @ApiProperty(GLOBAL_HELD) globalHeld!: number;
+  @ApiProperty(GLOBAL_REMAINING) globalRemaining!: number | null;
 }
 
 export class UsageCountResponse implements UsageCount {
-  @ApiProperty({ type: 'integer' }) used!: number;
+  @ApiProperty({ type: 'integer', description: 'Uses counted' }) used!: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 0,
+    description: "Uses held by the user's live checkout holds",
+  })
+  held!: number;
   @ApiProperty(COUNT) limit!: number | null;
-  @ApiProperty(COUNT) remaining!: number | null;
+  @ApiProperty({ ...COUNT, description: 'limit - used - held, at least 0; null = unlimited' })
+  remaining!: number | null;
 }
 
 export class UsageResponse {
@@ -68,6 +106,12 @@ export class ValidatedCodeResponse {
   @ApiProperty({ type: 'integer', example: 1 }) batch!: number;
   @ApiProperty({ type: 'integer', example: 0, description: 'Uses counted on this code' })
   used!: number;
+  @ApiProperty({
+    type: 'integer',
+    example: 0,
+    description: 'Uses of this code held by live checkout holds',
+  })
+  held!: number;
   @ApiProperty({ ...COUNT, example: 1, description: "The batch's usesPerCode; null = unlimited" })
   limit!: number | null;
   @ApiProperty({ example: false }) revoked!: boolean;
@@ -76,7 +120,13 @@ export class ValidatedCodeResponse {
 export class ValidateResponse {
   @ApiProperty() valid!: boolean;
   @ApiProperty({ required: false, example: 'USER_DAILY_LIMIT_REACHED' }) reason?: string;
-  @ApiProperty() remaining!: RemainingResponse;
+  @ApiProperty({ description: 'Uses left under each limit after uses counted and held' })
+  remaining!: RemainingResponse;
+  @ApiProperty({
+    description:
+      'Uses held by live checkout holds against each limit; the per-user ones are 0 without userId',
+  })
+  held!: HeldResponse;
   @ApiProperty({
     required: false,
     type: () => ValidatedCodeResponse,

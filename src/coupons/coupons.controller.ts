@@ -84,7 +84,8 @@ export class CouponsController {
   @ApiOkResponse({
     type: UsageResponse,
     description:
-      "Counts of the current day and week; :code may be a unique code (its coupon's counts)",
+      'Counts of the current day and week: uses counted and uses held by live checkout holds ' +
+      "apart, remaining after both; :code may be a unique code (its coupon's counts)",
   })
   @ApiErrors(400, 404)
   usage(@Param('code', CouponCodePipe) code: string, @Param('userId', UserIdPipe) userId: string) {
@@ -96,7 +97,7 @@ export class CouponsController {
     type: UsageResponse,
     description:
       'Forgives the user on this coupon: their total, daily and weekly counts go to 0 (the ' +
-      'global count and kept outcomes stay); answers their usage now, as GET does',
+      'global count, kept outcomes and live holds stay); answers their usage now, as GET does',
   })
   @ApiErrors(400, 404)
   forgive(
@@ -110,7 +111,8 @@ export class CouponsController {
   @ApiOkResponse({
     type: LogPageResponse,
     description:
-      'The redemption log, newest first: decisions and rollbacks, kept REDEMPTION_LOG_TTL_DAYS. ' +
+      'The redemption log, newest first: decisions, rollbacks and checkout holds (reserved, ' +
+      'confirmed, released, expired), kept REDEMPTION_LOG_TTL_DAYS. ' +
       'It outlives the coupon. A page may hold fewer than `limit` entries and still have a nextCursor.',
   })
   @ApiErrors(400)
@@ -122,7 +124,8 @@ export class CouponsController {
   @ApiOkResponse({
     type: ValidateResponse,
     description:
-      'A dry run; consumes nothing. :code may be a unique code of a coupon: its own rules apply too',
+      'A dry run; consumes nothing. Limits are checked against uses counted plus uses held by ' +
+      'live checkout holds (`held`). :code may be a unique code of a coupon: its own rules apply too',
   })
   @ApiErrors(400)
   validate(@Param('code', CouponCodePipe) code: string, @Query() query: ValidateQuery) {

@@ -17,13 +17,15 @@ import {
   type Limit,
   type Remaining,
   type RepeatCounts,
+  type UsageCounts,
 } from '../domain/coupon.js';
+import { usedOrHeld } from '../domain/holds.js';
 import { NOTHING_REMAINING } from '../domain/outcome.js';
 import { decide, type RejectionReason } from '../domain/decide.js';
 import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.js';
 import { CouponRepository, findCodeOwner, type Page } from '../store/coupon.repository.js';
 import { RedemptionLog, type LogPage, type LogQuery } from '../store/redemption.log.js';
-import { UsageLedger } from '../store/usage.ledger.js';
+import { UsageLedger, type Counts } from '../store/usage.ledger.js';
 import { UsersService } from '../users/users.service.js';
 import type { CreateCouponDto, RepeatCountsDto, UpdateCouponDto } from './coupon.dto.js';
 
@@ -41,11 +43,14 @@ export interface CouponView {
 
 export interface CouponListItem extends CouponView {
   globalUsed: number;
+  globalHeld: number;
   globalRemaining: number | null;
 }
 
 export interface UsageCount {
   used: number;
+  /** Uses held by live checkout holds; `remaining` already subtracts them. */
+  held: number;
   limit: Limit;
   remaining: number | null;
 }
@@ -55,10 +60,23 @@ export type UsageView = Record<'userTotal' | 'userDaily' | 'userWeekly', UsageCo
 export interface ValidateView {
   valid: boolean;
   reason?: RejectionReason;
+  /** Uses left under each limit, uses counted and held both subtracted. */
   remaining: Remaining;
+  /** Uses held by live checkout holds against each counter (the per-user ones 0 without a user). */
+  held: UsageCounts;
   /** When the code validated is a unique code: its own state. */
-  code?: { code: string; batch: number; used: number; limit: Limit; revoked: boolean };
+  code?: {
+    code: string;
+    batch: number;
+    used: number;
+    held: number;
+    limit: Limit;
+    revoked: boolean;
+  };
 }
+
+/** What an unknown coupon has counted and held: nothing. */
+const NO_COUNTS: Counts = { used: NO_USAGE, held: NO_USAGE, codeHeld: 0 };
 
 /** How often an update is retried when another change lands between its read and its write. */
 const MAX_UPDATE_ATTEMPTS = 5;
@@ -99,14 +117,24 @@ export class CouponsService {
     return this.view(coupon);
   }
 
-  /** A page of coupons, each with its global use: one more store read for the page, not one per item. */
+  /**
+   * A page of coupons, each with its global use and holds. Uses are one store read for the page;
+   * holds are one `counts` step per coupon, run together (the port has no batch read of holds).
+   */
   async list(offset: number, limit: number): Promise<Page<CouponListItem>> {
     const page = await this.coupons.list(offset, limit);
-    const used = await this.ledger.globalUsed(page.items.map((coupon) => coupon.code));
+    const now = this.clock.now();
+    const periods = periodsAt(now, this.config.couponTz);
+    const [used, counts] = await Promise.all([
+      this.ledger.globalUsed(page.items.map((coupon) => coupon.code)),
+      Promise.all(
+        page.items.map((coupon) => this.ledger.counts(coupon.code, undefined, periods, now)),
+      ),
+    ]);
     return {
       items: page.items.map((coupon, i) => ({
         ...this.view(coupon),
-        ...globalView(coupon.repeatCounts, used[i]!),
+        ...globalView(coupon.repeatCounts, used[i]!, counts[i]!.held.globalTotal),
       })),
       total: page.total,
     };
@@ -178,10 +206,13 @@ export class CouponsService {
   private async usageOf(coupon: Coupon, userId: string): Promise<UsageView> {
     if (!(await this.users.isKnown(userId)))
       throw new NotFoundException(`User ${userId} not found`);
-    const used = await this.ledger.usage(coupon.code, userId, this.periodsNow());
-    const remaining = remainingUses(coupon.repeatCounts, used);
+    const now = this.clock.now();
+    const periods = periodsAt(now, this.config.couponTz);
+    const { used, held } = await this.ledger.counts(coupon.code, userId, periods, now);
+    const remaining = remainingUses(coupon.repeatCounts, usedOrHeld(used, held));
     const count = (name: CounterName): UsageCount => ({
       used: used[name],
+      held: held[name],
       limit: coupon.repeatCounts[name],
       remaining: remaining[name],
     });
@@ -204,16 +235,16 @@ export class CouponsService {
     return this.usageOf(coupon, userId);
   }
 
-  /**
-   * A dry run of a redemption: what the worker would decide now, consuming nothing. Without a
-   * user only the coupon-level rules and the global limit apply, and the per-user remaining
-   * counts are those of a user with no uses.
-   */
   redemptionLog(code: string, query: LogQuery): Promise<LogPage> {
     return this.log.list(code, query, this.clock.now());
   }
 
   /**
+   * A dry run of a redemption: what the worker would decide now, consuming nothing. Limits are
+   * checked against uses counted plus uses held by live checkout holds. Without a user only the
+   * coupon-level rules and the global limit apply, and the per-user remaining counts are those of
+   * a user with no uses or holds.
+   *
    * `code` may be one of a coupon's unique codes: the coupon's rules apply, and the code's own
    * (revoked, its uses per code) through decide's `code` input; the answer then names the code.
    */
@@ -226,10 +257,13 @@ export class CouponsService {
     ]);
     const stored = owner?.coupon;
     const unique = owner?.uniqueCode;
-    const [used, state] = await Promise.all([
-      this.ledger.usage(stored?.code ?? code, userId, periods),
+    const [counts, state] = await Promise.all([
+      stored ? this.ledger.counts(stored.code, userId, periods, now, unique?.index) : NO_COUNTS,
       unique && this.ledger.codeState(stored!.code, unique.index),
     ]);
+    // Limits are checked against uses counted plus uses held, as the worker checks them.
+    const { held, codeHeld } = counts;
+    const used = usedOrHeld(counts.used, held);
     const coupon =
       stored && userId === undefined
         ? {
@@ -237,20 +271,23 @@ export class CouponsService {
             repeatCounts: { ...UNLIMITED, globalTotal: stored.repeatCounts.globalTotal },
           }
         : stored;
-    const codeUse = unique && state && { ...state, limit: unique.batch.usesPerCode };
+    // A unique code's own limit, too, is checked against its uses counted plus held.
+    const limit = unique?.batch.usesPerCode ?? null;
+    const codeUse = state && { used: state.used + codeHeld, revoked: state.revoked, limit };
     const decision = decide({ coupon, userKnown, used, now, code: codeUse });
     const remaining = stored ? remainingUses(stored.repeatCounts, used) : NOTHING_REMAINING;
     const answer: ValidateView =
       decision.status === 'accepted'
-        ? { valid: true, remaining }
-        : { valid: false, reason: decision.reason, remaining };
-    if (unique && codeUse) {
+        ? { valid: true, remaining, held: countsView(held) }
+        : { valid: false, reason: decision.reason, remaining, held: countsView(held) };
+    if (unique && state) {
       answer.code = {
         code: unique.code,
         batch: unique.batch.batch,
-        used: codeUse.used,
-        limit: codeUse.limit,
-        revoked: codeUse.revoked,
+        used: state.used,
+        held: codeHeld,
+        limit,
+        revoked: state.revoked,
       };
     }
     return answer;
@@ -268,15 +305,13 @@ export class CouponsService {
   }
 
   private async repeatCountsView(coupon: Coupon) {
-    const used = await this.ledger.usage(coupon.code, undefined, this.periodsNow());
+    const now = this.clock.now();
+    const periods = periodsAt(now, this.config.couponTz);
+    const { used, held } = await this.ledger.counts(coupon.code, undefined, periods, now);
     return {
       ...limitsView(coupon.repeatCounts),
-      ...globalView(coupon.repeatCounts, used.globalTotal),
+      ...globalView(coupon.repeatCounts, used.globalTotal, held.globalTotal),
     };
-  }
-
-  private periodsNow() {
-    return periodsAt(this.clock.now(), this.config.couponTz);
   }
 
   private toInstant(input: string | null | undefined, edge: 'start' | 'end'): number | null {
@@ -333,10 +368,20 @@ export async function changeCoupon(
 
 export const couponNotFound = (code: string) => new NotFoundException(`Coupon ${code} not found`);
 
-/** Uses by all users, and what the global limit leaves (null: unlimited). */
-function globalView(limits: RepeatCounts, globalUsed: number) {
-  const used = { ...NO_USAGE, globalTotal: globalUsed };
-  return { globalUsed, globalRemaining: remainingUses(limits, used).globalTotal };
+/** Uses by all users and uses held, and what the global limit leaves of both (null: unlimited). */
+function globalView(limits: RepeatCounts, globalUsed: number, globalHeld: number) {
+  const used = { ...NO_USAGE, globalTotal: globalUsed + globalHeld };
+  return { globalUsed, globalHeld, globalRemaining: remainingUses(limits, used).globalTotal };
+}
+
+/** Counts in the order `remaining` lists them. */
+function countsView(counts: UsageCounts): UsageCounts {
+  return {
+    globalTotal: counts.globalTotal,
+    userTotal: counts.userTotal,
+    userWeekly: counts.userWeekly,
+    userDaily: counts.userDaily,
+  };
 }
 
 /** The limits in the order admins set them. */
