@@ -1774,6 +1774,28 @@ export function describeCouponStore(
         expect(reasonOf(await redeem(c, 'u2', 'o2', { index: 3 }))).toBe('CODE_LIMIT_REACHED');
       });
 
+      it('refuses the confirm of a hold whose code was revoked since, leaving the hold until it ends', async () => {
+        const c = withCodes(coupon('AAA', { globalTotal: 1 }), 10, 1);
+        await create(c);
+        await reserve(c, 'u1', 'o1', { index: 2 });
+        expect(await store.ledger.revokeCode(c, 2, NOW + 1)).toBe('revoked');
+        const refused = await redeem(c, 'u1', 'o1', { index: 2, now: NOW + 2 });
+        expect(refused).toMatchObject({ status: 'rejected', reason: 'CODE_REVOKED' });
+        expect(refused).not.toHaveProperty('hold');
+        expect(await store.ledger.findHold('AAA', 'o1', NOW + 2)).toMatchObject({ userId: 'u1' });
+        expect(await counts('AAA', 'u1', NOW + 2, TODAY, 2)).toEqual({
+          used: NONE_USED,
+          held: ONE_OF_EACH,
+          codeHeld: 1,
+        });
+        expect(await store.ledger.codeState('AAA', 2)).toEqual({ used: 0, revoked: true });
+        expect(reasonOf(await reserve(c, 'u2', 'o2', { now: NOW + 3 }))).toBe(
+          'GLOBAL_LIMIT_REACHED',
+        );
+        expect(await release('AAA', 'u1', 'o1', NOW + 4)).toBe('released');
+        expect(reasonOf(await reserve(c, 'u2', 'o2', { now: NOW + 5 }))).toBe('reserved');
+      });
+
       it('frees a released hold at once, only for its user', async () => {
         const c = withCodes(coupon('AAA', { globalTotal: 1 }), 10, 1);
         await create(c);
