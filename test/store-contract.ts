@@ -17,9 +17,12 @@ import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../src/store/store.opt
 import {
   STALE_COUPON,
   type RedeemAttempt,
+  type ReleaseAttempt,
+  type ReserveAttempt,
   type RollbackAttempt,
   type UsageLedger,
 } from '../src/store/usage.ledger.js';
+import type { ReservationOutcome } from '../src/redemptions/redemption.contract.js';
 
 // Both stores keep outcomes by the caller's clock, and Redis also drops them at that instant by
 // its own: the suite's clock stays near the real one. Periods are labels the caller passes.
@@ -1469,6 +1472,604 @@ export function describeCouponStore(
         c.codes!.batches[0]!.count = 5;
         expect((await store.coupons.get('AAA'))!.codes).toEqual(stored);
       });
+    });
+
+    describe('checkout holds', () => {
+      const MINUTE = 60_000;
+      /** A hold's default length in these tests: it ends at NOW + 10 minutes. */
+      const TTL_MS = 10 * MINUTE;
+      const EXPIRES = NOW + TTL_MS;
+
+      type HoldOptions = {
+        periods?: Periods;
+        now?: number;
+        expiresAt?: number;
+        /** Reserve with the unique code at this index of the coupon's codes. */
+        index?: number;
+        publication?: string;
+      };
+      /** The request of `c` with the unique code at `index`, placed as the service places it. */
+      const placed = (c: Coupon, index: number | undefined) => {
+        if (index === undefined) return {};
+        const code = uniqueCode(c, index);
+        const at = placeCode(c.code, c.codes, code)!;
+        return {
+          couponCode: code,
+          coupon: c.code,
+          uniqueCode: { index: at.index, limit: at.batch.usesPerCode },
+        };
+      };
+      const reserve = (c: Coupon, userId: string, orderId: string, o: HoldOptions = {}) => {
+        const { couponCode, coupon: couponOf, uniqueCode: unique } = placed(c, o.index);
+        const a: ReserveAttempt = {
+          request: {
+            couponCode: couponCode ?? c.code,
+            ...(couponOf && { coupon: couponOf }),
+            userId,
+            orderId,
+          },
+          publication: o.publication ?? '',
+          outcomeKey: outcomeKey(orderId, undefined)!,
+          coupon: c,
+          ...(unique && { uniqueCode: unique }),
+          periods: o.periods ?? TODAY,
+          now: o.now ?? NOW,
+          expiresAt: o.expiresAt ?? (o.now ?? NOW) + TTL_MS,
+        };
+        return store.ledger.reserve(a);
+      };
+      /** A redeem, which confirms the order's live hold when its holder makes it. */
+      const redeem = (c: Coupon, userId: string, orderId: string, o: HoldOptions = {}) => {
+        const { couponCode, coupon: couponOf, uniqueCode: unique } = placed(c, o.index);
+        const a: RedeemAttempt = {
+          request: {
+            couponCode: couponCode ?? c.code,
+            ...(couponOf && { coupon: couponOf }),
+            userId,
+            orderId,
+          },
+          publication: o.publication ?? '',
+          outcomeKey: outcomeKey(orderId, undefined),
+          coupon: c,
+          ...(unique && { uniqueCode: unique }),
+          periods: o.periods ?? TODAY,
+          now: o.now ?? NOW,
+        };
+        return store.ledger.redeem(a);
+      };
+      const release = (
+        code: string,
+        userId: string,
+        orderId: string,
+        now = NOW,
+        unique?: string,
+      ): Promise<'released' | 'not-found'> => {
+        const a: ReleaseAttempt = {
+          coupon: code,
+          orderId,
+          userId,
+          ...(unique !== undefined && { uniqueCode: unique }),
+          now,
+        };
+        return store.ledger.release(a);
+      };
+      const counts = (code: string, userId?: string, now = NOW, periods = TODAY, index?: number) =>
+        store.ledger.counts(code, userId, periods, now, index);
+      const reasonOf = (
+        outcome: ReservationOutcome | RedemptionOutcome | typeof STALE_COUPON,
+      ): string => (outcome === STALE_COUPON ? outcome : (outcome.reason ?? outcome.status));
+      const ONE_OF_EACH = { globalTotal: 1, userTotal: 1, userWeekly: 1, userDaily: 1 };
+
+      it('holds one use against every counter and the unique code’s own uses; remaining subtracts it', async () => {
+        const c = withCodes(
+          coupon('AAA', { globalTotal: 10, userTotal: 5, userWeekly: 4, userDaily: 3 }),
+          10,
+          2,
+        );
+        await create(c);
+        const held = await reserve(c, 'u1', 'o1', { index: 4 });
+        expect(held).toEqual({
+          status: 'reserved',
+          couponCode: uniqueCode(c, 4),
+          coupon: 'AAA',
+          userId: 'u1',
+          orderId: 'o1',
+          expiresAt: new Date(EXPIRES).toISOString(),
+          remaining: { globalTotal: 9, userTotal: 4, userWeekly: 3, userDaily: 2 },
+          processedAt: new Date(NOW).toISOString(),
+        });
+        expect(await counts('AAA', 'u1', NOW, TODAY, 4)).toEqual({
+          used: NONE_USED,
+          held: ONE_OF_EACH,
+          codeHeld: 1,
+        });
+        expect(await counts('AAA', undefined)).toEqual({
+          used: NONE_USED,
+          held: { ...NONE_USED, globalTotal: 1 },
+          codeHeld: 0,
+        });
+        // Nothing is counted as used by a hold.
+        expect(await store.ledger.usage('AAA', 'u1', TODAY)).toEqual(NONE_USED);
+        expect(await store.ledger.codeState('AAA', 4)).toEqual({ used: 0, revoked: false });
+        expect(await store.ledger.findHold('AAA', 'o1', NOW)).toMatchObject({
+          orderId: 'o1',
+          userId: 'u1',
+          uniqueCode: uniqueCode(c, 4),
+          codeIndex: 4,
+          reservedAt: NOW,
+          expiresAt: EXPIRES,
+        });
+        // Another user's redemption and reservation see the held use subtracted.
+        expect(await redeem(c, 'u2', 'o2')).toMatchObject({
+          status: 'accepted',
+          remaining: { globalTotal: 8, userTotal: 4, userWeekly: 3, userDaily: 2 },
+        });
+        expect(await reserve(c, 'u1', 'o3', { index: 4 })).toMatchObject({
+          status: 'reserved',
+          remaining: { globalTotal: 7, userTotal: 3, userWeekly: 2, userDaily: 1 },
+        });
+        // The code's two uses are both held now.
+        expect(reasonOf(await reserve(c, 'u3', 'o4', { index: 4 }))).toBe('CODE_LIMIT_REACHED');
+        expect(reasonOf(await redeem(c, 'u3', 'o5', { index: 4 }))).toBe('CODE_LIMIT_REACHED');
+        expect(await counts('AAA', 'u1', NOW, TODAY, 4)).toEqual({
+          used: { ...NONE_USED, globalTotal: 1 }, // u2's
+          held: { globalTotal: 2, userTotal: 2, userWeekly: 2, userDaily: 2 },
+          codeHeld: 2,
+        });
+      });
+
+      it.each([
+        ['globalTotal', 'u2', 'GLOBAL_LIMIT_REACHED'],
+        ['userTotal', 'u1', 'USER_TOTAL_LIMIT_REACHED'],
+        ['userWeekly', 'u1', 'USER_WEEKLY_LIMIT_REACHED'],
+        ['userDaily', 'u1', 'USER_DAILY_LIMIT_REACHED'],
+      ] as const)(
+        'a live hold fills %s 1: %s is refused a reserve and a plain redeem of another order',
+        async (limit, other, reason) => {
+          const c = coupon('AAA', { [limit]: 1 });
+          await create(c);
+          expect(await reserve(c, 'u1', 'o1')).toMatchObject({
+            status: 'reserved',
+            remaining: { [limit]: 0 },
+          });
+          const refused = await reserve(c, other, 'o2');
+          expect(refused).toEqual({
+            status: 'rejected',
+            reason,
+            couponCode: 'AAA',
+            userId: other,
+            orderId: 'o2',
+            remaining: { ...UNLIMITED, [limit]: 0 },
+            processedAt: new Date(NOW).toISOString(),
+          });
+          expect(reasonOf(await redeem(c, other, 'o3'))).toBe(reason);
+          // A refused reserve holds nothing.
+          expect((await counts('AAA', other)).held[limit]).toBe(1);
+          expect(await store.ledger.findHold('AAA', 'o2', NOW)).toBeUndefined();
+          expect(await store.ledger.usage('AAA', other, TODAY)).toEqual(NONE_USED);
+        },
+      );
+
+      it('answers a second reserve of the same order with the first hold, holding nothing more', async () => {
+        const c = coupon('AAA', { globalTotal: 5 });
+        await create(c);
+        const first = await reserve(c, 'u1', 'o1');
+        const again = await reserve(c, 'u1', 'o1', {
+          now: NOW + MINUTE,
+          expiresAt: NOW + 60 * MINUTE,
+          publication: 'job-2@1',
+        });
+        expect(again).toEqual(first);
+        expect(again).toMatchObject({
+          expiresAt: new Date(EXPIRES).toISOString(),
+          processedAt: new Date(NOW).toISOString(),
+          remaining: { globalTotal: 4 },
+        });
+        expect((await counts('AAA', 'u1', NOW + MINUTE)).held).toEqual(ONE_OF_EACH);
+        // The hold still ends when the first reserve said.
+        expect((await counts('AAA', 'u1', EXPIRES)).held).toEqual(NONE_USED);
+      });
+
+      it('refuses ORDER_CONFLICT to a reserve of an order held by another user or code, or whose redemption stands', async () => {
+        const c = withCodes(coupon('AAA', { globalTotal: 5 }), 10, 1);
+        await create(c);
+        await reserve(c, 'u1', 'o1');
+        const conflict = await reserve(c, 'u2', 'o1');
+        expect(conflict).toMatchObject({
+          status: 'rejected',
+          reason: 'ORDER_CONFLICT',
+          userId: 'u2',
+          orderId: 'o1',
+          remaining: { globalTotal: 4 },
+        });
+        expect(reasonOf(await reserve(c, 'u1', 'o1', { index: 1 }))).toBe('ORDER_CONFLICT');
+        expect(await store.ledger.findHold('AAA', 'o1', NOW)).toMatchObject({ userId: 'u1' });
+        expect((await counts('AAA', 'u2')).held).toEqual({ ...NONE_USED, globalTotal: 1 });
+
+        await reserve(c, 'u1', 'o2', { index: 2 });
+        expect(reasonOf(await reserve(c, 'u1', 'o2'))).toBe('ORDER_CONFLICT');
+        expect(reasonOf(await reserve(c, 'u1', 'o2', { index: 3 }))).toBe('ORDER_CONFLICT');
+
+        expect(reasonOf(await redeem(c, 'u1', 'o3'))).toBe('accepted');
+        expect(reasonOf(await reserve(c, 'u1', 'o3'))).toBe('ORDER_CONFLICT');
+        expect(reasonOf(await reserve(c, 'u2', 'o3'))).toBe('ORDER_CONFLICT');
+        expect(await store.ledger.findHold('AAA', 'o3', NOW)).toBeUndefined();
+        // Rolled back, the order can be held again.
+        await store.ledger.rollback(rollback(c, 'u1', 'o3'));
+        expect(reasonOf(await reserve(c, 'u1', 'o3'))).toBe('reserved');
+        expect((await counts('AAA', 'u1')).held.globalTotal).toBe(3);
+        expect((await counts('AAA', 'u1')).used.globalTotal).toBe(0);
+      });
+
+      it('refuses a redeem of a held order by another user or with another code (ORDER_CONFLICT)', async () => {
+        const c = withCodes(coupon('AAA', { globalTotal: 5 }), 10, 1);
+        await create(c);
+        await reserve(c, 'u1', 'o1');
+        expect(await redeem(c, 'u2', 'o1')).toMatchObject({
+          status: 'rejected',
+          reason: 'ORDER_CONFLICT',
+          userId: 'u2',
+          remaining: { globalTotal: 4 },
+        });
+        expect(reasonOf(await redeem(c, 'u1', 'o1', { index: 1 }))).toBe('ORDER_CONFLICT');
+        expect(await counts('AAA', 'u1')).toEqual({
+          used: NONE_USED,
+          held: ONE_OF_EACH,
+          codeHeld: 0,
+        });
+        // The holder confirms it still.
+        expect(await redeem(c, 'u1', 'o1')).toMatchObject({
+          status: 'accepted',
+          hold: 'confirmed',
+        });
+      });
+
+      it('confirms a held order for its holder although the cap is otherwise full, counting it once', async () => {
+        const c = coupon('AAA', { globalTotal: 1 });
+        await create(c);
+        expect(reasonOf(await reserve(c, 'A', 'oA'))).toBe('reserved');
+        expect(reasonOf(await reserve(c, 'B', 'oB'))).toBe('GLOBAL_LIMIT_REACHED');
+        expect(reasonOf(await redeem(c, 'B', 'oB2'))).toBe('GLOBAL_LIMIT_REACHED');
+        const confirmed = await redeem(c, 'A', 'oA', { now: NOW + MINUTE });
+        expect(confirmed).toEqual({
+          status: 'accepted',
+          couponCode: 'AAA',
+          userId: 'A',
+          orderId: 'oA',
+          discountPercentage: 15,
+          remaining: { ...UNLIMITED, globalTotal: 0 },
+          processedAt: new Date(NOW + MINUTE).toISOString(),
+          hold: 'confirmed',
+        });
+        expect(await counts('AAA', 'A', NOW + MINUTE)).toEqual({
+          used: ONE_OF_EACH,
+          held: NONE_USED,
+          codeHeld: 0,
+        });
+        expect(await store.ledger.findHold('AAA', 'oA', NOW + MINUTE)).toBeUndefined();
+        expect(await store.ledger.findOutcome('AAA', 'order:oA', NOW + MINUTE)).toEqual(confirmed);
+        // Replayed, not counted again; the hold is gone, so a reserve of the order conflicts.
+        expect(await redeem(c, 'A', 'oA', { now: NOW + 2 * MINUTE })).toEqual(confirmed);
+        expect(reasonOf(await reserve(c, 'A', 'oA', { now: NOW + 2 * MINUTE }))).toBe(
+          'ORDER_CONFLICT',
+        );
+        expect((await counts('AAA', 'A', NOW + 2 * MINUTE)).used.globalTotal).toBe(1);
+        expect(reasonOf(await reserve(c, 'B', 'oB', { now: NOW + 2 * MINUTE }))).toBe(
+          'GLOBAL_LIMIT_REACHED',
+        );
+      });
+
+      it('confirms a hold on a unique code with that code, counting the code’s use once', async () => {
+        const c = withCodes(coupon('AAA'), 10, 1);
+        await create(c);
+        await reserve(c, 'u1', 'o1', { index: 3 });
+        expect(await redeem(c, 'u1', 'o1', { index: 3 })).toMatchObject({
+          status: 'accepted',
+          couponCode: uniqueCode(c, 3),
+          coupon: 'AAA',
+          hold: 'confirmed',
+        });
+        expect(await store.ledger.codeState('AAA', 3)).toEqual({ used: 1, revoked: false });
+        expect((await counts('AAA', 'u1', NOW, TODAY, 3)).codeHeld).toBe(0);
+        expect(reasonOf(await redeem(c, 'u2', 'o2', { index: 3 }))).toBe('CODE_LIMIT_REACHED');
+      });
+
+      it('refuses the confirm of a hold whose code was revoked since, leaving the hold until it ends', async () => {
+        const c = withCodes(coupon('AAA', { globalTotal: 1 }), 10, 1);
+        await create(c);
+        await reserve(c, 'u1', 'o1', { index: 2 });
+        expect(await store.ledger.revokeCode(c, 2, NOW + 1)).toBe('revoked');
+        const refused = await redeem(c, 'u1', 'o1', { index: 2, now: NOW + 2 });
+        expect(refused).toMatchObject({ status: 'rejected', reason: 'CODE_REVOKED' });
+        expect(refused).not.toHaveProperty('hold');
+        expect(await store.ledger.findHold('AAA', 'o1', NOW + 2)).toMatchObject({ userId: 'u1' });
+        expect(await counts('AAA', 'u1', NOW + 2, TODAY, 2)).toEqual({
+          used: NONE_USED,
+          held: ONE_OF_EACH,
+          codeHeld: 1,
+        });
+        expect(await store.ledger.codeState('AAA', 2)).toEqual({ used: 0, revoked: true });
+        expect(reasonOf(await reserve(c, 'u2', 'o2', { now: NOW + 3 }))).toBe(
+          'GLOBAL_LIMIT_REACHED',
+        );
+        expect(await release('AAA', 'u1', 'o1', NOW + 4)).toBe('released');
+        expect(reasonOf(await reserve(c, 'u2', 'o2', { now: NOW + 5 }))).toBe('reserved');
+      });
+
+      it('frees a released hold at once, only for its user', async () => {
+        const c = withCodes(coupon('AAA', { globalTotal: 1 }), 10, 1);
+        await create(c);
+        await reserve(c, 'u1', 'o1', { index: 5 });
+        expect(await release('AAA', 'u2', 'o1')).toBe('not-found');
+        expect(await release('AAA', 'u1', 'nope')).toBe('not-found');
+        expect(await release('AAA', 'u1', 'o1', NOW, uniqueCode(c, 6))).toBe('not-found');
+        expect(await release('NOPE', 'u1', 'o1')).toBe('not-found');
+        expect((await counts('AAA', 'u1')).held.globalTotal).toBe(1);
+        expect(await release('AAA', 'u1', 'o1', NOW + 1, uniqueCode(c, 5))).toBe('released');
+        expect(await release('AAA', 'u1', 'o1', NOW + 2)).toBe('not-found');
+        expect(await counts('AAA', 'u1', NOW + 2, TODAY, 5)).toEqual({
+          used: NONE_USED,
+          held: NONE_USED,
+          codeHeld: 0,
+        });
+        expect(await store.ledger.findHold('AAA', 'o1', NOW + 2)).toBeUndefined();
+        expect(reasonOf(await reserve(c, 'u2', 'o2', { now: NOW + 3, index: 5 }))).toBe('reserved');
+        // By the coupon's own code too.
+        expect(await release('AAA', 'u2', 'o2', NOW + 4)).toBe('released');
+        // A released order may be held again, and a released hold's redeem is decided afresh.
+        expect(reasonOf(await redeem(c, 'u1', 'o1', { now: NOW + 5 }))).toBe('accepted');
+        expect(await redeem(c, 'u1', 'o1', { now: NOW + 5 })).not.toHaveProperty('hold');
+      });
+
+      it('stops counting a hold at its expiry, with no sweeper: held 0, and a new reserve and redeem succeed', async () => {
+        const c = coupon('AAA', { globalTotal: 1 });
+        await create(c);
+        const expiredBefore = store.ledger.expiredHolds;
+        await reserve(c, 'A', 'oA');
+        expect((await counts('AAA', undefined, EXPIRES - 1)).held.globalTotal).toBe(1);
+        expect(await store.ledger.findHold('AAA', 'oA', EXPIRES - 1)).toBeDefined();
+        expect(reasonOf(await reserve(c, 'B', 'oB', { now: EXPIRES - 1 }))).toBe(
+          'GLOBAL_LIMIT_REACHED',
+        );
+        // Exactly at expiresAt the hold counts no more.
+        expect(await store.ledger.findHold('AAA', 'oA', EXPIRES)).toBeUndefined();
+        expect((await counts('AAA', undefined, EXPIRES)).held.globalTotal).toBe(0);
+        expect(await reserve(c, 'B', 'oB', { now: EXPIRES })).toMatchObject({
+          status: 'reserved',
+          remaining: { globalTotal: 0 },
+        });
+        expect(store.ledger.expiredHolds).toBe(expiredBefore + 1);
+        // B's hold expires in turn; a plain redeem then takes the use.
+        const later = EXPIRES + TTL_MS + 1;
+        expect(reasonOf(await redeem(c, 'C', 'oC', { now: later }))).toBe('accepted');
+        expect(await counts('AAA', 'C', later)).toEqual({
+          used: ONE_OF_EACH,
+          held: NONE_USED,
+          codeHeld: 0,
+        });
+        expect(store.ledger.expiredHolds).toBe(expiredBefore + 2);
+      });
+
+      it('decides a redeem after the hold expired afresh: refused when the cap is full by then', async () => {
+        const c = coupon('AAA', { globalTotal: 1 });
+        await create(c);
+        await reserve(c, 'A', 'oA');
+        expect(reasonOf(await redeem(c, 'B', 'oB', { now: EXPIRES }))).toBe('accepted');
+        const late = await redeem(c, 'A', 'oA', { now: EXPIRES + 1 });
+        expect(late).toMatchObject({ status: 'rejected', reason: 'GLOBAL_LIMIT_REACHED' });
+        expect(late).not.toHaveProperty('hold');
+        expect((await counts('AAA', 'A', EXPIRES + 1)).used.globalTotal).toBe(1);
+      });
+
+      it('accepts a redeem after the hold expired as a plain redemption when there is room', async () => {
+        const c = coupon('AAA', { globalTotal: 2 });
+        await create(c);
+        await reserve(c, 'A', 'oA');
+        const late = await redeem(c, 'A', 'oA', { now: EXPIRES });
+        expect(late).toMatchObject({ status: 'accepted', remaining: { globalTotal: 1 } });
+        expect(late).not.toHaveProperty('hold');
+        expect(await counts('AAA', 'A', EXPIRES)).toEqual({
+          used: ONE_OF_EACH,
+          held: NONE_USED,
+          codeHeld: 0,
+        });
+      });
+
+      it('counts a confirmed hold in the day it was reserved in, not the day it was paid in', async () => {
+        // Reserved at 23:59 of TODAY, paid at 00:01 of TOMORROW (the same week).
+        const c = coupon('AAA', { userDaily: 1, userWeekly: 5 });
+        await create(c);
+        await reserve(c, 'u1', 'o1', { periods: TODAY });
+        expect((await counts('AAA', 'u1', NOW, TODAY)).held).toEqual(ONE_OF_EACH);
+        // The hold was made yesterday: it holds nothing of the new day.
+        expect((await counts('AAA', 'u1', NOW + 1, TOMORROW)).held).toEqual({
+          ...ONE_OF_EACH,
+          userDaily: 0,
+        });
+        const paid = await redeem(c, 'u1', 'o1', { periods: TOMORROW, now: NOW + 2 * MINUTE });
+        expect(paid).toMatchObject({ status: 'accepted', hold: 'confirmed' });
+        expect(await counts('AAA', 'u1', NOW + 2 * MINUTE, TOMORROW)).toEqual({
+          used: { globalTotal: 1, userTotal: 1, userWeekly: 1, userDaily: 0 },
+          held: NONE_USED,
+          codeHeld: 0,
+        });
+        // The new day's one use is still free.
+        expect(
+          reasonOf(await redeem(c, 'u1', 'o2', { periods: TOMORROW, now: NOW + 3 * MINUTE })),
+        ).toBe('accepted');
+        expect(
+          reasonOf(await redeem(c, 'u1', 'o3', { periods: TOMORROW, now: NOW + 4 * MINUTE })),
+        ).toBe('USER_DAILY_LIMIT_REACHED');
+      });
+
+      it('logs reserved, confirmed, released and expired holds, and no refused reserve', async () => {
+        const c = coupon('AAA', { globalTotal: 3 });
+        await create(c);
+        await reserve(c, 'u1', 'o1');
+        await reserve(c, 'u2', 'o2');
+        await reserve(c, 'u3', 'o3', { expiresAt: NOW + MINUTE });
+        await reserve(c, 'u4', 'o4'); // refused: full
+        await reserve(c, 'u1', 'o1'); // the first hold answers again
+        await redeem(c, 'u1', 'o1', { now: NOW + 1 });
+        await release('AAA', 'u2', 'o2', NOW + 2);
+        await counts('AAA', undefined, NOW + MINUTE); // finds o3 expired
+        const log = await store.log.list('AAA', { limit: 20 }, NOW + MINUTE);
+        expect(summaryOf(log)).toEqual([
+          'u1 o1 reserved',
+          'u2 o2 reserved',
+          'u3 o3 reserved',
+          'u1 o1 confirmed',
+          'u2 o2 released',
+          'u3 o3 expired',
+        ]);
+        expect(log.items[0]).toMatchObject({ at: new Date(NOW + MINUTE).toISOString() });
+        for (const status of ['reserved', 'confirmed', 'released', 'expired'] as const) {
+          const page = await store.log.list('AAA', { limit: 20, status }, NOW + MINUTE);
+          expect(page.items.every((entry) => entry.status === status)).toBe(true);
+          expect(page.items.length).toBe(status === 'reserved' ? 3 : 1);
+        }
+      });
+
+      it('gives the use of a confirmed hold back on rollback', async () => {
+        const c = coupon('AAA', { globalTotal: 1, userDaily: 1 });
+        await create(c);
+        await reserve(c, 'u1', 'o1');
+        await redeem(c, 'u1', 'o1');
+        expect(await store.ledger.rollback(rollback(c, 'u1', 'o1'))).toEqual({
+          status: 'rolled-back',
+          restored: ALL_RESTORED,
+        });
+        expect(await counts('AAA', 'u1')).toEqual({
+          used: NONE_USED,
+          held: NONE_USED,
+          codeHeld: 0,
+        });
+        expect(reasonOf(await reserve(c, 'u2', 'o2'))).toBe('reserved');
+      });
+
+      it('drops a coupon’s holds with the coupon', async () => {
+        const c = coupon('AAA', { globalTotal: 1 });
+        await create(c);
+        await reserve(c, 'u1', 'o1');
+        expect(await store.coupons.delete('AAA')).toBe(true);
+        expect(await store.ledger.findHold('AAA', 'o1', NOW)).toBeUndefined();
+        expect(reasonOf(await reserve(c, 'u1', 'o2'))).toBe(STALE_COUPON);
+        await create(c);
+        expect(await counts('AAA', 'u1')).toEqual({
+          used: NONE_USED,
+          held: NONE_USED,
+          codeHeld: 0,
+        });
+        expect(await store.ledger.findHold('AAA', 'o1', NOW)).toBeUndefined();
+        expect(await release('AAA', 'u1', 'o1')).toBe('not-found');
+        expect(reasonOf(await reserve(c, 'u2', 'o1'))).toBe('reserved');
+      });
+
+      it('refuses a reserve against a coupon changed since it was read', async () => {
+        const c = coupon('AAA');
+        await create(c);
+        await store.coupons.save({ ...c, repeatCounts: { ...c.repeatCounts, globalTotal: 0 } }, c);
+        expect(await reserve(c, 'u1', 'o1')).toBe(STALE_COUPON);
+        expect((await counts('AAA', 'u1')).held).toEqual(NONE_USED);
+      });
+
+      it('erases a user’s holds with the user, leaving others’', async () => {
+        const c = coupon('AAA', { globalTotal: 2 });
+        const d = coupon('BBB', { globalTotal: 1 });
+        await create(c);
+        await create(d);
+        await reserve(c, 'u1', 'o1');
+        await reserve(c, 'u2', 'o2');
+        await reserve(d, 'u1', 'o3');
+        await store.ledger.eraseUser('u1', NOW + 1);
+        expect(await store.ledger.findHold('AAA', 'o1', NOW + 1)).toBeUndefined();
+        expect(await store.ledger.findHold('BBB', 'o3', NOW + 1)).toBeUndefined();
+        expect(await store.ledger.findHold('AAA', 'o2', NOW + 1)).toMatchObject({ userId: 'u2' });
+        expect(await counts('AAA', 'u1', NOW + 1)).toEqual({
+          used: NONE_USED,
+          held: { ...NONE_USED, globalTotal: 1 },
+          codeHeld: 0,
+        });
+        expect((await counts('BBB', undefined, NOW + 1)).held.globalTotal).toBe(0);
+        expect(reasonOf(await reserve(d, 'u3', 'o4', { now: NOW + 2 }))).toBe('reserved');
+      });
+
+      it('1,000 concurrent reserves by 1,000 users against globalTotal 100: exactly 100 held; confirmed once each, released ones free at once, expired ones free at their instant', async () => {
+        const c = coupon('AAA', { globalTotal: 100 });
+        await create(c);
+        const outcomes = await Promise.all(
+          Array.from({ length: 1000 }, (_, i) => reserve(c, `u${i}`, `o${i}`)),
+        );
+        const reserved = outcomes.filter((o) => o !== STALE_COUPON && o.status === 'reserved');
+        expect(reserved).toHaveLength(100);
+        expect(new Set(outcomes.map(reasonOf))).toEqual(
+          new Set(['reserved', 'GLOBAL_LIMIT_REACHED']),
+        );
+        expect(await counts('AAA', undefined)).toEqual({
+          used: NONE_USED,
+          held: { ...NONE_USED, globalTotal: 100 },
+          codeHeld: 0,
+        });
+        const holders = reserved.map((o) => (o as ReservationOutcome).userId);
+        const orderOf = (userId: string) => `o${userId.slice(1)}`;
+        // 90 holders pay (each confirm sent twice, at once), 10 abandon; 200 others try meanwhile.
+        const [payers, leavers] = [holders.slice(0, 90), holders.slice(90)];
+        const t = NOW + MINUTE;
+        const [confirms, releases, others] = await Promise.all([
+          Promise.all([...payers, ...payers].map((u) => redeem(c, u, orderOf(u), { now: t }))),
+          Promise.all(leavers.map((u) => release('AAA', u, orderOf(u), t))),
+          Promise.all(
+            Array.from({ length: 200 }, (_, i) => redeem(c, `late${i}`, `late${i}`, { now: t })),
+          ),
+        ]);
+        expect(confirms.every((o) => o !== STALE_COUPON && o.hold === 'confirmed')).toBe(true);
+        expect(new Set(confirms.map((o) => (o as RedemptionOutcome).orderId)).size).toBe(90);
+        expect(releases).toEqual(Array(10).fill('released'));
+        const lateAccepted = others.filter((o) => o !== STALE_COUPON && o.status === 'accepted');
+        // The 10 released uses are all the room there was.
+        expect(lateAccepted.length).toBeLessThanOrEqual(10);
+        const after = await counts('AAA', undefined, t);
+        expect(after.used.globalTotal).toBe(90 + lateAccepted.length);
+        expect(after.held.globalTotal).toBe(0);
+        // What the late ones left is free at once: reserves take exactly that.
+        const free = 10 - lateAccepted.length;
+        const again = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => reserve(c, `next${i}`, `next${i}`, { now: t })),
+        );
+        const held = again.filter((o) => o !== STALE_COUPON && o.status === 'reserved');
+        expect(held).toHaveLength(free);
+        expect((await counts('AAA', undefined, t)).held.globalTotal).toBe(free);
+        expect(await counts('AAA', undefined, t)).toMatchObject({
+          used: { globalTotal: 100 - free },
+        });
+        // Past their expiry those holds count no more: the next reserve succeeds at once.
+        const past = t + TTL_MS;
+        if (free > 0) {
+          expect(reasonOf(await reserve(c, 'last', 'last', { now: past }))).toBe('reserved');
+          expect((await counts('AAA', undefined, past)).held.globalTotal).toBe(1);
+        } else {
+          expect(reasonOf(await reserve(c, 'last', 'last', { now: past }))).toBe(
+            'GLOBAL_LIMIT_REACHED',
+          );
+        }
+      }, 60_000);
+
+      it('1,000 concurrent reserves against globalTotal 100, then all expire: the 101st reserve succeeds at the expiry instant', async () => {
+        const c = coupon('AAA', { globalTotal: 100 });
+        await create(c);
+        const outcomes = await Promise.all(
+          Array.from({ length: 1000 }, (_, i) => reserve(c, `u${i}`, `o${i}`)),
+        );
+        expect(outcomes.filter((o) => reasonOf(o) === 'reserved')).toHaveLength(100);
+        expect(reasonOf(await reserve(c, 'x', 'ox', { now: EXPIRES - 1 }))).toBe(
+          'GLOBAL_LIMIT_REACHED',
+        );
+        expect(reasonOf(await reserve(c, 'x', 'ox', { now: EXPIRES }))).toBe('reserved');
+        const after = await counts('AAA', undefined, EXPIRES);
+        expect(after).toMatchObject({ used: NONE_USED, held: { globalTotal: 1 } });
+        // A holder whose hold expired is decided afresh: there is room for 99.
+        expect(await redeem(c, 'u0', 'o0', { now: EXPIRES })).not.toHaveProperty('hold');
+      }, 60_000);
     });
   });
 }
