@@ -294,6 +294,33 @@ describe.each([
       });
     });
 
+    it('documents the routes and outcomes in the OpenAPI document', async () => {
+      const doc = (await t.get('/docs/json').expect(200)).body as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+        components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+      };
+      const statuses = (path: string, method: string) =>
+        Object.keys(doc.paths[path]![method]!.responses).filter((s) => s !== '401');
+      expect(statuses('/reservations', 'post')).toEqual(
+        expect.arrayContaining(['201', '422', '202', '400', '503']),
+      );
+      expect(statuses('/reservations/{couponCode}/{orderId}', 'delete')).toEqual(
+        expect.arrayContaining(['200', '404', '202', '503']),
+      );
+      const schemas = doc.components.schemas;
+      expect(Object.keys(schemas.ReservationOutcomeResponse!.properties)).toContain('expiresAt');
+      expect(Object.keys(schemas.ReleaseOutcomeResponse!.properties)).toContain('userId');
+      expect(schemas.RedemptionOutcomeResponse!.properties.hold).toMatchObject({
+        enum: ['confirmed'],
+      });
+      expect(schemas.ReserveDto!.properties.ttlSeconds).toMatchObject({
+        minimum: 1,
+        maximum: 86_400,
+      });
+      // Not the redemption examples' order, which "Try it out" redeems first.
+      expect(schemas.ReserveDto!.properties.orderId).toMatchObject({ example: 'order-1002' });
+    });
+
     describe('the reserve and release jobs on the queue', () => {
       it('reserve, reserve again, release, release again', async () => {
         const code = await newCoupon({ userTotal: 1 });
