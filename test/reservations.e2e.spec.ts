@@ -393,3 +393,40 @@ describe.each([
     });
   },
 );
+
+describe('POST /reservations from a client address past GUESS_LIMIT_PER_HOUR', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ guessLimitPerHour: 2 });
+    await t.post('/users', { id: 'u1', name: 'u1', email: 'u1@example.com' }).expect(201);
+    await t
+      .post('/coupons', { code: 'REAL', discountPercentage: 10, expiresAt: '2026-12-31' })
+      .expect(201);
+  });
+  afterAll(async () => t?.close());
+
+  it('refuses unknown codes TOO_MANY_ATTEMPTS with Retry-After, unpublished, sharing the limit with POST /redemptions', async () => {
+    await t.post('/redemptions', { couponCode: 'GUESS1', userId: 'a' }).expect(422);
+    const second = await t
+      .post('/reservations', { couponCode: 'GUESS2', userId: 'b', orderId: 'g2' })
+      .expect(422);
+    expect(second.body.reason).toBe('COUPON_NOT_FOUND');
+    const jobs = await t.producer.getJobCounts('completed');
+    const refused = await t
+      .post('/reservations', { couponCode: 'guess3', userId: 'c', orderId: 'g3' })
+      .expect(422);
+    expect(refused.body).toEqual({
+      status: 'rejected',
+      reason: 'TOO_MANY_ATTEMPTS',
+      couponCode: 'GUESS3',
+      userId: 'c',
+      orderId: 'g3',
+      remaining: { globalTotal: 0, userTotal: 0, userWeekly: 0, userDaily: 0 },
+      processedAt: expect.any(String),
+    });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await t.producer.getJobCounts('completed')).toEqual(jobs);
+    // Known coupons still go through.
+    await t.post('/reservations', { couponCode: 'REAL', userId: 'u1', orderId: 'r1' }).expect(201);
+  });
+});

@@ -4,7 +4,12 @@ import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { normalizeCouponCode } from '../domain/coupon.js';
-import { NOTHING_REMAINING, outcomeKey, rejectedOutcome } from '../domain/outcome.js';
+import {
+  NOTHING_REMAINING,
+  outcomeKey,
+  rejectedOutcome,
+  rejectedReservation,
+} from '../domain/outcome.js';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
 import { releaseJobId, reservationJobId } from '@coupon-code-service/client/contract';
 import type { Queue } from 'bullmq';
@@ -91,6 +96,28 @@ export class RedemptionQueueService {
       replayed ?? rejectedOutcome(request, 'TOO_MANY_ATTEMPTS', NOTHING_REMAINING, now);
     if (!replayed) this.metrics.recordRefusal(outcome);
     return { outcome, retryAfterSeconds };
+  }
+
+  /**
+   * refuseGuesser for a reserve: an unknown coupon counts against the same address limit, and past
+   * it is refused TOO_MANY_ATTEMPTS unpublished. No order needs replaying: an unknown code holds
+   * nothing.
+   */
+  async refuseReserveGuesser(
+    data: ReserveJobData,
+    client: string,
+  ): Promise<{ outcome: ReservationOutcome; retryAfterSeconds: number } | undefined> {
+    const couponCode = normalizeCouponCode(data.couponCode);
+    if (await findCodeOwner(this.coupons, couponCode)) return undefined;
+    const retryAfterSeconds = await this.guesses.guessed('address', client);
+    if (retryAfterSeconds === 0) return undefined;
+    const request = { couponCode, userId: data.userId, orderId: data.orderId };
+    const now = this.clock.now();
+    this.metrics.recordHold('rejected');
+    return {
+      outcome: rejectedReservation(request, 'TOO_MANY_ATTEMPTS', NOTHING_REMAINING, now),
+      retryAfterSeconds,
+    };
   }
 
   /** Settles with the decision, or 'pending' when none came in REDEMPTION_WAIT_MS. */

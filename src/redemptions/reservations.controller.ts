@@ -5,6 +5,7 @@ import {
   HttpStatus,
   Param,
   Post,
+  Req,
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
@@ -17,7 +18,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ApiBodyErrors, ApiErrors } from '../common/openapi.js';
 import {
   PendingJobResponse,
@@ -39,7 +40,11 @@ const EXAMPLE_ORDER = 'order-1002';
 export class ReservationsController {
   constructor(private readonly redemptions: RedemptionQueueService) {}
 
-  /** 201 reserved, 422 rejected (both with the outcome), 202 with the job id while undecided. */
+  /**
+   * 201 reserved, 422 rejected (both with the outcome), 202 with the job id while undecided. An
+   * unknown coupon from a client address at its guess limit (shared with POST /redemptions) gets
+   * 422 TOO_MANY_ATTEMPTS with Retry-After, unpublished.
+   */
   @Post()
   @ApiCreatedResponse({
     type: ReservationOutcomeResponse,
@@ -49,7 +54,7 @@ export class ReservationsController {
   @ApiUnprocessableEntityResponse({
     type: ReservationOutcomeResponse,
     description:
-      "Rejected, with the reason (a redemption's reasons); ORDER_CONFLICT when the order is redeemed, or held for another user or code",
+      "Rejected, with the reason (a redemption's reasons); ORDER_CONFLICT when the order is redeemed, or held for another user or code; TOO_MANY_ATTEMPTS (the client address at its guess limit) also carries Retry-After",
     example: {
       status: 'rejected',
       reason: 'GLOBAL_LIMIT_REACHED',
@@ -66,7 +71,17 @@ export class ReservationsController {
       'No decision within REDEMPTION_WAIT_MS: look the job up with GET /redemptions/:jobId',
   })
   @ApiBodyErrors(503)
-  async reserve(@Body() body: ReserveDto, @Res({ passthrough: true }) res: Response) {
+  async reserve(
+    @Body() body: ReserveDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const refused = await this.redemptions.refuseReserveGuesser({ ...body }, req.ip ?? 'unknown');
+    if (refused) {
+      res.status(HttpStatus.UNPROCESSABLE_ENTITY);
+      res.set('Retry-After', String(refused.retryAfterSeconds));
+      return refused.outcome;
+    }
     const { jobId, settlement } = await this.redemptions.submitReserve({ ...body });
     switch (settlement.kind) {
       case 'completed':
