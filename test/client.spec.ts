@@ -7,6 +7,8 @@ import {
   REDEMPTION_QUEUE,
   redemptionJobId,
   type RedemptionOutcome,
+  type ReleaseOutcome,
+  type ReservationOutcome,
   type RollbackOutcome,
 } from '@coupon-code-service/client';
 import type { AppConfig } from '../src/config/app-config.js';
@@ -278,6 +280,108 @@ describe('CouponClient against the service (memory store)', () => {
       expect(await globalUsed(t, code)).toBe(1);
     }, 15_000);
   });
+
+  describe('reserve and release', () => {
+    it('reserves, answers a second reserve with the same hold, and redeem confirms it', async () => {
+      const code = await newCoupon(t, { globalTotal: 1 });
+      const order = { couponCode: code.toLowerCase(), userId: 'u1', orderId: 'checkout' };
+      const held: ReservationOutcome = await client.reserve({ ...order, ttlSeconds: 600 });
+      expect(held).toMatchObject({
+        status: 'reserved',
+        couponCode: code,
+        userId: 'u1',
+        orderId: 'checkout',
+        expiresAt: new Date(t.clock.now() + 600_000).toISOString(),
+        remaining: { globalTotal: 0 },
+      });
+      const again = await client.reserve(order);
+      expect(again.expiresAt).toBe(held.expiresAt);
+      const full = await client.reserve({ couponCode: code, userId: 'u2', orderId: 'other' });
+      expect(full).toMatchObject({ status: 'rejected', reason: 'GLOBAL_LIMIT_REACHED' });
+      expect(full.expiresAt).toBeUndefined();
+
+      const paid = await client.redeem(order);
+      expect(paid).toMatchObject({ status: 'accepted', hold: 'confirmed', orderId: 'checkout' });
+      expect(await globalUsed(t, code)).toBe(1);
+      expect(await client.redeem(order)).toEqual(paid);
+      await expect(client.release(order)).resolves.toMatchObject({
+        status: 'rejected',
+        reason: 'RESERVATION_NOT_FOUND',
+      });
+    }, 15_000);
+
+    it('releases a hold once, freeing its use, and reserves the order afresh after', async () => {
+      const code = await newCoupon(t, { globalTotal: 1 });
+      const order = { couponCode: code, userId: 'u2', orderId: 'abandoned' };
+      const first = await client.reserve(order);
+      expect(first.status).toBe('reserved');
+      const released: ReleaseOutcome = await client.release(order);
+      expect(released).toEqual({
+        status: 'released',
+        couponCode: code,
+        userId: 'u2',
+        orderId: 'abandoned',
+        processedAt: expect.any(String),
+      });
+      await expect(client.release(order)).resolves.toMatchObject({
+        status: 'rejected',
+        reason: 'RESERVATION_NOT_FOUND',
+        userId: 'u2',
+      });
+      // The freed use goes to another order; the released one is decided afresh, never answered
+      // with its first job (each reserve is a job of its own).
+      await expect(
+        client.reserve({ couponCode: code, userId: 'u1', orderId: 'next' }),
+      ).resolves.toMatchObject({ status: 'reserved' });
+      await expect(client.reserve(order)).resolves.toMatchObject({
+        status: 'rejected',
+        reason: 'GLOBAL_LIMIT_REACHED',
+      });
+    }, 15_000);
+
+    it('throws a TypeError for bad requests and publishes nothing', async () => {
+      const before = await jobCount(t);
+      const order = { couponCode: 'SAVE10', userId: 'u1', orderId: 'o' };
+      for (const ttlSeconds of [0, 86_401, 1.5, '60', null]) {
+        await expect(
+          client.reserve({ ...order, ttlSeconds } as Parameters<CouponClient['reserve']>[0]),
+        ).rejects.toThrow(
+          /^Invalid reserve request: ttlSeconds must be a whole number of seconds from 1 to 86400$/,
+        );
+      }
+      await expect(
+        client.reserve({ couponCode: 'SAVE10', userId: 'u1' } as Parameters<
+          CouponClient['reserve']
+        >[0]),
+      ).rejects.toThrow(/^Invalid reserve request: orderId must be/);
+      await expect(
+        client.release({ couponCode: 'SAVE10', orderId: 'o' } as Parameters<
+          CouponClient['release']
+        >[0]),
+      ).rejects.toThrow(/^Invalid release request: userId must be/);
+      expect(await jobCount(t)).toBe(before);
+    });
+
+    it('publishes only the contract fields, ttlSeconds only when given', async () => {
+      const code = await newCoupon(t);
+      const finished = jobsFinished(t.app, 2);
+      const extra = { couponCode: code, userId: 'u1', orderId: 'fields', note: 'x' };
+      await client.reserve(extra as Parameters<CouponClient['reserve']>[0]);
+      await client.release({ ...extra, ttlSeconds: 5 } as Parameters<CouponClient['release']>[0]);
+      await finished;
+      const jobs = await t.producer.getJobs(['completed']);
+      const data = jobs
+        .filter((job) => (job.data as { orderId?: string }).orderId === 'fields')
+        .map((job) => [job.name, job.data]);
+      expect(data).toEqual(
+        expect.arrayContaining([
+          [JobName.Reserve, { couponCode: code, userId: 'u1', orderId: 'fields' }],
+          [JobName.Release, { couponCode: code, userId: 'u1', orderId: 'fields' }],
+        ]),
+      );
+      expect(data).toHaveLength(2);
+    });
+  });
 });
 
 describe('CouponClient waiting limits', () => {
@@ -403,5 +507,16 @@ describe('CouponClient against the service (redis store)', () => {
     await expect(client.redeem(order)).resolves.toMatchObject({ status: 'accepted' });
     await expect(client.rollback(order)).resolves.toMatchObject({ status: 'rolled-back' });
     expect(await globalUsed(t, code)).toBe(0);
+  }, 15_000);
+
+  it('reserves, confirms and releases through the redis store', async () => {
+    const code = await newCoupon(t, { globalTotal: 2 });
+    const paid = { couponCode: code, userId: 'u1', orderId: 'redis-paid' };
+    const dropped = { couponCode: code, userId: 'u2', orderId: 'redis-dropped' };
+    await expect(client.reserve(paid)).resolves.toMatchObject({ status: 'reserved' });
+    await expect(client.reserve(dropped)).resolves.toMatchObject({ status: 'reserved' });
+    await expect(client.redeem(paid)).resolves.toMatchObject({ hold: 'confirmed' });
+    await expect(client.release(dropped)).resolves.toMatchObject({ status: 'released' });
+    expect(await globalUsed(t, code)).toBe(1);
   }, 15_000);
 });

@@ -4,8 +4,14 @@ import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { normalizeCouponCode } from '../domain/coupon.js';
-import { NOTHING_REMAINING, outcomeKey, rejectedOutcome } from '../domain/outcome.js';
+import {
+  NOTHING_REMAINING,
+  outcomeKey,
+  rejectedOutcome,
+  rejectedReservation,
+} from '../domain/outcome.js';
 import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
+import { releaseJobId, reservationJobId } from '@coupon-code-service/client/contract';
 import type { Queue } from 'bullmq';
 import {
   awaitQueueReplicas,
@@ -22,18 +28,30 @@ import { JobWaiter } from '../jobs/job.waiter.js';
 import { RedemptionQueues } from '../jobs/redemption-queues.js';
 import { MetricsService } from '../monitoring/metrics.service.js';
 import { CouponRepository, findCodeOwner } from '../store/coupon.repository.js';
-import { replayOf } from './redemption.service.js';
+import { RedemptionService, replayOf } from './redemption.service.js';
 import { GuessLimits } from '../store/guess.limits.js';
 import { UsageLedger } from '../store/usage.ledger.js';
 import {
   JobName,
   type RedeemJobData,
   type RedemptionOutcome,
+  type ReleaseOutcome,
+  type ReservationOutcome,
+  type ReserveJobData,
   type RollbackJobData,
   type RollbackOutcome,
 } from './redemption.contract.js';
 
-/** The REST side of the queue: publish a `redeem` or `rollback` job, wait a while for its end, look one up. */
+/**
+ * The answer of DELETE /reservations/:couponCode/:orderId: the `release` job's outcome, or, when
+ * the order has no live hold (so no user to name), RESERVATION_NOT_FOUND without a userId.
+ */
+export type ReleaseAnswer = Omit<ReleaseOutcome, 'userId'> & { userId?: string };
+
+/**
+ * The REST side of the queue: publish a `redeem`, `rollback`, `reserve` or `release` job, wait a
+ * while for its end, look one up.
+ */
 @Injectable()
 export class RedemptionQueueService {
   private readonly logger = new Logger('Redemptions');
@@ -45,6 +63,7 @@ export class RedemptionQueueService {
     private readonly coupons: CouponRepository,
     private readonly guesses: GuessLimits,
     private readonly metrics: MetricsService,
+    private readonly redemptions: RedemptionService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -77,6 +96,28 @@ export class RedemptionQueueService {
       replayed ?? rejectedOutcome(request, 'TOO_MANY_ATTEMPTS', NOTHING_REMAINING, now);
     if (!replayed) this.metrics.recordRefusal(outcome);
     return { outcome, retryAfterSeconds };
+  }
+
+  /**
+   * refuseGuesser for a reserve: an unknown coupon counts against the same address limit, and past
+   * it is refused TOO_MANY_ATTEMPTS unpublished. No order needs replaying: an unknown code holds
+   * nothing.
+   */
+  async refuseReserveGuesser(
+    data: ReserveJobData,
+    client: string,
+  ): Promise<{ outcome: ReservationOutcome; retryAfterSeconds: number } | undefined> {
+    const couponCode = normalizeCouponCode(data.couponCode);
+    if (await findCodeOwner(this.coupons, couponCode)) return undefined;
+    const retryAfterSeconds = await this.guesses.guessed('address', client);
+    if (retryAfterSeconds === 0) return undefined;
+    const request = { couponCode, userId: data.userId, orderId: data.orderId };
+    const now = this.clock.now();
+    this.metrics.recordHold('rejected');
+    return {
+      outcome: rejectedReservation(request, 'TOO_MANY_ATTEMPTS', NOTHING_REMAINING, now),
+      retryAfterSeconds,
+    };
   }
 
   /** Settles with the decision, or 'pending' when none came in REDEMPTION_WAIT_MS. */
@@ -177,6 +218,48 @@ export class RedemptionQueueService {
     const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
     return this.publishAndWait<RollbackOutcome>(jobId, async (queue) => {
       await queue.add(JobName.Rollback, data, { jobId });
+    });
+  }
+
+  /**
+   * Settles with the reserve's outcome, or 'pending' when none came in REDEMPTION_WAIT_MS. Each
+   * call is a job of its own (reservationJobId): the store answers a second reserve of a held
+   * order with that hold, and a fixed id would answer one made after the hold ended with the
+   * finished job's stale outcome.
+   */
+  async submitReserve(
+    data: ReserveJobData,
+  ): Promise<{ jobId: string; settlement: Settlement<ReservationOutcome> }> {
+    const jobId = reservationJobId(data.couponCode, data.orderId, randomUUID());
+    return this.publishAndWait<ReservationOutcome>(jobId, async (queue) => {
+      await queue.add(JobName.Reserve, data, { jobId });
+    });
+  }
+
+  /**
+   * Frees the order's live hold under the code (the coupon's, or the hold's unique code): a
+   * `release` job naming the hold's user, as only the store may free it. Without a live hold
+   * nothing is published (jobId undefined) and the answer is RESERVATION_NOT_FOUND at once.
+   */
+  async submitRelease(
+    couponCode: string,
+    orderId: string,
+  ): Promise<{ jobId?: string; settlement: Settlement<ReleaseAnswer> }> {
+    const hold = await this.redemptions.findHold(couponCode, orderId);
+    if (!hold) {
+      const value: ReleaseAnswer = {
+        status: 'rejected',
+        reason: 'RESERVATION_NOT_FOUND',
+        couponCode: normalizeCouponCode(couponCode),
+        orderId,
+        processedAt: new Date(this.clock.now()).toISOString(),
+      };
+      return { settlement: { kind: 'completed', value } };
+    }
+    const data = { couponCode, userId: hold.userId, orderId };
+    const jobId = releaseJobId(couponCode, orderId, randomUUID());
+    return this.publishAndWait<ReleaseOutcome>(jobId, async (queue) => {
+      await queue.add(JobName.Release, data, { jobId });
     });
   }
 

@@ -10,6 +10,7 @@ import { partitionPrefixes } from '@coupon-code-service/client/contract';
 import { RedemptionQueueService } from './redemption-queue.service.js';
 import { RedemptionService } from './redemption.service.js';
 import { RedemptionsController } from './redemptions.controller.js';
+import { ReservationsController } from './reservations.controller.js';
 
 @Module({})
 export class RedemptionsModule {
@@ -36,7 +37,7 @@ export class RedemptionsModule {
     return {
       module: RedemptionsModule,
       imports: [JobsModule, UsersModule, MetricsModule],
-      controllers: servesAdminApi(config) ? [RedemptionsController] : [],
+      controllers: servesAdminApi(config) ? [RedemptionsController, ReservationsController] : [],
       providers: [RedemptionService, RedemptionQueueService, ...workers],
     };
   }

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import { IsOptionalNotNull, must } from '../common/validation.js';
 import { MAX_HOLD_TTL_SECONDS, MIN_HOLD_TTL_SECONDS } from '@coupon-code-service/client/contract';
@@ -14,6 +14,16 @@ export class ReleaseDto extends RollbackDto implements ReleaseJobData {}
 
 /** `reserve` job data and the POST /reservations body. */
 export class ReserveDto extends RollbackDto implements ReserveJobData {
+  // Validated as RollbackDto's; redeclared for its documentation (the redemption examples' order
+  // is redeemed, so the reservation examples hold another).
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 128,
+    example: 'order-1002',
+    description: 'The order the use is held for; a redeem of it by the same user confirms the hold',
+  })
+  declare orderId: string;
+
   @ApiPropertyOptional({
     type: 'integer',
     minimum: MIN_HOLD_TTL_SECONDS,

@@ -1,7 +1,13 @@
 import { Queue, type JobsOptions, type RedisOptions } from 'bullmq';
 import { Cluster, type ClusterOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from './job.ids.js';
+import {
+  ownRedemptionJobId,
+  redemptionJobId,
+  releaseJobId,
+  reservationJobId,
+  rollbackJobId,
+} from './job.ids.js';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, redemptionJobOptions } from './job.options.js';
 import { addUnlessAnswered, queueHolding, type JobStatus } from './job.status.js';
 import { JobWaiter } from './job.waiter.js';
@@ -15,9 +21,13 @@ import {
 import { awaitQueueReplicas } from './replicas.js';
 import {
   JobName,
+  MAX_HOLD_TTL_SECONDS,
+  MIN_HOLD_TTL_SECONDS,
   REDEMPTION_QUEUE,
   type JobData,
   type RedemptionOutcome,
+  type ReleaseOutcome,
+  type ReservationOutcome,
   type RollbackOutcome,
 } from './queue.contract.js';
 
@@ -65,6 +75,12 @@ export interface RedeemRequest {
 
 export type RollbackRequest = JobData[JobName.Rollback];
 
+/** Holds one use for an order while its customer pays; `ttlSeconds` 1..86,400 (default the service's HOLD_TTL_SECONDS). */
+export type ReserveRequest = JobData[JobName.Reserve];
+
+/** Frees the order's live hold; `userId` must be the hold's user. */
+export type ReleaseRequest = JobData[JobName.Release];
+
 /**
  * No end within timeoutMs. The job stays queued and may still be decided: retrying the same
  * `redeem` is safe (same job id), and `jobId` can be looked up with GET /redemptions/:jobId.
@@ -100,8 +116,9 @@ export const CLIENT_JOB_OPTIONS: JobsOptions = redemptionJobOptions(DEFAULT_IDEM
 const MAX_FIELD_LENGTH = 128;
 
 /**
- * A typed producer for the `coupon-redemptions` queue: publishes `redeem` and `rollback` jobs and
- * waits for their return values through one shared QueueEvents subscriber, open while calls wait.
+ * A typed producer for the `coupon-redemptions` queue: publishes `redeem`, `rollback`, `reserve`
+ * and `release` jobs and waits for their return values through one shared QueueEvents subscriber,
+ * open while calls wait.
  */
 export class CouponClient {
   private readonly queues: Queue[];
@@ -154,6 +171,8 @@ export class CouponClient {
    * Redeems the coupon for an order. The job id comes from (couponCode, orderId), so calling
    * again for the same order – concurrently or after a crash – counts one use and answers with
    * the same outcome. A failed earlier job of the order is replaced (as in POST /redemptions).
+   * While the order is held (`reserve`) for this user and code, the redeem confirms the hold: it
+   * is accepted, the held use counted once, with `hold: 'confirmed'` in the outcome.
    */
   async redeem(request: RedeemRequest): Promise<RedemptionOutcome> {
     const data = validRequest('redeem', request);
@@ -173,6 +192,32 @@ export class CouponClient {
     const jobId = rollbackJobId(data.couponCode, data.orderId, randomUUID());
     return this.publishAndWait<RollbackOutcome>(jobId, async (queue) => {
       await queue.add(JobName.Rollback, data, { ...this.jobOptions, jobId });
+    });
+  }
+
+  /**
+   * Holds one use of the coupon for the order until `expiresAt` (ttlSeconds, default the service's
+   * HOLD_TTL_SECONDS): decided as a redemption is, with the same reasons. Reserving a held order
+   * again answers its hold (the same expiresAt). Each call is a job of its own
+   * (reservationJobId): a finished job never answers for a hold released or expired since.
+   */
+  async reserve(request: ReserveRequest): Promise<ReservationOutcome> {
+    const data = validRequest('reserve', request);
+    const jobId = reservationJobId(data.couponCode, data.orderId, randomUUID());
+    return this.publishAndWait<ReservationOutcome>(jobId, async (queue) => {
+      await queue.add(JobName.Reserve, data, { ...this.jobOptions, jobId });
+    });
+  }
+
+  /**
+   * Frees the order's live hold (the customer abandoned the checkout); `rejected` with
+   * RESERVATION_NOT_FOUND when this user has no live hold of the order under this code.
+   */
+  async release(request: ReleaseRequest): Promise<ReleaseOutcome> {
+    const data = validRequest('release', request);
+    const jobId = releaseJobId(data.couponCode, data.orderId, randomUUID());
+    return this.publishAndWait<ReleaseOutcome>(jobId, async (queue) => {
+      await queue.add(JobName.Release, data, { ...this.jobOptions, jobId });
     });
   }
 
@@ -222,9 +267,12 @@ export class CouponClient {
  * Checks the fields locally, as the worker would, so a bad request throws before anything is
  * published, and copies only the contract's fields into the job data.
  */
-function validRequest<T extends RedeemRequest | RollbackRequest>(operation: string, request: T): T {
+function validRequest<T extends RedeemRequest | RollbackRequest | ReserveRequest>(
+  operation: string,
+  request: T,
+): T {
   const fields = ['couponCode', 'userId', 'orderId'] as const;
-  const given = (request ?? {}) as Partial<Record<(typeof fields)[number], unknown>>;
+  const given = (request ?? {}) as Partial<Record<(typeof fields)[number] | 'ttlSeconds', unknown>>;
   const problems = fields.flatMap((field) => {
     const value = given[field];
     // Counted in code points, as the worker's validation counts them.
@@ -232,8 +280,27 @@ function validRequest<T extends RedeemRequest | RollbackRequest>(operation: stri
       typeof value === 'string' && value.length > 0 && [...value].length <= MAX_FIELD_LENGTH;
     return valid ? [] : [`${field} must be a string of 1-${MAX_FIELD_LENGTH} characters`];
   });
+  const { ttlSeconds } = given;
+  const ttlGiven = operation === 'reserve' && ttlSeconds !== undefined;
+  if (
+    ttlGiven &&
+    !(
+      Number.isInteger(ttlSeconds) &&
+      (ttlSeconds as number) >= MIN_HOLD_TTL_SECONDS &&
+      (ttlSeconds as number) <= MAX_HOLD_TTL_SECONDS
+    )
+  ) {
+    problems.push(
+      `ttlSeconds must be a whole number of seconds from ${MIN_HOLD_TTL_SECONDS} to ${MAX_HOLD_TTL_SECONDS}`,
+    );
+  }
   if (problems.length > 0) {
     throw new TypeError(`Invalid ${operation} request: ${problems.join('; ')}`);
   }
-  return { couponCode: given.couponCode, userId: given.userId, orderId: given.orderId } as T;
+  return {
+    couponCode: given.couponCode,
+    userId: given.userId,
+    orderId: given.orderId,
+    ...(ttlGiven && { ttlSeconds }),
+  } as T;
 }

@@ -6,10 +6,14 @@ export {
   CouponJobFailedError,
   type CouponClientOptions,
   type RedeemRequest,
+  type ReleaseRequest,
+  type ReserveRequest,
   type RollbackRequest,
 } from './coupon.client.js';
 export {
   JobName,
+  MAX_HOLD_TTL_SECONDS,
+  MIN_HOLD_TTL_SECONDS,
   REDEMPTION_QUEUE,
   REJECTION_REASONS,
   type JobData,
@@ -17,10 +21,14 @@ export {
   type RedeemJobData,
   type RedemptionOutcome,
   type RejectionReason,
+  type ReleaseJobData,
+  type ReleaseOutcome,
   type Remaining,
+  type ReservationOutcome,
+  type ReserveJobData,
   type RestoredCounters,
   type RollbackJobData,
   type RollbackOutcome,
 } from './queue.contract.js';
-export { redemptionJobId, rollbackJobId } from './job.ids.js';
+export { redemptionJobId, releaseJobId, reservationJobId, rollbackJobId } from './job.ids.js';
 export { NotReplicatedError } from './replicas.js';

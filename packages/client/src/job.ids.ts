@@ -31,3 +31,21 @@ export function ownRedemptionJobId(orderJobId: string): string {
 export function rollbackJobId(couponCode: string, orderId: string, unique: string): string {
   return `rollback.${escapeIdPart(normalizeCouponCode(couponCode))}.${escapeIdPart(orderId)}.${escapeIdPart(unique)}`;
 }
+
+/**
+ * The job id of a `reserve` job. It is unique per call, like rollbackJobId: the store answers a
+ * second reserve of a held order with the live hold (the same expiresAt) by itself, and a fixed id
+ * would answer a reserve made after that hold was released or expired with the finished job's
+ * stale `reserved` outcome, which a producer without access to the store could not tell apart.
+ */
+export function reservationJobId(couponCode: string, orderId: string, unique: string): string {
+  return `reserve.${escapeIdPart(normalizeCouponCode(couponCode))}.${escapeIdPart(orderId)}.${escapeIdPart(unique)}`;
+}
+
+/**
+ * The job id of a `release` job: unique per call, like rollbackJobId (a second release of the order
+ * finds no hold and changes nothing, so a retry needs no dedupe by id).
+ */
+export function releaseJobId(couponCode: string, orderId: string, unique: string): string {
+  return `release.${escapeIdPart(normalizeCouponCode(couponCode))}.${escapeIdPart(orderId)}.${escapeIdPart(unique)}`;
+}
