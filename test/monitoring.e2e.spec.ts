@@ -242,6 +242,8 @@ describe('API documentation', () => {
         'POST /coupons/{code}/code-batches',
         'POST /redemptions',
         'POST /redemptions/rollback',
+        'POST /reservations',
+        'DELETE /reservations/{couponCode}/{orderId}',
         'POST /users',
         'PUT /coupons/{code}/repeat-counts',
       ].sort(),
@@ -253,6 +255,9 @@ describe('API documentation', () => {
       ),
     ).toEqual(['text/csv', 'application/json']);
     expect(Object.keys(spec.paths['/redemptions'].post.responses).sort()).toEqual(
+      ['201', '202', '400', '401', '413', '415', '422', '503'].sort(),
+    );
+    expect(Object.keys(spec.paths['/reservations'].post.responses).sort()).toEqual(
       ['201', '202', '400', '401', '413', '415', '422', '503'].sort(),
     );
     expect(Object.keys(spec.paths['/redemptions/rollback'].post.responses).sort()).toEqual(

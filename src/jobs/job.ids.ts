@@ -2,5 +2,7 @@
 export {
   ownRedemptionJobId,
   redemptionJobId,
+  releaseJobId,
+  reservationJobId,
   rollbackJobId,
 } from '@coupon-code-service/client/contract';

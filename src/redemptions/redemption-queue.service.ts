@@ -10,8 +10,13 @@ import {
   rejectedOutcome,
   rejectedReservation,
 } from '../domain/outcome.js';
-import { ownRedemptionJobId, redemptionJobId, rollbackJobId } from '../jobs/job.ids.js';
-import { releaseJobId, reservationJobId } from '@coupon-code-service/client/contract';
+import {
+  ownRedemptionJobId,
+  redemptionJobId,
+  rollbackJobId,
+  releaseJobId,
+  reservationJobId,
+} from '../jobs/job.ids.js';
 import type { Queue } from 'bullmq';
 import {
   awaitQueueReplicas,

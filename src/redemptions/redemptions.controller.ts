@@ -13,6 +13,8 @@ import {
   FailedJobResponse,
   PendingJobResponse,
   RedemptionOutcomeResponse,
+  ReleaseOutcomeResponse,
+  ReservationOutcomeResponse,
   RollbackOutcomeResponse,
 } from './redemption.responses.js';
 import {
@@ -140,6 +142,8 @@ export class RedemptionsController {
   @ApiExtraModels(
     RedemptionOutcomeResponse,
     RollbackOutcomeResponse,
+    ReservationOutcomeResponse,
+    ReleaseOutcomeResponse,
     PendingJobResponse,
     FailedJobResponse,
   )
@@ -148,6 +152,8 @@ export class RedemptionsController {
       oneOf: [
         RedemptionOutcomeResponse,
         RollbackOutcomeResponse,
+        ReservationOutcomeResponse,
+        ReleaseOutcomeResponse,
         PendingJobResponse,
         FailedJobResponse,
       ].map((model) => ({
