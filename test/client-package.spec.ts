@@ -61,7 +61,9 @@ export async function use(): Promise<string> {
   const outcome: RedemptionOutcome = await client.redeem({ couponCode: 'C', userId: 'u', orderId: 'o' });
   const back: RollbackOutcome = await client.rollback({ couponCode: 'C', userId: 'u', orderId: 'o' });
   const reason: RejectionReason | undefined = outcome.reason;
-  return \`\${outcome.status} \${back.status} \${reason ?? ''}\`;
+  const held: ReservationOutcome = await client.reserve({ couponCode: 'C', userId: 'u', orderId: 'o', ttlSeconds: 60 });
+  const freed: ReleaseOutcome = await client.release({ couponCode: 'C', userId: 'u', orderId: 'o' });
+  return \`\${outcome.status} \${back.status} \${reason ?? ''} \${held.expiresAt ?? ''} \${freed.status}\`;
 }
 `;
 
@@ -173,7 +175,8 @@ describe(`${PACKAGE} packed, installed into a fresh project, used from ESM and C
       }),
     );
     const names =
-      'CouponClient, type RedemptionOutcome, type RollbackOutcome, type RejectionReason';
+      'CouponClient, type RedemptionOutcome, type RollbackOutcome, type RejectionReason, ' +
+      'type ReservationOutcome, type ReleaseOutcome';
     writeFileSync(join(project, 'use.mts'), typedUse(`import { ${names} } from '${PACKAGE}';`));
     writeFileSync(join(project, 'use.cts'), typedUse(`import { ${names} } from '${PACKAGE}';`));
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
