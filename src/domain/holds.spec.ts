@@ -91,6 +91,12 @@ describe('reserveVerdict', () => {
   ])('%s', (_name, live, record, request, expected) => {
     expect(reserveVerdict(live, record, request as { userId: string }, NOW)).toBe(expected);
   });
+
+  it('answers a publication that made a hold before with that hold, even once it has ended', () => {
+    const made = hold({ expiresAt: NOW - 1 });
+    expect(reserveVerdict(undefined, undefined, alice, NOW, made)).toBe('rerun');
+    expect(reserveVerdict(hold({ userId: 'bob' }), kept(), alice, NOW, made)).toBe('rerun');
+  });
 });
 
 describe('holdVerdict', () => {

@@ -43,7 +43,10 @@ function isHolder(hold: Hold, request: { userId: string; uniqueCode?: string }):
 }
 
 /**
- * How a `reserve` meets the order's live hold and what is kept under the order:
+ * How a `reserve` meets the hold its own publication made, the order's live hold and what is kept
+ * under the order:
+ * - `rerun`: this publication made a hold before (BullMQ running its job again after a crash): it
+ *   answers that hold again, also once it has ended, holding nothing new;
  * - `replay`: the order is held for this user and code already; the first hold answers;
  * - `conflict`: it is held for another user or code, or its redemption stands (accepted and not
  *   rolled back): ORDER_CONFLICT, nothing changes;
@@ -55,7 +58,9 @@ export function reserveVerdict(
   kept: Pick<KeptOutcome, 'outcome' | 'keptUntil' | 'rollback'> | undefined,
   request: { userId: string; uniqueCode?: string },
   now: number,
-): 'decide' | 'replay' | 'conflict' {
+  madeBefore?: Hold,
+): 'decide' | 'rerun' | 'replay' | 'conflict' {
+  if (madeBefore) return 'rerun';
   if (isLive(hold, now)) return isHolder(hold, request) ? 'replay' : 'conflict';
   const stands = kept !== undefined && kept.keptUntil > now && !kept.rollback;
   return stands && kept.outcome.status === 'accepted' ? 'conflict' : 'decide';

@@ -6,6 +6,7 @@ import {
   type KeptOutcome,
   type ResetGenerations,
 } from '../../domain/ledger.js';
+import type { Hold } from '../../domain/holds.js';
 import type { Periods } from '../../domain/periods.js';
 import type { User } from '../../domain/user.js';
 import type { StoreOptions } from '../store.options.js';
@@ -217,6 +218,11 @@ export class MemoryData {
   private readonly rejections = new Map<string, MemoryKeptOutcome>();
   /** Outcomes evicted to stay within options.maxOutcomes. */
   evictedOutcomes = 0;
+  /**
+   * The hold each reserve publication made, by `<code> <publication>`, kept as long as an
+   * acceptance (holds.reserveVerdict 'rerun'), oldest first, at most options.maxOutcomes.
+   */
+  private readonly reserveRuns = new Map<string, { hold: Hold; keptUntil: number }>();
   readonly logs = new Map<string, CouponLog>();
   readonly users = new Map<string, User>();
   readonly userIdsByEmail = new Map<string, string>();
@@ -246,9 +252,31 @@ export class MemoryData {
     }
   }
 
+  /** The hold this publication made, if it is still kept at `now`. */
+  reserveRun(code: string, publication: string, now: number): Hold | undefined {
+    const run = this.reserveRuns.get(`${code} ${publication}`);
+    return run && run.keptUntil > now ? run.hold : undefined;
+  }
+
+  keepReserveRun(code: string, publication: string, hold: Hold, now: number): void {
+    if (publication === '' || this.options.outcomeTtlMs === 0) return;
+    this.reserveRuns.set(`${code} ${publication}`, {
+      hold,
+      keptUntil: now + this.options.outcomeTtlMs,
+    });
+    if (this.reserveRuns.size > this.options.maxOutcomes) {
+      this.reserveRuns.delete(this.reserveRuns.keys().next().value!);
+    }
+  }
+
   /** Forgets the outcomes decided for this user; returns how many were still kept at `now`. */
   eraseOutcomes(userId: string, now: number): number {
     let erased = 0;
+    for (const [id, run] of this.reserveRuns) {
+      if (run.hold.userId !== userId) continue;
+      this.reserveRuns.delete(id);
+      if (run.keptUntil > now) erased++;
+    }
     for (const outcomes of [this.acceptances, this.rejections]) {
       for (const [id, kept] of outcomes) {
         if (!isUsersOutcome(kept, userId)) continue;
@@ -262,6 +290,11 @@ export class MemoryData {
   /** Forgets outcomes no longer kept at `now`; returns how many. */
   pruneOutcomes(now: number): number {
     let pruned = 0;
+    for (const [id, run] of this.reserveRuns) {
+      if (run.keptUntil > now) continue;
+      this.reserveRuns.delete(id);
+      pruned++;
+    }
     for (const outcomes of [this.acceptances, this.rejections]) {
       for (const [id, kept] of outcomes) {
         if (isKept(kept, now)) continue;

@@ -2,6 +2,10 @@ import type { UsageCounts } from '../../domain/coupon.js';
 import { heldCounts, type Hold } from '../../domain/holds.js';
 import type { Periods } from '../../domain/periods.js';
 
+/** Heap order: by expiry, then by order id, the order Redis's sorted set keeps equal scores in. */
+const before = (a: Hold, b: Hold): boolean =>
+  a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.orderId < b.orderId);
+
 /**
  * One coupon's live holds, by order, by user and by unique code, with a min-heap by expiry so
  * that dropping the expired ones costs O(log n) each. Holds released or confirmed stay in the heap
@@ -91,7 +95,7 @@ export class CouponHolds {
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent]!.expiresAt <= hold.expiresAt) break;
+      if (!before(hold, heap[parent]!)) break;
       heap[i] = heap[parent]!;
       i = parent;
     }
@@ -108,9 +112,8 @@ export class CouponHolds {
         const left = 2 * i + 1;
         if (left >= heap.length) break;
         const right = left + 1;
-        const child =
-          right < heap.length && heap[right]!.expiresAt < heap[left]!.expiresAt ? right : left;
-        if (heap[child]!.expiresAt >= last.expiresAt) break;
+        const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+        if (!before(heap[child]!, last)) break;
         heap[i] = heap[child]!;
         i = child;
       }

@@ -24,6 +24,7 @@ import {
 import {
   confirmedWindows,
   holdVerdict,
+  isLive,
   releases,
   reserveVerdict,
   usedOrHeld,
@@ -168,6 +169,9 @@ export class MemoryUsageLedger extends UsageLedger {
     const { request, now } = attempt;
     const code = attempt.coupon.code;
     usage.holds.remove(hold);
+    // The coupon counts in these periods from now on, as after any counted use.
+    usage.daily.startPeriod(periods.day);
+    usage.weekly.startPeriod(periods.week);
     const windows = confirmedWindows(hold, periods);
     this.count(
       usage,
@@ -207,7 +211,17 @@ export class MemoryUsageLedger extends UsageLedger {
     const hold = usage?.holds.get(request.orderId);
     const kept = this.kept(code, attempt.outcomeKey);
     const { repeatCounts: limits } = attempt.coupon;
-    switch (reserveVerdict(hold, kept, { userId: request.userId, uniqueCode: submitted }, now)) {
+    const madeBefore = this.data.reserveRun(code, attempt.publication, now);
+    const verdict = reserveVerdict(
+      hold,
+      kept,
+      { userId: request.userId, uniqueCode: submitted },
+      now,
+      madeBefore,
+    );
+    switch (verdict) {
+      case 'rerun':
+        return reservedOutcome(request, madeBefore!);
       case 'replay':
         return reservedOutcome(request, hold!);
       case 'conflict':
@@ -245,6 +259,7 @@ export class MemoryUsageLedger extends UsageLedger {
       remaining: remainingUses(limits, usedOrHeld(used, ONE_OF_EACH)),
     };
     usage.holds.add(held);
+    this.data.keepReserveRun(code, attempt.publication, held, now);
     usage.daily.startPeriod(periods.day);
     usage.weekly.startPeriod(periods.week);
     this.data.log(code, request, 'reserved', now, submitted);
@@ -261,8 +276,10 @@ export class MemoryUsageLedger extends UsageLedger {
   }
 
   async findHold(coupon: string, orderId: string, now: number): Promise<Hold | undefined> {
-    const hold = this.liveUsage(coupon, now)?.holds.get(orderId);
-    return hold && { ...hold, periods: { ...hold.periods }, remaining: { ...hold.remaining } };
+    // A read: an expired hold is left for a counting step to drop and log, as in Redis.
+    const hold = this.data.usage.get(coupon)?.holds.get(orderId);
+    if (!isLive(hold, now)) return undefined;
+    return { ...hold, periods: { ...hold.periods }, remaining: { ...hold.remaining } };
   }
 
   async counts(
@@ -429,7 +446,9 @@ export class MemoryUsageLedger extends UsageLedger {
   async eraseUser(userId: string, now: number): Promise<Erased> {
     let usageCounters = 0;
     for (const usage of this.data.usage.values()) {
-      usageCounters += usage.forget(userId) + usage.holds.forget(userId).length;
+      // A hold expired already held nothing: it is dropped, not counted.
+      const holds = usage.holds.forget(userId).filter((hold) => isLive(hold, now));
+      usageCounters += usage.forget(userId) + holds.length;
     }
     let logEntries = 0;
     for (const [code, log] of this.data.logs) {

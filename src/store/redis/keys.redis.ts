@@ -101,6 +101,14 @@ export class RedisKeys {
     return `${this.prefix}:{${code}}:hold:`;
   }
 
+  /**
+   * Hash with an expiry: a copy of the hold a reserve publication made (its record's fields and
+   * `until`), so that the job run again answers it (holds.reserveVerdict 'rerun').
+   */
+  reserveRun(code: string, publication: string): string {
+    return `${this.prefix}:{${code}}:reserve-run:${publication}`;
+  }
+
   /** Hash with an expiry: the outcome kept under an outcome key ("order:<id>" or "job:<publication>"). */
   outcome(code: string, key: string): string {
     return `${this.prefix}:{${code}}:outcome:${key}`;

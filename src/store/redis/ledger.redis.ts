@@ -225,6 +225,8 @@ export class RedisUsageLedger extends UsageLedger {
         k.holds(code),
         k.held(code),
         k.holdPrefix(code) + request.orderId,
+        k.reserveRun(code, attempt.publication),
+        k.userOutcomes(code, request.userId),
       ],
       [
         attempt.coupon.born,
@@ -242,6 +244,8 @@ export class RedisUsageLedger extends UsageLedger {
         uniqueCode?.limit ?? -1,
         uniqueCode ? request.couponCode : '',
         k.holdPrefix(code),
+        attempt.publication,
+        this.options.outcomeTtlMs,
       ],
     );
     if (reply[0] === 'behind') {
@@ -253,6 +257,7 @@ export class RedisUsageLedger extends UsageLedger {
         return this.reserve(attempt);
       case 'stale':
         return STALE_COUPON;
+      case 'rerun':
       case 'replay':
         this.replicated(acknowledged);
         return reservedOutcome(request, decodeHold(request.orderId, reply[2] as string[]));

@@ -23,9 +23,11 @@ local userId, now = ARGV[1], tonumber(ARGV[2])
 local counters = forgetUsage(KEYS[1], KEYS[2], userId)
 if redis.call('HEXISTS', KEYS[6], 'u:' .. userId) == 1 then
   for _, orderId in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
-    if redis.call('HGET', ARGV[4] .. orderId, 'user') == userId then
+    local hold = redis.call('HMGET', ARGV[4] .. orderId, 'user', 'exp')
+    if hold[1] == userId then
       dropHold(KEYS[5], KEYS[6], ARGV[4], orderId)
-      counters = counters + 1
+      -- A hold expired already held nothing: it is dropped, not counted.
+      if tonumber(hold[2]) > now then counters = counters + 1 end
     end
   end
 end

@@ -12,8 +12,13 @@ local function log(key, ttl, maxEntries, now, userId, orderId, status, reason, u
   local minId = string.format('%d', math.max(tonumber(now) - tonumber(ttl) + 1, 0))
   local added = redis.pcall('XADD', key, 'MINID', '~', minId, now .. '-*', unpack(fields))
   if type(added) == 'table' and added.err then
-    -- Another caller's clock is ahead: append after its entry.
-    local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)[1][1]
+    -- Another caller's clock is ahead: append after the newest id the stream gave, which may be
+    -- an entry erased since (XDEL), so it is read from the stream's info, not from its entries.
+    local info = redis.call('XINFO', 'STREAM', key)
+    local last
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then last = info[i + 1] end
+    end
     added = redis.call('XADD', key, 'MINID', '~', minId, string.match(last, '^%d+') .. '-*',
       unpack(fields))
   end

@@ -7,13 +7,16 @@
 
   KEYS: 1 coupon hash, 2 global used, 3 user totals hash, 4 week hash, 5 day hash, 6 the order's
         outcome, 7 newest periods hash, 8 redemption log, 9 code uses hash, 10 revoked codes hash,
-        11 holds set, 12 held hash, 13 the order's hold
+        11 holds set, 12 held hash, 13 the order's hold, 14 the hold this publication made (a
+        copy of its record, kept as long as an acceptance), 15 the user's outcome set
   ARGV: 1 coupon born, 2 coupon version, 3 userId, 4-7 limits (global, user total, week, day;
         -1 unlimited), 8 week, 9 day, 10 now (ms), 11 orderId, 12 expiry (ms), 13 log TTL ms,
         14 log max entries, 15 the unique code's field ('' for a plain code), 16 its uses per
         code (-1 unlimited), 17 the unique code as submitted ('' for a plain code), 18 the hold
-        prefix (keys.holdPrefix)
+        prefix (keys.holdPrefix), 19 publication ('' when unknown), 20 how long KEYS[14] is kept
+        (ms; 0: not kept)
   Returns {'behind', day, week} | {'more', expired} | {'replay', expired, hold record} |
+          {'rerun', expired, hold record} |
           {'conflict', expired, counts...} | {'stale', expired} | {'refused', expired, reason,
           counts...} | {'reserved', expired, counts...}
   where counts... are the four counts with live holds added (this one too when reserved).
@@ -22,6 +25,7 @@
 --- @include "includes/countingPeriods"
 --- @include "includes/verdicts"
 --- @include "includes/log"
+--- @include "includes/keepOutcome"
 --- @include "includes/holds"
 local userId, now, orderId, logTtl, logMax = ARGV[3], ARGV[10], ARGV[11], ARGV[13], ARGV[14]
 local field, uniqueCode = ARGV[15], ARGV[17]
@@ -51,6 +55,9 @@ local function answer(kind, reason)
 end
 
 -- Mirrors holds.reserveVerdict.
+if ARGV[19] ~= '' and isKept(redis.call('HGET', KEYS[14], 'until'), now) then
+  return {'rerun', expired, redis.call('HGETALL', KEYS[14])}
+end
 local hold = liveHold(KEYS[13], now)
 if hold then
   if hold[1] == userId and (hold[2] or '') == uniqueCode then
@@ -103,6 +110,14 @@ for i = 1, 4 do
   table.insert(fields, limit < 0 and '' or string.format('%d', math.max(0, limit - used[i])))
 end
 redis.call('HSET', KEYS[13], unpack(fields))
+if ARGV[19] ~= '' and ARGV[20] ~= '0' then
+  table.insert(fields, 'until'); table.insert(fields, string.format('%d', now + ARGV[20]))
+  redis.call('DEL', KEYS[14])
+  redis.call('HSET', KEYS[14], unpack(fields))
+  redis.call('PEXPIRE', KEYS[14], ARGV[20])
+  -- Listed with the user's outcomes, so erasing the user finds it.
+  indexOutcome(KEYS[15], KEYS[14], ARGV[20])
+end
 redis.call('ZADD', KEYS[11], ARGV[12], orderId)
 countHold(KEYS[12], userId, day, week, field, 1)
 -- Later steps count in these periods at least (ledger.countingPeriods), as after a redemption.
