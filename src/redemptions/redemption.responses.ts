@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { RemainingResponse } from '../coupons/coupon.responses.js';
-import { REJECTION_REASONS } from '../domain/decide.js';
+import { REJECTION_REASONS, type RejectionReason } from '../domain/decide.js';
 import type {
   RedemptionOutcome,
   ReleaseOutcome,
@@ -9,11 +9,10 @@ import type {
   RollbackOutcome,
 } from './redemption.contract.js';
 
-/** The decision on one redemption; also the `redeem` job's return value. */
-export class RedemptionOutcomeResponse implements RedemptionOutcome {
-  @ApiProperty({ enum: ['accepted', 'rejected'] }) status!: 'accepted' | 'rejected';
+/** What a redemption's and a reserve's answers share: the code, its coupon, the user, a reason. */
+abstract class CodeDecisionResponse {
   @ApiProperty({ required: false, enum: REJECTION_REASONS, description: 'When rejected' })
-  reason?: RedemptionOutcome['reason'];
+  reason?: RejectionReason;
   @ApiProperty({
     example: 'SAVE10',
     description: "The code as submitted, upper-case: a coupon's code or one of its unique codes",
@@ -26,6 +25,11 @@ export class RedemptionOutcomeResponse implements RedemptionOutcome {
   })
   coupon?: string;
   @ApiProperty({ example: 'alice' }) userId!: string;
+}
+
+/** The decision on one redemption; also the `redeem` job's return value. */
+export class RedemptionOutcomeResponse extends CodeDecisionResponse implements RedemptionOutcome {
+  @ApiProperty({ enum: ['accepted', 'rejected'] }) status!: 'accepted' | 'rejected';
   @ApiProperty({ required: false, example: 'order-1001' }) orderId?: string;
   @ApiProperty({ required: false, example: 10, description: 'When accepted' })
   discountPercentage?: number;

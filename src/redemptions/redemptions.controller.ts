@@ -28,12 +28,12 @@ import {
   Post,
   Req,
   Res,
-  ServiceUnavailableException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RedeemDto } from './redeem.dto.js';
 import { RollbackDto } from './rollback.dto.js';
 import { RedemptionQueueService } from './redemption-queue.service.js';
+import { answerSettled } from './settled.response.js';
 
 @ApiTags('redemptions')
 @Controller('redemptions')
@@ -81,23 +81,13 @@ export class RedemptionsController {
       if (outcome.reason === 'TOO_MANY_ATTEMPTS') res.set('Retry-After', String(retryAfterSeconds));
       return outcome;
     }
-    const { jobId, settlement } = await this.redemptions.submit({ ...body });
-    switch (settlement.kind) {
-      case 'completed':
-        res.status(
-          settlement.value.status === 'accepted'
-            ? HttpStatus.CREATED
-            : HttpStatus.UNPROCESSABLE_ENTITY,
-        );
-        return settlement.value;
-      case 'failed':
-        throw new ServiceUnavailableException(
-          `Redemption job ${jobId} failed: ${settlement.error}`,
-        );
-      case 'pending':
-        res.status(HttpStatus.ACCEPTED);
-        return { jobId, status: 'pending' };
-    }
+    return answerSettled(
+      res,
+      'Redemption',
+      await this.redemptions.submit({ ...body }),
+      (outcome) =>
+        outcome.status === 'accepted' ? HttpStatus.CREATED : HttpStatus.UNPROCESSABLE_ENTITY,
+    );
   }
 
   /**
@@ -125,17 +115,12 @@ export class RedemptionsController {
   })
   @ApiBodyErrors(503)
   async rollback(@Body() body: RollbackDto, @Res({ passthrough: true }) res: Response) {
-    const { jobId, settlement } = await this.redemptions.submitRollback({ ...body });
-    switch (settlement.kind) {
-      case 'completed':
-        if (settlement.value.status === 'rejected') res.status(HttpStatus.NOT_FOUND);
-        return settlement.value;
-      case 'failed':
-        throw new ServiceUnavailableException(`Rollback job ${jobId} failed: ${settlement.error}`);
-      case 'pending':
-        res.status(HttpStatus.ACCEPTED);
-        return { jobId, status: 'pending' };
-    }
+    return answerSettled(
+      res,
+      'Rollback',
+      await this.redemptions.submitRollback({ ...body }),
+      (outcome) => (outcome.status === 'rejected' ? HttpStatus.NOT_FOUND : HttpStatus.OK),
+    );
   }
 
   @Get(':jobId')

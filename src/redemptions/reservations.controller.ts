@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  HttpStatus,
-  Param,
-  Post,
-  Req,
-  Res,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Body, Controller, Delete, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -26,6 +16,7 @@ import {
   ReservationOutcomeResponse,
 } from './redemption.responses.js';
 import { RedemptionQueueService } from './redemption-queue.service.js';
+import { answerSettled } from './settled.response.js';
 import { ReserveDto } from './reservation.dto.js';
 
 /** The example order of the reservation routes: not the redemption examples' order-1001, which is redeemed. */
@@ -82,21 +73,13 @@ export class ReservationsController {
       res.set('Retry-After', String(refused.retryAfterSeconds));
       return refused.outcome;
     }
-    const { jobId, settlement } = await this.redemptions.submitReserve({ ...body });
-    switch (settlement.kind) {
-      case 'completed':
-        res.status(
-          settlement.value.status === 'reserved'
-            ? HttpStatus.CREATED
-            : HttpStatus.UNPROCESSABLE_ENTITY,
-        );
-        return settlement.value;
-      case 'failed':
-        throw new ServiceUnavailableException(`Reserve job ${jobId} failed: ${settlement.error}`);
-      case 'pending':
-        res.status(HttpStatus.ACCEPTED);
-        return { jobId, status: 'pending' };
-    }
+    return answerSettled(
+      res,
+      'Reserve',
+      await this.redemptions.submitReserve({ ...body }),
+      (outcome) =>
+        outcome.status === 'reserved' ? HttpStatus.CREATED : HttpStatus.UNPROCESSABLE_ENTITY,
+    );
   }
 
   /**
@@ -134,16 +117,11 @@ export class ReservationsController {
     @Param('orderId') orderId: string,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const { jobId, settlement } = await this.redemptions.submitRelease(couponCode, orderId);
-    switch (settlement.kind) {
-      case 'completed':
-        if (settlement.value.status === 'rejected') res.status(HttpStatus.NOT_FOUND);
-        return settlement.value;
-      case 'failed':
-        throw new ServiceUnavailableException(`Release job ${jobId} failed: ${settlement.error}`);
-      case 'pending':
-        res.status(HttpStatus.ACCEPTED);
-        return { jobId, status: 'pending' };
-    }
+    return answerSettled(
+      res,
+      'Release',
+      await this.redemptions.submitRelease(couponCode, orderId),
+      (outcome) => (outcome.status === 'rejected' ? HttpStatus.NOT_FOUND : HttpStatus.OK),
+    );
   }
 }

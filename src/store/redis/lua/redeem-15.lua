@@ -28,6 +28,7 @@
 --- @include "includes/log"
 --- @include "includes/keepOutcome"
 --- @include "includes/holds"
+--- @include "includes/refusal"
 local userId, now, orderId, logTtl, logMax = ARGV[3], ARGV[10], ARGV[13], ARGV[15], ARGV[19]
 local keeps = ARGV[11] ~= '0'
 local field, uniqueCode = ARGV[20], ARGV[22]
@@ -87,27 +88,8 @@ if coupon[1] ~= ARGV[1] or coupon[2] ~= ARGV[2] then return {'stale', expired} e
 local confirming = meetsHold == 'confirm' and
   not (field ~= '' and redis.call('HEXISTS', KEYS[12], field) == 1)
 local used, codeHeld = readUsedOrHeld()
-local reason = false
--- Mirrors unique-codes.codeRefusal: revoked first, then the code's own limit.
-if field ~= '' and not confirming then
-  local codeLimit = tonumber(ARGV[21])
-  if redis.call('HEXISTS', KEYS[12], field) == 1 then
-    reason = 'CODE_REVOKED'
-  elseif codeLimit >= 0 and
-      tonumber(redis.call('HGET', KEYS[11], field) or '0') + codeHeld >= codeLimit then
-    reason = 'CODE_LIMIT_REACHED'
-  end
-end
--- Mirrors decide.firstFullCounter.
-if not reason and not confirming then
-  for i = 1, 4 do
-    local limit = tonumber(ARGV[3 + i])
-    if limit >= 0 and used[i] >= limit then
-      reason = LIMIT_REASONS[i]
-      break
-    end
-  end
-end
+local reason = not confirming and
+  refusal(field, tonumber(ARGV[21]), KEYS[12], KEYS[11], codeHeld, used)
 local accepted = not reason
 
 -- Logged before any write: a script that fails half-way keeps what it wrote.

@@ -27,6 +27,7 @@
 --- @include "includes/log"
 --- @include "includes/keepOutcome"
 --- @include "includes/holds"
+--- @include "includes/refusal"
 local userId, now, orderId, logTtl, logMax = ARGV[3], ARGV[10], ARGV[11], ARGV[13], ARGV[14]
 local field, uniqueCode = ARGV[15], ARGV[17]
 
@@ -73,27 +74,7 @@ local coupon = redis.call('HMGET', KEYS[1], 'born', 'v')
 if coupon[1] ~= ARGV[1] or coupon[2] ~= ARGV[2] then return {'stale', expired} end
 
 local used, codeHeld = usedOrHeld()
-local reason = false
--- Mirrors unique-codes.codeRefusal, a code's live holds counted as uses.
-if field ~= '' then
-  local codeLimit = tonumber(ARGV[16])
-  if redis.call('HEXISTS', KEYS[10], field) == 1 then
-    reason = 'CODE_REVOKED'
-  elseif codeLimit >= 0 and
-      tonumber(redis.call('HGET', KEYS[9], field) or '0') + codeHeld >= codeLimit then
-    reason = 'CODE_LIMIT_REACHED'
-  end
-end
--- Mirrors decide.firstFullCounter.
-if not reason then
-  for i = 1, 4 do
-    local limit = tonumber(ARGV[3 + i])
-    if limit >= 0 and used[i] >= limit then
-      reason = LIMIT_REASONS[i]
-      break
-    end
-  end
-end
+local reason = refusal(field, tonumber(ARGV[16]), KEYS[10], KEYS[9], codeHeld, used)
 if reason then return {'refused', expired, reason, used[1], used[2], used[3], used[4]} end
 
 log(KEYS[8], logTtl, logMax, now, userId, orderId, 'reserved', false,
