@@ -98,11 +98,22 @@ export class RedemptionService {
       couponCode: normalizeCouponCode(data.couponCode),
     };
     const key = outcomeKey(request.orderId, publication);
-    for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
-      const outcome = await this.tryRedeem(request, key, publication, attempt === 0);
+    return this.retryingStale('redemption', request.couponCode, (first) =>
+      this.tryRedeem(request, key, publication, first),
+    );
+  }
+
+  /** Runs `attempt` again, re-reading the coupon, while an admin changes it under the commit. */
+  private async retryingStale<T>(
+    what: string,
+    code: string,
+    attempt: (first: boolean) => Promise<T | typeof STALE_COUPON>,
+  ): Promise<T> {
+    for (let tries = 0; tries < MAX_STALE_RETRIES; tries++) {
+      const outcome = await attempt(tries === 0);
       if (outcome !== STALE_COUPON) return outcome;
     }
-    throw new Error(`coupon ${request.couponCode} kept changing during redemption; will retry`);
+    throw new Error(`coupon ${code} kept changing during ${what}; will retry`);
   }
 
   private async tryRedeem(
@@ -189,11 +200,9 @@ export class RedemptionService {
     const { ttlSeconds, ...rest } = data;
     const request = { ...rest, couponCode: normalizeCouponCode(data.couponCode) };
     const ttl = ttlSeconds ?? this.config.holdTtlSeconds;
-    for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
-      const outcome = await this.tryReserve(request, ttl, publication, attempt === 0);
-      if (outcome !== STALE_COUPON) return outcome;
-    }
-    throw new Error(`coupon ${request.couponCode} kept changing during reservation; will retry`);
+    return this.retryingStale('reservation', request.couponCode, (first) =>
+      this.tryReserve(request, ttl, publication, first),
+    );
   }
 
   private async tryReserve(
@@ -205,8 +214,7 @@ export class RedemptionService {
     const now = this.clock.now();
     const found = await this.ownerOf(submitted, mayUseCache);
     if (!found.owner || found.blocked) {
-      const tooMany = found.blocked || (await this.guesses.guessed('user', submitted.userId)) > 0;
-      const reason = tooMany ? 'TOO_MANY_ATTEMPTS' : 'COUPON_NOT_FOUND';
+      const reason = await this.guessRefusal(submitted.userId, found.blocked);
       return rejectedReservation(submitted, reason, NOTHING_REMAINING, now);
     }
     const { coupon, uniqueCode } = found.owner;
@@ -298,9 +306,14 @@ export class RedemptionService {
       now,
     });
     if (replayed) return replayed;
-    const tooMany = blocked || (await this.guesses.guessed('user', request.userId)) > 0;
-    const reason = tooMany ? 'TOO_MANY_ATTEMPTS' : 'COUPON_NOT_FOUND';
+    const reason = await this.guessRefusal(request.userId, blocked);
     return rejectedOutcome(request, reason, NOTHING_REMAINING, now);
+  }
+
+  /** An unknown code counts as the user's guess; past the limit it is TOO_MANY_ATTEMPTS. */
+  private async guessRefusal(userId: string, blocked: boolean): Promise<RejectionReason> {
+    const tooMany = blocked || (await this.guesses.guessed('user', userId)) > 0;
+    return tooMany ? 'TOO_MANY_ATTEMPTS' : 'COUPON_NOT_FOUND';
   }
 
   /** What the user has left of the coupon now, live holds counted. */

@@ -1,7 +1,7 @@
 /**
- * Hostile review of checkout holds (issue 17) at the store level: each `it` is a case the review
- * tried on both stores (and a Redis Cluster); the failing ones are bugs, the passing ones
- * suspicions that held.
+ * Checkout holds at their edges, on both stores (and a Redis Cluster), from a hostile review of
+ * issue 17: cases that broke once ('fixed') and suspicions that held, the two stores compared step
+ * by step on random sequences, and the service over each store.
  */
 import { Cluster, Redis } from 'ioredis';
 import {
@@ -166,7 +166,7 @@ const held = (globalTotal: number, userTotal = 0, userWeekly = 0, userDaily = 0)
   userDaily,
 });
 
-describe.each(makers)('holds on the %s store (review)', (_name, make) => {
+describe.each(makers)('holds on the %s store', (_name, make) => {
   let store: Stores;
   let h: ReturnType<typeof harness>;
   beforeEach(() => {
@@ -442,7 +442,7 @@ describe.each(makers)('holds on the %s store (review)', (_name, make) => {
     });
   });
 
-  describe('bugs', () => {
+  describe('fixed', () => {
     it('a confirm in a later day moves the coupon to that day, as any counting step does (behind path)', async () => {
       const c = await h.create(coupon('RVCNEW', { userDaily: 1 }));
       await h.reserve(c, 'u1', 'o1');
@@ -498,7 +498,7 @@ describe.each(makers)('holds on the %s store (review)', (_name, make) => {
   });
 });
 
-describe('REDIS_WAIT_REPLICAS and holds (review)', () => {
+describe('REDIS_WAIT_REPLICAS and holds', () => {
   it('a hold no replica acknowledged throws, its retry answers the same hold, a refusal and a release never wait', async () => {
     const [, make] = makers[1]!;
     const store = make({ ...OPTIONS, waitReplicas: 1, waitTimeoutMs: 10 });
@@ -523,7 +523,7 @@ describe('REDIS_WAIT_REPLICAS and holds (review)', () => {
   });
 });
 
-describe('memory and Redis stores agree (review)', () => {
+describe('memory and Redis stores agree', () => {
   it('findHold of an expired hold drops and logs it on both stores, or on neither', async () => {
     const seen: { expiredHolds: number; log: string[] }[] = [];
     for (const [, make] of makers.slice(0, 2)) {
@@ -554,7 +554,7 @@ describe('memory and Redis stores agree (review)', () => {
   });
 });
 
-describe('memory and Redis stores agree on random sequences of hold steps (review)', () => {
+describe('memory and Redis stores agree on random sequences of hold steps', () => {
   /** A small deterministic generator (mulberry32), so a failing seed can be run again. */
   function random(seed: number) {
     let a = seed;
@@ -740,83 +740,80 @@ describe('memory and Redis stores agree on random sequences of hold steps (revie
   });
 });
 
-describe.each(makers.slice(0, 2))(
-  'holds through RedemptionService on the %s store (review)',
-  (_n, make) => {
-    const config = testConfig({ requireRegisteredUsers: false, couponTz: 'UTC' });
-    let stores: Stores;
-    let clock: ManualClock;
-    let service: RedemptionService;
-    beforeEach(() => {
-      stores = make(OPTIONS);
-      clock = new ManualClock(Date.parse('2026-11-25T23:55:00Z'));
-      service = new RedemptionService(
-        stores.coupons,
-        new UsersService(stores.users, stores.ledger, clock, config),
-        stores.ledger,
-        stores.guesses,
-        clock,
-        config,
-      );
-    });
+describe.each(makers.slice(0, 2))('holds through RedemptionService on the %s store', (_n, make) => {
+  const config = testConfig({ requireRegisteredUsers: false, couponTz: 'UTC' });
+  let stores: Stores;
+  let clock: ManualClock;
+  let service: RedemptionService;
+  beforeEach(() => {
+    stores = make(OPTIONS);
+    clock = new ManualClock(Date.parse('2026-11-25T23:55:00Z'));
+    service = new RedemptionService(
+      stores.coupons,
+      new UsersService(stores.users, stores.ledger, clock, config),
+      stores.ledger,
+      stores.guesses,
+      clock,
+      config,
+    );
+  });
 
-    it('a hold at 23:55 confirmed at 00:05 counts in yesterday, and today’s use is still free', async () => {
-      await stores.coupons.create(coupon('SVMID', { userDaily: 1 }));
-      expect(
-        await service.reserve({ couponCode: 'svmid', userId: 'u1', orderId: 'o1' }, 'p1'),
-      ).toMatchObject({ status: 'reserved', expiresAt: '2026-11-26T00:10:00.000Z' });
-      expect(
-        await service.reserve(
-          { couponCode: 'SVMID', userId: 'u1', orderId: 'o1', ttlSeconds: 60 },
-          'p2',
-        ),
-      ).toMatchObject({ status: 'reserved', expiresAt: '2026-11-26T00:10:00.000Z' });
-      expect(
-        await service.redeem({ couponCode: 'SVMID', userId: 'u1', orderId: 'o2' }, 'p3'),
-      ).toMatchObject({ reason: 'USER_DAILY_LIMIT_REACHED' });
-      clock.set('2026-11-26T00:05:00Z');
-      expect(
-        await service.redeem({ couponCode: 'SVMID', userId: 'u1', orderId: 'o3' }, 'p4'),
-      ).toMatchObject({ status: 'accepted' });
-      expect(
-        await service.redeem({ couponCode: 'SVMID', userId: 'u1', orderId: 'o1' }, 'p5'),
-      ).toMatchObject({ status: 'accepted', hold: 'confirmed', remaining: { userDaily: 0 } });
-    });
+  it('a hold at 23:55 confirmed at 00:05 counts in yesterday, and today’s use is still free', async () => {
+    await stores.coupons.create(coupon('SVMID', { userDaily: 1 }));
+    expect(
+      await service.reserve({ couponCode: 'svmid', userId: 'u1', orderId: 'o1' }, 'p1'),
+    ).toMatchObject({ status: 'reserved', expiresAt: '2026-11-26T00:10:00.000Z' });
+    expect(
+      await service.reserve(
+        { couponCode: 'SVMID', userId: 'u1', orderId: 'o1', ttlSeconds: 60 },
+        'p2',
+      ),
+    ).toMatchObject({ status: 'reserved', expiresAt: '2026-11-26T00:10:00.000Z' });
+    expect(
+      await service.redeem({ couponCode: 'SVMID', userId: 'u1', orderId: 'o2' }, 'p3'),
+    ).toMatchObject({ reason: 'USER_DAILY_LIMIT_REACHED' });
+    clock.set('2026-11-26T00:05:00Z');
+    expect(
+      await service.redeem({ couponCode: 'SVMID', userId: 'u1', orderId: 'o3' }, 'p4'),
+    ).toMatchObject({ status: 'accepted' });
+    expect(
+      await service.redeem({ couponCode: 'SVMID', userId: 'u1', orderId: 'o1' }, 'p5'),
+    ).toMatchObject({ status: 'accepted', hold: 'confirmed', remaining: { userDaily: 0 } });
+  });
 
-    it('a deactivated coupon refuses the confirm; once active again the holder confirms', async () => {
-      const c = coupon('SVACT', { globalTotal: 1 });
-      await stores.coupons.create(c);
-      await service.reserve({ couponCode: 'SVACT', userId: 'u1', orderId: 'o1' }, 'p1');
-      const read = (await stores.coupons.get('SVACT'))!;
-      await stores.coupons.save({ ...read, active: false, version: read.version + 1 }, read);
-      expect(
-        await service.redeem({ couponCode: 'SVACT', userId: 'u1', orderId: 'o1' }, 'p2'),
-      ).toMatchObject({ reason: 'COUPON_INACTIVE' });
-      const off = (await stores.coupons.get('SVACT'))!;
-      await stores.coupons.save({ ...off, active: true, version: off.version + 1 }, off);
-      expect(
-        await service.redeem({ couponCode: 'SVACT', userId: 'u1', orderId: 'o1' }, 'p3'),
-      ).toMatchObject({ status: 'accepted', hold: 'confirmed' });
-    });
+  it('a deactivated coupon refuses the confirm; once active again the holder confirms', async () => {
+    const c = coupon('SVACT', { globalTotal: 1 });
+    await stores.coupons.create(c);
+    await service.reserve({ couponCode: 'SVACT', userId: 'u1', orderId: 'o1' }, 'p1');
+    const read = (await stores.coupons.get('SVACT'))!;
+    await stores.coupons.save({ ...read, active: false, version: read.version + 1 }, read);
+    expect(
+      await service.redeem({ couponCode: 'SVACT', userId: 'u1', orderId: 'o1' }, 'p2'),
+    ).toMatchObject({ reason: 'COUPON_INACTIVE' });
+    const off = (await stores.coupons.get('SVACT'))!;
+    await stores.coupons.save({ ...off, active: true, version: off.version + 1 }, off);
+    expect(
+      await service.redeem({ couponCode: 'SVACT', userId: 'u1', orderId: 'o1' }, 'p3'),
+    ).toMatchObject({ status: 'accepted', hold: 'confirmed' });
+  });
 
-    it('a hold on a unique code is found and released by that code or the coupon’s, not another', async () => {
-      const c = withCodes(coupon('SVUNQ'), 2, 1);
-      await stores.coupons.create(c);
-      const code0 = uniqueCodeOf(c, 0);
-      const code1 = uniqueCodeOf(c, 1);
-      await service.reserve({ couponCode: code0.toLowerCase(), userId: 'u1', orderId: 'o1' }, 'p1');
-      expect(await service.findHold(code0, 'o1')).toMatchObject({
-        userId: 'u1',
-        uniqueCode: code0,
-      });
-      expect(await service.findHold('svunq', 'o1')).toMatchObject({ uniqueCode: code0 });
-      expect(await service.findHold(code1, 'o1')).toBeUndefined();
-      expect(
-        await service.release({ couponCode: code1, userId: 'u1', orderId: 'o1' }),
-      ).toMatchObject({ reason: 'RESERVATION_NOT_FOUND' });
-      expect(
-        await service.release({ couponCode: code0.toLowerCase(), userId: 'u1', orderId: 'o1' }),
-      ).toMatchObject({ status: 'released' });
+  it('a hold on a unique code is found and released by that code or the coupon’s, not another', async () => {
+    const c = withCodes(coupon('SVUNQ'), 2, 1);
+    await stores.coupons.create(c);
+    const code0 = uniqueCodeOf(c, 0);
+    const code1 = uniqueCodeOf(c, 1);
+    await service.reserve({ couponCode: code0.toLowerCase(), userId: 'u1', orderId: 'o1' }, 'p1');
+    expect(await service.findHold(code0, 'o1')).toMatchObject({
+      userId: 'u1',
+      uniqueCode: code0,
     });
-  },
-);
+    expect(await service.findHold('svunq', 'o1')).toMatchObject({ uniqueCode: code0 });
+    expect(await service.findHold(code1, 'o1')).toBeUndefined();
+    expect(await service.release({ couponCode: code1, userId: 'u1', orderId: 'o1' })).toMatchObject(
+      { reason: 'RESERVATION_NOT_FOUND' },
+    );
+    expect(
+      await service.release({ couponCode: code0.toLowerCase(), userId: 'u1', orderId: 'o1' }),
+    ).toMatchObject({ status: 'released' });
+  });
+});
