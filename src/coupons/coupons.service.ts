@@ -118,24 +118,24 @@ export class CouponsService {
   }
 
   /**
-   * A page of coupons, each with its global use and holds. Uses are one store read for the page;
-   * holds are one `counts` step per coupon, run together (the port has no batch read of holds).
+   * A page of coupons, each with its global uses and holds: one `counts` step per coupon, run
+   * together (each coupon's keys are in its own cluster slot).
    */
   async list(offset: number, limit: number): Promise<Page<CouponListItem>> {
     const page = await this.coupons.list(offset, limit);
     const now = this.clock.now();
     const periods = periodsAt(now, this.config.couponTz);
-    const [used, counts] = await Promise.all([
-      this.ledger.globalUsed(page.items.map((coupon) => coupon.code)),
-      Promise.all(
-        page.items.map((coupon) => this.ledger.counts(coupon.code, undefined, periods, now)),
-      ),
-    ]);
+    const counts = await Promise.all(
+      page.items.map((coupon) => this.ledger.counts(coupon.code, undefined, periods, now)),
+    );
     return {
-      items: page.items.map((coupon, i) => ({
-        ...this.view(coupon),
-        ...globalView(coupon.repeatCounts, used[i]!, counts[i]!.held.globalTotal),
-      })),
+      items: page.items.map((coupon, i) => {
+        const { used, held } = counts[i]!;
+        return {
+          ...this.view(coupon),
+          ...globalView(coupon.repeatCounts, used.globalTotal, held.globalTotal),
+        };
+      }),
       total: page.total,
     };
   }

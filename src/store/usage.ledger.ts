@@ -217,9 +217,6 @@ export abstract class UsageLedger {
     now: number,
   ): Promise<RevokeResult>;
 
-  /** Uses by all users of each coupon, in the order given (0 for an unknown code). */
-  abstract globalUsed(codes: string[]): Promise<number[]>;
-
   /**
    * Sets one user's counts of one coupon to 0 (total and every day and week window), atomically
    * with respect to `redeem`; the global count and kept outcomes stay. Returns the counters removed.

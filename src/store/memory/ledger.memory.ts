@@ -435,10 +435,6 @@ export class MemoryUsageLedger extends UsageLedger {
     return 'revoked';
   }
 
-  async globalUsed(codes: string[]): Promise<number[]> {
-    return codes.map((code) => this.data.usage.get(code)?.globalTotal ?? 0);
-  }
-
   async forgive(code: string, userId: string): Promise<number> {
     return this.data.usage.get(code)?.forget(userId) ?? 0;
   }

@@ -522,16 +522,6 @@ export class RedisUsageLedger extends UsageLedger {
     )) as RevokeResult;
   }
 
-  async globalUsed(codes: string[]): Promise<number[]> {
-    if (codes.length === 0) return [];
-    // One GET per code, all sent at once: each code's counter is in its own slot (on a cluster,
-    // maybe on another node), and a pipeline must keep to one slot there.
-    const values = await Promise.all(
-      codes.map((code) => this.scripts.redis.get(this.keys.globalUsed(code))),
-    );
-    return values.map((value) => Number(value ?? 0));
-  }
-
   async forgive(code: string, userId: string): Promise<number> {
     if (!COUPON_CODE_PATTERN.test(code)) return 0;
     return (await this.scripts.run(
