@@ -63,6 +63,13 @@ import {
   type WindowCounts,
 } from './data.memory.js';
 
+/** A unique code's refusal (unique-codes.codeRefusal), its live holds counted as uses. */
+function codeSpent(usage: CouponUsage, code: RedeemAttempt['uniqueCode']) {
+  if (!code) return undefined;
+  const used = (usage.codeUses.get(code.index) ?? 0) + usage.holds.codeHeld(code.index);
+  return codeRefusal({ used, revoked: usage.revokedCodes.has(code.index) }, code.limit);
+}
+
 const ONE_OF_EACH = { globalTotal: 1, userTotal: 1, userWeekly: 1, userDaily: 1 };
 
 const limitReason = (full: keyof typeof LIMIT_REASONS | null) => full && LIMIT_REASONS[full];
@@ -107,21 +114,12 @@ export class MemoryUsageLedger extends UsageLedger {
     if (!usage || !isSameCoupon(coupon, attempt.coupon)) return STALE_COUPON;
     const periods = countingPeriods(attempt.periods, usage.newest);
     const { repeatCounts: limits, discountPercentage } = attempt.coupon;
-    const revoked = (index: number | undefined) =>
-      index !== undefined && usage.revokedCodes.has(index);
-    if (meetsHold === 'confirm' && !revoked(hold!.codeIndex)) {
+    // A code revoked since the hold refuses the confirm (decided below as any redeem).
+    const codeRevoked = hold?.codeIndex !== undefined && usage.revokedCodes.has(hold.codeIndex);
+    if (meetsHold === 'confirm' && !codeRevoked) {
       return this.confirm(attempt, usage, hold!, kept, periods);
     }
-    const spent =
-      uniqueCode &&
-      codeRefusal(
-        {
-          used:
-            (usage.codeUses.get(uniqueCode.index) ?? 0) + usage.holds.codeHeld(uniqueCode.index),
-          revoked: revoked(uniqueCode.index),
-        },
-        uniqueCode.limit,
-      );
+    const spent = codeSpent(usage, uniqueCode);
     const held = usage.holds.held(request.userId, periods);
     const full = spent
       ? null
@@ -231,16 +229,7 @@ export class MemoryUsageLedger extends UsageLedger {
     }
     if (!usage || !isSameCoupon(this.data.coupons.get(code), attempt.coupon)) return STALE_COUPON;
     const periods = countingPeriods(attempt.periods, usage.newest);
-    const spent =
-      uniqueCode &&
-      codeRefusal(
-        {
-          used:
-            (usage.codeUses.get(uniqueCode.index) ?? 0) + usage.holds.codeHeld(uniqueCode.index),
-          revoked: usage.revokedCodes.has(uniqueCode.index),
-        },
-        uniqueCode.limit,
-      );
+    const spent = codeSpent(usage, uniqueCode);
     const used = usedOrHeld(
       usage.read(request.userId, periods),
       usage.holds.held(request.userId, periods),
