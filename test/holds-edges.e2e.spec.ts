@@ -181,6 +181,26 @@ describe.each(stores)('checkout holds at the edges (%s)', (_label, store) => {
     expect(await repeatCounts(code)).toMatchObject({ globalUsed: 1, globalHeld: 0 });
   });
 
+  it('decides a redeem afresh once the hold expired, even when the order was refused before it was held', async () => {
+    const code = await newCoupon({ globalTotal: 1 });
+    // u2 holds the only use: u1's first try of the order is refused, and that refusal is kept.
+    await t
+      .post('/reservations', { couponCode: code, userId: 'u2', orderId: 'blocker' })
+      .expect(201);
+    const order = { couponCode: code, userId: 'u1', orderId: 'retry-after-hold' };
+    const refused = await t.post('/redemptions', order).expect(422);
+    expect(refused.body.reason).toBe('GLOBAL_LIMIT_REACHED');
+    await t.delete(`/reservations/${code}/blocker`).expect(200);
+    // u1 reserves the order now (decided afresh, as documented), and does not pay in time.
+    await t.post('/reservations', { ...order, ttlSeconds: 60 }).expect(201);
+    t.clock.set(at(61));
+    expect(await repeatCounts(code)).toMatchObject({ globalUsed: 0, globalHeld: 0 });
+    // README: "A redeem of the order after its hold expired is decided afresh, like any new
+    // order: accepted if there is room still". There is room.
+    const late = await t.post('/redemptions', order);
+    expect([late.status, late.body.status, late.body.reason]).toEqual([201, 'accepted', undefined]);
+  });
+
   it('many POST /reservations at once against a cap of 3: exactly 3 reserved', async () => {
     const code = await newCoupon({ globalTotal: 3 });
     const answers = await Promise.all(
