@@ -1,6 +1,7 @@
 import {
   confirmedWindows,
   heldCounts,
+  holdSupersedes,
   holdVerdict,
   isLive,
   releases,
@@ -96,6 +97,16 @@ describe('reserveVerdict', () => {
     const made = hold({ expiresAt: NOW - 1 });
     expect(reserveVerdict(undefined, undefined, alice, NOW, made)).toBe('rerun');
     expect(reserveVerdict(hold({ userId: 'bob' }), kept(), alice, NOW, made)).toBe('rerun');
+  });
+});
+
+describe('holdSupersedes', () => {
+  it('ends a refusal kept for the order, nothing else', () => {
+    const refusal = kept({}, { status: 'rejected', reason: 'GLOBAL_LIMIT_REACHED' });
+    expect(holdSupersedes(refusal, NOW)).toBe(true);
+    expect(holdSupersedes(kept(), NOW)).toBe(false);
+    expect(holdSupersedes({ ...refusal, keptUntil: NOW }, NOW)).toBe(false);
+    expect(holdSupersedes(undefined, NOW)).toBe(false);
   });
 });
 

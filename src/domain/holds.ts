@@ -67,6 +67,20 @@ export function reserveVerdict(
 }
 
 /**
+ * Whether a new hold of the order ends what is kept under it: a refusal (which counted nothing) is
+ * kept no more, so once the hold has ended the order is decided afresh, not answered with the
+ * refusal from before the hold.
+ */
+export const holdSupersedes = (
+  kept: Pick<KeptOutcome, 'outcome' | 'keptUntil' | 'rollback'> | undefined,
+  now: number,
+): boolean =>
+  kept !== undefined &&
+  kept.keptUntil > now &&
+  !kept.rollback &&
+  kept.outcome.status === 'rejected';
+
+/**
  * How a `redeem` meets the order's live hold, before ledger.redeemVerdict: the very publication
  * that decided what is kept (BullMQ running its job again) replays it, whatever came since;
  * otherwise a live hold of the order is confirmed by its holder and refused to anyone else

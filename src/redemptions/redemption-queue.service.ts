@@ -252,6 +252,7 @@ export class RedemptionQueueService {
   ): Promise<{ jobId?: string; settlement: Settlement<ReleaseAnswer> }> {
     const hold = await this.redemptions.findHold(couponCode, orderId);
     if (!hold) {
+      this.metrics.recordHold('not-found');
       const value: ReleaseAnswer = {
         status: 'rejected',
         reason: 'RESERVATION_NOT_FOUND',

@@ -34,6 +34,8 @@ const MAX_STALE_RETRIES = 5;
 /** Bounds on what is kept in memory between jobs: the oldest entries make room. */
 const MAX_CACHED_COUPONS = 10_000;
 const MAX_KNOWN_USERS = 100_000;
+/** How long a user seen registered is trusted without a read: an erasure elsewhere takes this long. */
+const KNOWN_USER_TTL_MS = 10_000;
 
 /** A Map that forgets its oldest entry when full. */
 function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
@@ -74,8 +76,8 @@ export async function replayOf(
 @Injectable()
 export class RedemptionService {
   private readonly coupons = new Map<string, Coupon>();
-  /** `<coupon born>/<userId>` of users seen registered and under the guess limit. */
-  private readonly knownUsers = new Map<string, true>();
+  /** `<coupon born>/<userId>` of users seen registered and under the guess limit: when (ms). */
+  private readonly knownUsers = new Map<string, number>();
 
   constructor(
     private readonly couponRepository: CouponRepository,
@@ -84,7 +86,9 @@ export class RedemptionService {
     private readonly guesses: GuessLimits,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    users.onRemoved((userId) => this.forgetUser(userId));
+  }
 
   /**
    * Decides one request; `publication` (publicationId of its job) tells a re-run of the same job
@@ -163,7 +167,7 @@ export class RedemptionService {
     mayUseCache: boolean,
   ): Promise<{ owner?: CodeOwner; userKnown: boolean; cached: boolean; blocked: boolean }> {
     const cached = mayUseCache ? this.cachedOwner(submitted.couponCode) : undefined;
-    if (cached && this.knownUsers.has(`${cached.coupon.born}/${submitted.userId}`)) {
+    if (cached && this.isKnownUser(cached.coupon, submitted.userId)) {
       return { owner: cached, userKnown: true, cached: true, blocked: false };
     }
     const [owner, userKnown, blockedFor] = await Promise.all([
@@ -171,10 +175,35 @@ export class RedemptionService {
       this.users.isKnown(submitted.userId),
       this.guesses.blockedFor('user', submitted.userId),
     ]);
-    if (owner && userKnown && blockedFor === 0) {
-      remember(this.knownUsers, `${owner.coupon.born}/${submitted.userId}`, true, MAX_KNOWN_USERS);
+    // A user who already redeems this coupon is never blocked by guesses at other codes.
+    const blocked = blockedFor > 0 && !(owner && this.isKnownUser(owner.coupon, submitted.userId));
+    if (owner && userKnown && !blocked) {
+      remember(
+        this.knownUsers,
+        `${owner.coupon.born}/${submitted.userId}`,
+        this.clock.now(),
+        MAX_KNOWN_USERS,
+      );
     }
-    return { owner, userKnown, cached: cached !== undefined, blocked: blockedFor > 0 };
+    return { owner, userKnown, cached: cached !== undefined, blocked };
+  }
+
+  /**
+   * Whether the user was seen registered (and under the guess limit) for this coupon identity in
+   * the last KNOWN_USER_TTL_MS: an erasure in this process forgets the user at once, one in
+   * another process within that time.
+   */
+  private isKnownUser(coupon: Coupon, userId: string): boolean {
+    const seen = this.knownUsers.get(`${coupon.born}/${userId}`);
+    return seen !== undefined && this.clock.now() - seen < KNOWN_USER_TTL_MS;
+  }
+
+  /** Forgets an erased user (UsersService.onRemoved). */
+  private forgetUser(userId: string): void {
+    // Keys are `<born>/<userId>`; birth ids are hex, so the first '/' ends them.
+    for (const key of this.knownUsers.keys()) {
+      if (key.slice(key.indexOf('/') + 1) === userId) this.knownUsers.delete(key);
+    }
   }
 
   /** The refusal by a coupon- or user-level rule; a revoked code is refused as such before any. */

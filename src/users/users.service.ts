@@ -76,6 +76,13 @@ export class UsersService {
     return view(result);
   }
 
+  private readonly removedListeners: ((id: string) => void)[] = [];
+
+  /** Calls `listener` with the id of each user this process removes (caches forget them). */
+  onRemoved(listener: (id: string) => void): void {
+    this.removedListeners.push(listener);
+  }
+
   /**
    * A data-protection erasure: removes the user, then erases their counters, kept outcomes and
    * log entries from every coupon (the global counts stay: ledger.ERASURE_KEEPS_GLOBAL_USED).
@@ -84,6 +91,7 @@ export class UsersService {
    */
   async remove(id: string): Promise<{ id: string; erased: Erased }> {
     const existed = await this.users.delete(id);
+    for (const listener of this.removedListeners) listener(id);
     const erased = await this.ledger.eraseUser(id, this.clock.now());
     const anything = erased.usageCounters + erased.outcomes + erased.logEntries > 0;
     if (!existed && !anything) throw new NotFoundException(`User ${id} not found`);

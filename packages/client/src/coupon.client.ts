@@ -278,7 +278,9 @@ function validRequest<T extends RedeemRequest | RollbackRequest | ReserveRequest
     // Counted in code points, as the worker's validation counts them.
     const valid =
       typeof value === 'string' && value.length > 0 && [...value].length <= MAX_FIELD_LENGTH;
-    return valid ? [] : [`${field} must be a string of 1-${MAX_FIELD_LENGTH} characters`];
+    if (!valid) return [`${field} must be a string of 1-${MAX_FIELD_LENGTH} characters`];
+    // A lone surrogate cannot go into a job id (encodeURIComponent throws) nor pass the worker.
+    return value.isWellFormed() ? [] : [`${field} must be well-formed Unicode text`];
   });
   const { ttlSeconds } = given;
   const ttlGiven = operation === 'reserve' && ttlSeconds !== undefined;

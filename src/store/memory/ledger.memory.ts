@@ -23,6 +23,7 @@ import {
 } from '../../domain/ledger.js';
 import {
   confirmedWindows,
+  holdSupersedes,
   holdVerdict,
   isLive,
   releases,
@@ -249,6 +250,7 @@ export class MemoryUsageLedger extends UsageLedger {
     };
     usage.holds.add(held);
     this.data.keepReserveRun(code, attempt.publication, held, now);
+    if (holdSupersedes(kept, now)) kept!.keptUntil = now;
     usage.daily.startPeriod(periods.day);
     usage.weekly.startPeriod(periods.week);
     this.data.log(code, request, 'reserved', now, submitted);

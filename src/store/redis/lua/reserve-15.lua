@@ -101,6 +101,10 @@ if ARGV[19] ~= '' and ARGV[20] ~= '0' then
 end
 redis.call('ZADD', KEYS[11], ARGV[12], orderId)
 countHold(KEYS[12], userId, day, week, field, 1)
+-- Mirrors holds.holdSupersedes: a refusal kept for the order is kept no more.
+if isKept(kept[1], now) and not kept[2] and kept[3] == 'rejected' then
+  redis.call('HSET', KEYS[6], 'until', now)
+end
 -- Later steps count in these periods at least (ledger.countingPeriods), as after a redemption.
 redis.call('HSET', KEYS[7], 'day', day, 'week', week)
 return {'reserved', expired, used[1], used[2], used[3], used[4]}
