@@ -45,22 +45,8 @@ export class RedemptionOutcomeResponse extends CodeDecisionResponse implements R
 }
 
 /** The decision on one reserve; also the `reserve` job's return value. */
-export class ReservationOutcomeResponse implements ReservationOutcome {
+export class ReservationOutcomeResponse extends CodeDecisionResponse implements ReservationOutcome {
   @ApiProperty({ enum: ['reserved', 'rejected'] }) status!: 'reserved' | 'rejected';
-  @ApiProperty({ required: false, enum: REJECTION_REASONS, description: 'When rejected' })
-  reason?: ReservationOutcome['reason'];
-  @ApiProperty({
-    example: 'SAVE10',
-    description: "The code as submitted, upper-case: a coupon's code or one of its unique codes",
-  })
-  couponCode!: string;
-  @ApiProperty({
-    required: false,
-    example: 'SAVE10',
-    description: 'When couponCode is a unique code: the code of its coupon',
-  })
-  coupon?: string;
-  @ApiProperty({ example: 'alice' }) userId!: string;
   @ApiProperty({ example: 'order-1002' }) orderId!: string;
   @ApiProperty({
     required: false,
