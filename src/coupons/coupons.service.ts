@@ -123,11 +123,7 @@ export class CouponsService {
    */
   async list(offset: number, limit: number): Promise<Page<CouponListItem>> {
     const page = await this.coupons.list(offset, limit);
-    const now = this.clock.now();
-    const periods = periodsAt(now, this.config.couponTz);
-    const counts = await Promise.all(
-      page.items.map((coupon) => this.ledger.counts(coupon.code, undefined, periods, now)),
-    );
+    const counts = await Promise.all(page.items.map((coupon) => this.countsNow(coupon.code)));
     return {
       items: page.items.map((coupon, i) => {
         const { used, held } = counts[i]!;
@@ -206,9 +202,7 @@ export class CouponsService {
   private async usageOf(coupon: Coupon, userId: string): Promise<UsageView> {
     if (!(await this.users.isKnown(userId)))
       throw new NotFoundException(`User ${userId} not found`);
-    const now = this.clock.now();
-    const periods = periodsAt(now, this.config.couponTz);
-    const { used, held } = await this.ledger.counts(coupon.code, userId, periods, now);
+    const { used, held } = await this.countsNow(coupon.code, userId);
     const remaining = remainingUses(coupon.repeatCounts, usedOrHeld(used, held));
     const count = (name: CounterName): UsageCount => ({
       used: used[name],
@@ -305,13 +299,17 @@ export class CouponsService {
   }
 
   private async repeatCountsView(coupon: Coupon) {
-    const now = this.clock.now();
-    const periods = periodsAt(now, this.config.couponTz);
-    const { used, held } = await this.ledger.counts(coupon.code, undefined, periods, now);
+    const { used, held } = await this.countsNow(coupon.code);
     return {
       ...limitsView(coupon.repeatCounts),
       ...globalView(coupon.repeatCounts, used.globalTotal, held.globalTotal),
     };
+  }
+
+  /** Uses counted and held now (UsageLedger.counts). */
+  private countsNow(code: string, userId?: string) {
+    const now = this.clock.now();
+    return this.ledger.counts(code, userId, periodsAt(now, this.config.couponTz), now);
   }
 
   private toInstant(input: string | null | undefined, edge: 'start' | 'end'): number | null {

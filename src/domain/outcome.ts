@@ -101,7 +101,7 @@ export function counterOutcome(
 /** A reserve's answer once the order is held: the hold's own (the first reserve's) answer. */
 export function reservedOutcome(
   request: RedemptionRequest & { orderId: string },
-  hold: Hold,
+  hold: Pick<Hold, 'expiresAt' | 'reservedAt' | 'remaining'>,
 ): ReservationOutcome {
   return {
     status: 'reserved',

@@ -87,8 +87,7 @@ export class RedemptionQueueService {
     client: string,
   ): Promise<{ outcome: RedemptionOutcome; retryAfterSeconds: number } | undefined> {
     const request = { ...data, couponCode: normalizeCouponCode(data.couponCode) };
-    if (await findCodeOwner(this.coupons, request.couponCode)) return undefined;
-    const retryAfterSeconds = await this.guesses.guessed('address', client);
+    const retryAfterSeconds = await this.addressGuessWait(request.couponCode, client);
     if (retryAfterSeconds === 0) return undefined;
     const now = this.clock.now();
     const replayed = await replayOf(
@@ -104,6 +103,15 @@ export class RedemptionQueueService {
   }
 
   /**
+   * For an unknown code, counts a guess of the client address: the seconds until its limit frees
+   * up when it is past it, else 0 (also for a known code, which is no guess).
+   */
+  private async addressGuessWait(couponCode: string, client: string): Promise<number> {
+    if (await findCodeOwner(this.coupons, couponCode)) return 0;
+    return this.guesses.guessed('address', client);
+  }
+
+  /**
    * refuseGuesser for a reserve: an unknown coupon counts against the same address limit, and past
    * it is refused TOO_MANY_ATTEMPTS unpublished. No order needs replaying: an unknown code holds
    * nothing.
@@ -113,8 +121,7 @@ export class RedemptionQueueService {
     client: string,
   ): Promise<{ outcome: ReservationOutcome; retryAfterSeconds: number } | undefined> {
     const couponCode = normalizeCouponCode(data.couponCode);
-    if (await findCodeOwner(this.coupons, couponCode)) return undefined;
-    const retryAfterSeconds = await this.guesses.guessed('address', client);
+    const retryAfterSeconds = await this.addressGuessWait(couponCode, client);
     if (retryAfterSeconds === 0) return undefined;
     const request = { couponCode, userId: data.userId, orderId: data.orderId };
     const now = this.clock.now();

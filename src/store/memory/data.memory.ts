@@ -6,7 +6,7 @@ import {
   type KeptOutcome,
   type ResetGenerations,
 } from '../../domain/ledger.js';
-import type { Hold } from '../../domain/holds.js';
+import { usedOrHeld, type Hold } from '../../domain/holds.js';
 import type { Periods } from '../../domain/periods.js';
 import type { User } from '../../domain/user.js';
 import type { StoreOptions } from '../store.options.js';
@@ -97,6 +97,17 @@ export class CouponUsage {
       this.weekly.forget(userId) +
       this.daily.forget(userId)
     );
+  }
+
+  /** Uses counted plus the live holds against them (holds.usedOrHeld), as limit checks read them. */
+  readWithHolds(userId: string | undefined, periods: Periods): UsageCounts {
+    return usedOrHeld(this.read(userId, periods), this.holds.held(userId, periods));
+  }
+
+  /** Makes these the newest periods counted in, when they are later. */
+  startPeriods(periods: Periods): void {
+    this.daily.startPeriod(periods.day);
+    this.weekly.startPeriod(periods.week);
   }
 
   read(userId: string | undefined, periods: Periods): UsageCounts {

@@ -121,13 +121,12 @@ export class MemoryUsageLedger extends UsageLedger {
       return this.confirm(attempt, usage, hold!, kept, periods);
     }
     const spent = codeSpent(usage, uniqueCode);
-    const held = usage.holds.held(request.userId, periods);
     const full = spent
       ? null
-      : firstFullCounter(limits, usedOrHeld(usage.read(request.userId, periods), held));
+      : firstFullCounter(limits, usage.readWithHolds(request.userId, periods));
     const accepted = !spent && !full;
     if (accepted) this.count(usage, request.userId, periods, uniqueCode?.index);
-    const used = usedOrHeld(usage.read(request.userId, periods), held);
+    const used = usage.readWithHolds(request.userId, periods);
     const outcome = spent
       ? rejectedOutcome(request, spent, remainingUses(limits, used), now)
       : counterOutcome(request, { full, used, limits, discountPercentage }, now);
@@ -169,8 +168,7 @@ export class MemoryUsageLedger extends UsageLedger {
     const code = attempt.coupon.code;
     usage.holds.remove(hold);
     // The coupon counts in these periods from now on, as after any counted use.
-    usage.daily.startPeriod(periods.day);
-    usage.weekly.startPeriod(periods.week);
+    usage.startPeriods(periods);
     const windows = confirmedWindows(hold, periods);
     this.count(
       usage,
@@ -178,10 +176,7 @@ export class MemoryUsageLedger extends UsageLedger {
       { day: windows.day ? periods.day : undefined, week: windows.week ? periods.week : undefined },
       hold.codeIndex,
     );
-    const used = usedOrHeld(
-      usage.read(request.userId, periods),
-      usage.holds.held(request.userId, periods),
-    );
+    const used = usage.readWithHolds(request.userId, periods);
     const { repeatCounts: limits, discountPercentage } = attempt.coupon;
     const outcome: RedemptionOutcome = {
       ...counterOutcome(request, { full: null, used, limits, discountPercentage }, now),
@@ -231,10 +226,7 @@ export class MemoryUsageLedger extends UsageLedger {
     if (!usage || !isSameCoupon(this.data.coupons.get(code), attempt.coupon)) return STALE_COUPON;
     const periods = countingPeriods(attempt.periods, usage.newest);
     const spent = codeSpent(usage, uniqueCode);
-    const used = usedOrHeld(
-      usage.read(request.userId, periods),
-      usage.holds.held(request.userId, periods),
-    );
+    const used = usage.readWithHolds(request.userId, periods);
     const refusal = spent || limitReason(firstFullCounter(limits, used));
     if (refusal) {
       return rejectedReservation(request, refusal, remainingUses(limits, used), now);
@@ -251,8 +243,7 @@ export class MemoryUsageLedger extends UsageLedger {
     usage.holds.add(held);
     this.data.keepReserveRun(code, attempt.publication, held, now);
     if (holdSupersedes(kept, now)) kept!.keptUntil = now;
-    usage.daily.startPeriod(periods.day);
-    usage.weekly.startPeriod(periods.week);
+    usage.startPeriods(periods);
     this.data.log(code, request, 'reserved', now, submitted);
     return reservedOutcome(request, held);
   }
@@ -546,8 +537,7 @@ export class MemoryUsageLedger extends UsageLedger {
   private remaining(attempt: Pick<RedeemAttempt, 'coupon' | 'request' | 'periods'>) {
     const usage = this.data.usage.get(attempt.coupon.code) ?? NO_COUPON_USAGE;
     const periods = countingPeriods(attempt.periods, usage.newest);
-    const userId = attempt.request.userId;
-    const used = usedOrHeld(usage.read(userId, periods), usage.holds.held(userId, periods));
+    const used = usage.readWithHolds(attempt.request.userId, periods);
     return remainingUses(attempt.coupon.repeatCounts, used);
   }
 }

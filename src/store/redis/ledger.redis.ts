@@ -180,7 +180,7 @@ export class RedisUsageLedger extends UsageLedger {
       case 'stale':
         return STALE_COUPON;
       case 'replay':
-        return decodeOutcome(attempt.coupon.code, reply[2] as string[]);
+        return decodeOutcome(attempt.coupon.code, recordOf(reply[2]));
       case 'conflict':
         return rejectedOutcome(
           request,
@@ -260,7 +260,7 @@ export class RedisUsageLedger extends UsageLedger {
       case 'rerun':
       case 'replay':
         this.replicated(acknowledged);
-        return reservedOutcome(request, decodeHold(request.orderId, reply[2] as string[]));
+        return reservedOutcome(request, decodeHold(request.orderId, recordOf(reply[2])));
       case 'conflict':
         return rejectedReservation(
           request,
@@ -277,16 +277,11 @@ export class RedisUsageLedger extends UsageLedger {
         );
       default:
         this.replicated(acknowledged);
-        return {
-          status: 'reserved',
-          couponCode: request.couponCode,
-          ...(request.coupon !== undefined && { coupon: request.coupon }),
-          userId: request.userId,
-          orderId: request.orderId,
-          expiresAt: new Date(attempt.expiresAt).toISOString(),
+        return reservedOutcome(request, {
+          expiresAt: attempt.expiresAt,
+          reservedAt: now,
           remaining: remainingUses(limits, counts(reply.slice(2))),
-          processedAt: new Date(now).toISOString(),
-        };
+        });
     }
   }
 
@@ -316,7 +311,7 @@ export class RedisUsageLedger extends UsageLedger {
     if (!COUPON_CODE_PATTERN.test(coupon)) return undefined;
     const record = await this.scripts.redis.hgetall(this.keys.holdPrefix(coupon) + orderId);
     if (record.user === undefined) return undefined;
-    const hold = decodeHold(orderId, Object.entries(record).flat());
+    const hold = decodeHold(orderId, record);
     return isLive(hold, now) ? hold : undefined;
   }
 
@@ -391,7 +386,7 @@ export class RedisUsageLedger extends UsageLedger {
     )) as unknown[];
     switch (reply[0]) {
       case 'replay':
-        return decodeOutcome(code, reply[1] as string[]);
+        return decodeOutcome(code, recordOf(reply[1]));
       case 'conflict':
         return rejectedOutcome(outcome, 'ORDER_CONFLICT', outcome.remaining, now);
       default:
@@ -428,7 +423,7 @@ export class RedisUsageLedger extends UsageLedger {
     const record = await this.scripts.redis.hgetall(this.keys.outcome(code, key));
     if (record.until === undefined) return undefined;
     return {
-      outcome: decodeOutcome(code, Object.entries(record).flat()),
+      outcome: decodeOutcome(code, record),
       decidedBy: record.by ?? '',
       keptUntil: Number(record.until),
       ...(record.rbBy !== undefined && {
@@ -541,8 +536,8 @@ export class RedisUsageLedger extends UsageLedger {
     const seen = new Set<string>();
     const k = this.keys;
     for (const index of [k.codeHistory, k.couponIndex]) {
-      for await (const batch of this.scripts.redis.zscanStream(index, { count: ERASE_BATCH })) {
-        const codes = (batch as string[]).filter((code, i) => i % 2 === 0 && !seen.has(code));
+      for await (const batch of this.codeBatches(index, ERASE_BATCH)) {
+        const codes = batch.filter((code) => !seen.has(code));
         for (const code of codes) seen.add(code);
         const replies = (await Promise.all(
           codes.map((code) =>
@@ -574,11 +569,7 @@ export class RedisUsageLedger extends UsageLedger {
     const kind = window === 'daily' ? 'day' : 'week';
     let freed = 0;
     const periods = new Set<string>();
-    for await (const batch of this.scripts.redis.zscanStream(this.keys.couponIndex, {
-      count: 500,
-    })) {
-      // ZSCAN yields member, score, member, score...
-      const codes = (batch as string[]).filter((_, i) => i % 2 === 0);
+    for await (const codes of this.codeBatches(this.keys.couponIndex, 500)) {
       const replies = (await Promise.all(
         codes.map((code) =>
           this.scripts.run(
@@ -601,12 +592,18 @@ export class RedisUsageLedger extends UsageLedger {
    * Expired holds are dropped, coupon by coupon, to free their memory.
    */
   async pruneExpired(now: number): Promise<number> {
-    const k = this.keys;
-    for await (const batch of this.scripts.redis.zscanStream(k.couponIndex, { count: 500 })) {
-      const codes = (batch as string[]).filter((_, i) => i % 2 === 0);
+    for await (const codes of this.codeBatches(this.keys.couponIndex, 500)) {
       await Promise.all(codes.map((code) => this.expireHolds(code, now)));
     }
     return 0;
+  }
+
+  /** The codes of a sorted-set index (the coupon index, the code history), about `count` at a time. */
+  private async *codeBatches(index: string, count: number): AsyncGenerator<string[]> {
+    for await (const batch of this.scripts.redis.zscanStream(index, { count })) {
+      // ZSCAN yields member, score, member, score...
+      yield (batch as string[]).filter((_, i) => i % 2 === 0);
+    }
   }
 
   private async expireHolds(code: string, now: number): Promise<void> {
@@ -623,10 +620,16 @@ export class RedisUsageLedger extends UsageLedger {
   }
 }
 
-/** A hold's record (flat field/value list; fields in lua/includes/holds.lua). */
-function decodeHold(orderId: string, flat: string[]): Hold {
+/** A hash as a script returns it (HGETALL's flat field/value list), as a record. */
+function recordOf(flat: unknown): Record<string, string> {
+  const list = flat as string[];
   const record: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
+  for (let i = 0; i < list.length; i += 2) record[list[i]!] = list[i + 1]!;
+  return record;
+}
+
+/** A hold's record (fields in lua/includes/holds.lua). */
+function decodeHold(orderId: string, record: Record<string, string>): Hold {
   return {
     orderId,
     userId: record.user!,
@@ -650,10 +653,8 @@ function remainingOf(record: Record<string, string>): Remaining {
   ) as Remaining;
 }
 
-/** The outcome a kept record (flat field/value list) of the coupon `code` stands for. */
-function decodeOutcome(code: string, flat: string[]): RedemptionOutcome {
-  const record: Record<string, string> = {};
-  for (let i = 0; i < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!;
+/** The outcome a kept record of the coupon `code` stands for. */
+function decodeOutcome(code: string, record: Record<string, string>): RedemptionOutcome {
   const remaining = remainingOf(record);
   return {
     status: record.status as RedemptionOutcome['status'],

@@ -37,21 +37,9 @@ local logged = uniqueCode ~= '' and uniqueCode
 local day, week, dayResets, weekResets = countingPeriods(KEYS[7], ARGV[9], ARGV[8])
 if day ~= ARGV[9] or week ~= ARGV[8] then return {'behind', day, week} end
 
-local function readUsed()
-  return {
-    tonumber(redis.call('GET', KEYS[2]) or '0'),
-    tonumber(redis.call('HGET', KEYS[3], userId) or '0'),
-    tonumber(redis.call('HGET', KEYS[4], userId) or '0'),
-    tonumber(redis.call('HGET', KEYS[5], userId) or '0'),
-  }
-end
-
--- Uses plus live holds, as the limit checks and remaining read them.
 local function readUsedOrHeld()
-  local used = readUsed()
-  local held, codeHeld = heldCounts(KEYS[13], KEYS[14], userId, day, week, field)
-  for i = 1, 4 do used[i] = used[i] + held[i] end
-  return used, codeHeld
+  return usesAndHolds({KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, KEYS[13], KEYS[14], userId, day, week,
+    field)
 end
 
 local expired, allExpired = expireHolds(KEYS[13], KEYS[14], ARGV[23], KEYS[9], logTtl, logMax, now)

@@ -37,20 +37,13 @@ if day ~= ARGV[9] or week ~= ARGV[8] then return {'behind', day, week} end
 local expired, allExpired = expireHolds(KEYS[11], KEYS[12], ARGV[18], KEYS[8], logTtl, logMax, now)
 if not allExpired then return {'more', expired} end
 
-local function usedOrHeld()
-  local used = {
-    tonumber(redis.call('GET', KEYS[2]) or '0'),
-    tonumber(redis.call('HGET', KEYS[3], userId) or '0'),
-    tonumber(redis.call('HGET', KEYS[4], userId) or '0'),
-    tonumber(redis.call('HGET', KEYS[5], userId) or '0'),
-  }
-  local held, codeHeld = heldCounts(KEYS[11], KEYS[12], userId, day, week, field)
-  for i = 1, 4 do used[i] = used[i] + held[i] end
-  return used, codeHeld
+local function readUsedOrHeld()
+  return usesAndHolds({KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, KEYS[11], KEYS[12], userId, day, week,
+    field)
 end
 
 local function answer(kind, reason)
-  local used = usedOrHeld()
+  local used = readUsedOrHeld()
   if reason then return {kind, expired, reason, used[1], used[2], used[3], used[4]} end
   return {kind, expired, used[1], used[2], used[3], used[4]}
 end
@@ -73,7 +66,7 @@ if isKept(kept[1], now) and not kept[2] and kept[3] == 'accepted' then return an
 local coupon = redis.call('HMGET', KEYS[1], 'born', 'v')
 if coupon[1] ~= ARGV[1] or coupon[2] ~= ARGV[2] then return {'stale', expired} end
 
-local used, codeHeld = usedOrHeld()
+local used, codeHeld = readUsedOrHeld()
 local reason = refusal(field, tonumber(ARGV[16]), KEYS[10], KEYS[9], codeHeld, used)
 if reason then return {'refused', expired, reason, used[1], used[2], used[3], used[4]} end
 

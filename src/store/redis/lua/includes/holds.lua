@@ -56,6 +56,21 @@ local function heldCounts(holdsKey, heldKey, userId, day, week, index)
     tonumber(values[3] or '0')}, tonumber(values[4] or '0')
 end
 
+-- Uses plus live holds of one user (holds.usedOrHeld), in counter order, as limit checks and
+-- remaining read them, and the unique code's live holds. usedKeys: the global count, the user
+-- totals hash and the week and day hashes.
+local function usesAndHolds(usedKeys, holdsKey, heldKey, userId, day, week, index)
+  local used = {
+    tonumber(redis.call('GET', usedKeys[1]) or '0'),
+    tonumber(redis.call('HGET', usedKeys[2], userId) or '0'),
+    tonumber(redis.call('HGET', usedKeys[3], userId) or '0'),
+    tonumber(redis.call('HGET', usedKeys[4], userId) or '0'),
+  }
+  local held, codeHeld = heldCounts(holdsKey, heldKey, userId, day, week, index)
+  for i = 1, 4 do used[i] = used[i] + held[i] end
+  return used, codeHeld
+end
+
 -- The order's live hold record {user, code, exp, day, week, index, at}, or nil.
 local function liveHold(holdKey, now)
   local hold = redis.call('HMGET', holdKey, 'user', 'code', 'exp', 'day', 'week', 'index', 'at')
