@@ -4,7 +4,7 @@ import type { RedisClient } from './redis/client.redis.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { CouponRepository } from './coupon.repository.js';
-import { RedemptionLog } from './redemption.log.js';
+import { RedemptionLog, RedemptionStats } from './redemption.log.js';
 import { GuessLimits } from './guess.limits.js';
 import { memoryStores, redisStores, type Stores } from './store.factory.js';
 import { storeOptions } from './store.options.js';
@@ -25,7 +25,7 @@ class StoreConnection implements OnApplicationShutdown {
 }
 
 /**
- * The store's four ports (coupons, users, the usage ledger, the redemption log) and its guess
+ * The store's five ports (coupons, users, the usage ledger, the redemption log and statistics) and its guess
  * counters, by STORE.
  */
 @Global()
@@ -64,8 +64,17 @@ class StoreConnection implements OnApplicationShutdown {
     { provide: UserRepository, inject: [STORES], useFactory: (s: Stores) => s.users },
     { provide: UsageLedger, inject: [STORES], useFactory: (s: Stores) => s.ledger },
     { provide: RedemptionLog, inject: [STORES], useFactory: (s: Stores) => s.log },
+    { provide: RedemptionStats, inject: [STORES], useFactory: (s: Stores) => s.stats },
     { provide: GuessLimits, inject: [STORES], useFactory: (s: Stores) => s.guesses },
   ],
-  exports: [STORE_REDIS, CouponRepository, UserRepository, UsageLedger, RedemptionLog, GuessLimits],
+  exports: [
+    STORE_REDIS,
+    CouponRepository,
+    UserRepository,
+    UsageLedger,
+    RedemptionLog,
+    RedemptionStats,
+    GuessLimits,
+  ],
 })
 export class StoreModule {}
