@@ -9,6 +9,7 @@ import { GuessLimits } from './guess.limits.js';
 import { memoryStores, redisStores, type Stores } from './store.factory.js';
 import { storeOptions } from './store.options.js';
 import { UsageLedger } from './usage.ledger.js';
+import { UsageReport } from './usage.report.js';
 import { UserRepository } from './user.repository.js';
 
 const logger = new Logger('Store');
@@ -25,8 +26,8 @@ class StoreConnection implements OnApplicationShutdown {
 }
 
 /**
- * The store's five ports (coupons, users, the usage ledger, the redemption log and statistics) and its guess
- * counters, by STORE.
+ * The store's six ports (coupons, users, the usage ledger, the redemption log and statistics, the
+ * usage report) and its guess counters, by STORE.
  */
 @Global()
 @Module({
@@ -65,6 +66,7 @@ class StoreConnection implements OnApplicationShutdown {
     { provide: UsageLedger, inject: [STORES], useFactory: (s: Stores) => s.ledger },
     { provide: RedemptionLog, inject: [STORES], useFactory: (s: Stores) => s.log },
     { provide: RedemptionStats, inject: [STORES], useFactory: (s: Stores) => s.stats },
+    { provide: UsageReport, inject: [STORES], useFactory: (s: Stores) => s.report },
     { provide: GuessLimits, inject: [STORES], useFactory: (s: Stores) => s.guesses },
   ],
   exports: [
@@ -74,6 +76,7 @@ class StoreConnection implements OnApplicationShutdown {
     UsageLedger,
     RedemptionLog,
     RedemptionStats,
+    UsageReport,
     GuessLimits,
   ],
 })
