@@ -51,7 +51,7 @@ describe('a stats query at the end of the calendar, on the built service', () =>
     expect([200, 400]).toContain(answer.status);
     const days = answer.status === 200 ? answer.body.days!.map(({ day }) => day) : ['9999-12-31'];
     expect(days).toEqual(['9999-12-31']);
-    const health = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+    const health = await fetch(`${base}/health/live`, { signal: AbortSignal.timeout(2000) });
     expect(health.status).toBe(200);
   }, 30_000);
 });

@@ -8,6 +8,7 @@ import { jobsFinished, startApp, VIEWER_TOKEN, type TestApp } from './helpers.js
  * as an order system makes them, in a zone whose days are not UTC's.
  */
 const ZONE = 'America/New_York';
+const DAY_RULE = 'a calendar day YYYY-MM-DD from 2000-01-01 to 9999-12-31';
 type Entry = { at: string; status: string; reason?: string };
 
 describe.each(['memory', 'redis'] as const)('statistics per coupon and day, %s store', (store) => {
@@ -107,6 +108,29 @@ describe.each(['memory', 'redis'] as const)('statistics per coupon and day, %s s
     }
   });
 
+  it('reads a day as 0 once it is past STATS_RETENTION_DAYS, the log gone first', async () => {
+    // Today, by the real clock: Redis expires the day's hash by its own clock.
+    const today = DateTime.now().setZone(ZONE).startOf('day');
+    await t.close();
+    t = await startApp(
+      { store, couponTz: ZONE, statsRetentionDays: 7 },
+      today.plus({ hours: 12 }).toISO()!,
+    );
+    await t
+      .post('/coupons', { code: 'STATS10', discountPercentage: 10, expiresAt: '2099-12-31' })
+      .expect(201);
+    await t.post('/users', { id: 'ann', name: 'ann', email: 'ann@example.com' }).expect(201);
+    await redeem(['ann', 'o1']);
+    const day = today.toISODate()!;
+    const accepted = async () =>
+      (await t.get(`/coupons/STATS10/stats?from=${day}&to=${day}`).expect(200)).body.totals
+        .accepted;
+    t.clock.set(today.plus({ days: 8 }).minus({ milliseconds: 1 }).toISO()!); // the 7th day after
+    expect(await accepted()).toBe(1);
+    t.clock.set(today.plus({ days: 8 }).toISO()!); // the 8th: past the retention, on both stores
+    expect(await accepted()).toBe(0);
+  });
+
   it('defaults to the 30 days ending today, and lets the viewer read', async () => {
     const body = (
       await request(t.app.getHttpServer())
@@ -129,8 +153,9 @@ describe.each(['memory', 'redis'] as const)('statistics per coupon and day, %s s
   });
 
   it.each([
-    ['?from=2026-02-30', 'from must be a calendar day, YYYY-MM-DD'],
-    ['?to=25-11-2026', 'to must be a calendar day, YYYY-MM-DD'],
+    ['?from=2026-02-30', `from must be ${DAY_RULE}`],
+    ['?to=25-11-2026', `to must be ${DAY_RULE}`],
+    ['?to=1999-12-31', `to must be ${DAY_RULE}`],
     ['?from=2026-11-25&to=2026-11-24', 'from (2026-11-25) must not be after to (2026-11-24)'],
     ['?from=2025-01-01&to=2026-11-24', 'from and to may span at most 400 days'],
   ])('answers 400 for %s', async (query, message) => {

@@ -2167,7 +2167,7 @@ export function describeCouponStore(
       it('counts with the log off, counts nothing with STATS_RETENTION_DAYS=0, and outlives erasure and deletion', async () => {
         const day = periodsAt(NOW, 'UTC').day;
         const noLog = await makeStore({ ...DEFAULT_STORE_OPTIONS, logTtlMs: 0 });
-        const noStats = await makeStore({ ...DEFAULT_STORE_OPTIONS, statsRetentionMs: 0 });
+        const noStats = await makeStore({ ...DEFAULT_STORE_OPTIONS, statsRetentionDays: 0 });
         for (const s of [noLog, noStats]) {
           const c = coupon('SWITCH');
           await s.coupons.create(c);

@@ -145,6 +145,10 @@ describe('loadConfig', () => {
       { STATS_RETENTION_DAYS: '3661' },
       'STATS_RETENTION_DAYS must be a whole number from 0 to 3660',
     ],
+    [
+      { STATS_RETENTION_DAYS: '6' },
+      'STATS_RETENTION_DAYS must be 0 (off) or at least REDEMPTION_LOG_TTL_DAYS (7)',
+    ],
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL must be a redis:// or rediss:// URL'],
     [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX must be 1-64 characters'],

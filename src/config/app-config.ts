@@ -417,6 +417,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? DEFAULTS.shutdownTimeoutMs,
     embeddedRedisPort: parsed.EMBEDDED_REDIS_PORT,
   };
+  // The statistics equal the log for every day it keeps: they must not go first.
+  if (config.statsRetentionDays > 0 && config.statsRetentionDays < config.redemptionLogTtlDays) {
+    throw new ConfigError(
+      `STATS_RETENTION_DAYS must be 0 (off) or at least REDEMPTION_LOG_TTL_DAYS (${config.redemptionLogTtlDays})`,
+    );
+  }
   if (config.viewerToken !== undefined && config.viewerToken === config.adminToken) {
     throw new ConfigError('VIEWER_TOKEN must differ from ADMIN_TOKEN');
   }

@@ -4,16 +4,15 @@ import { DateTime } from 'luxon';
 import { IsOptionalNotNull, must } from '../common/validation.js';
 import type { DayStats, StatsCounts } from '../domain/stats.js';
 
+/** Years 2000-9999: four digits even 400 days back, so days compare as text. */
 const isCalendarDay = (value: unknown) =>
   typeof value === 'string' &&
-  /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+  /^[2-9]\d{3}-\d{2}-\d{2}$/.test(value) &&
   DateTime.fromISO(value, { zone: 'utc' }).isValid;
 
+const RULE = 'a calendar day YYYY-MM-DD from 2000-01-01 to 9999-12-31';
 const IsCalendarDay = () =>
-  ValidateBy(
-    { name: 'isCalendarDay', validator: { validate: isCalendarDay } },
-    must('a calendar day, YYYY-MM-DD'),
-  );
+  ValidateBy({ name: 'isCalendarDay', validator: { validate: isCalendarDay } }, must(RULE));
 
 /** GET /coupons/:code/stats */
 export class StatsQuery {
@@ -23,7 +22,7 @@ export class StatsQuery {
   })
   @IsOptionalNotNull()
   @IsCalendarDay()
-  @IsString(must('a calendar day, YYYY-MM-DD'))
+  @IsString(must(RULE))
   from?: string;
 
   @ApiPropertyOptional({
@@ -33,7 +32,7 @@ export class StatsQuery {
   })
   @IsOptionalNotNull()
   @IsCalendarDay()
-  @IsString(must('a calendar day, YYYY-MM-DD'))
+  @IsString(must(RULE))
   to?: string;
 }
 

@@ -3,7 +3,7 @@ import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { periodsAt } from '../domain/periods.js';
-import { daysFrom, statsRange, totalStats } from '../domain/stats.js';
+import { dayStats, daysFrom, oldestKeptDay, statsRange, totalStats } from '../domain/stats.js';
 import { RedemptionStats } from '../store/redemption.log.js';
 import type { StatsQuery, StatsResponse } from './stats.dto.js';
 
@@ -21,9 +21,17 @@ export class StatsService {
       throw new NotFoundException('Statistics are off (STATS_RETENTION_DAYS=0)');
     }
     const timeZone = this.config.couponTz;
-    const range = statsRange(query, periodsAt(this.clock.now(), timeZone).day);
+    const today = periodsAt(this.clock.now(), timeZone).day;
+    const range = statsRange(query, today);
     if (typeof range === 'string') throw new BadRequestException([range]);
-    const days = await this.stats.days(code, daysFrom(range.from, range.to));
+    // Days past the retention read 0 on both stores, whether or not a store has dropped them yet.
+    const oldest = oldestKeptDay(today, this.config.statsRetentionDays);
+    const asked = daysFrom(range.from, range.to);
+    const kept = await this.stats.days(
+      code,
+      asked.filter((day) => day >= oldest),
+    );
+    const days = [...asked.filter((day) => day < oldest).map((day) => dayStats(day, {})), ...kept];
     return { couponCode: code, timeZone, ...range, days, totals: totalStats(days) };
   }
 }

@@ -1,5 +1,6 @@
 import {
   confirmedWindows,
+  expiryOrder,
   heldCounts,
   holdSupersedes,
   holdVerdict,
@@ -176,5 +177,19 @@ describe('heldCounts and usedOrHeld', () => {
     expect(
       usedOrHeld({ globalTotal: 10, userTotal: 1, userWeekly: 1, userDaily: 0 }, held),
     ).toEqual({ globalTotal: 15, userTotal: 4, userWeekly: 3, userDaily: 1 });
+  });
+});
+
+describe('expiryOrder', () => {
+  const hold = (orderId: string, expiresAt = 1) => ({ orderId, expiresAt }) as Hold;
+  it('orders by expiry, then by order id in code point order (as Redis orders UTF-8 bytes)', () => {
+    const ids = ['b', 'a', '\u{1F600}', '\uFF5E', 'ab', '\uE000'];
+    expect(
+      ids
+        .map((id) => hold(id))
+        .sort(expiryOrder)
+        .map((h) => h.orderId),
+    ).toEqual(['a', 'ab', 'b', '\uE000', '\uFF5E', '\u{1F600}']);
+    expect(expiryOrder(hold('z', 1), hold('a', 2))).toBeLessThan(0);
   });
 });

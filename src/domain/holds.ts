@@ -35,6 +35,27 @@ export const isLive = (hold: Hold | undefined, now: number): hold is Hold =>
   hold !== undefined && hold.expiresAt > now;
 
 /** When a hold reserved at `now` for `ttlSeconds` ends. */
+/** A code unit's place in code point order: surrogates (astral characters) sort after U+FFFF. */
+const codePointRank = (unit: number) =>
+  unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+
+/**
+ * Holds in the order they expire, then by order id in code point order: the order of Redis's
+ * sorted set, which sorts equal scores by their UTF-8 bytes (JavaScript's `<` compares UTF-16
+ * code units, which puts astral characters before U+E000-U+FFFF).
+ */
+export function expiryOrder(a: Hold, b: Hold): number {
+  if (a.expiresAt !== b.expiresAt) return a.expiresAt - b.expiresAt;
+  const x = a.orderId;
+  const y = b.orderId;
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const unit = x.charCodeAt(i);
+    const other = y.charCodeAt(i);
+    if (unit !== other) return codePointRank(unit) - codePointRank(other);
+  }
+  return x.length - y.length;
+}
+
 export const holdExpiry = (now: number, ttlSeconds: number): number => now + ttlSeconds * 1000;
 
 /** Whether a request is the one the hold was made for: the same user with the same code. */

@@ -100,14 +100,15 @@ export const STATS_MAX_DAYS = 400;
 export const STATS_DEFAULT_DAYS = 30;
 
 const calendarDay = (day: string) => DateTime.fromISO(day, { zone: 'utc' });
+const daysSpanned = (from: string, to: string) =>
+  calendarDay(to).diff(calendarDay(from), 'days').days + 1;
 
 /** Every day from `from` through `to` (YYYY-MM-DD), in order. */
 export function daysFrom(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (let day = calendarDay(from); day.toISODate()! <= to; day = day.plus({ days: 1 })) {
-    days.push(day.toISODate()!);
-  }
-  return days;
+  const start = calendarDay(from);
+  return Array.from({ length: Math.max(0, daysSpanned(from, to)) }, (_, i) =>
+    start.plus({ days: i }).toISODate()!,
+  );
 }
 
 /** The day `count` days before `day`. */
@@ -124,9 +125,22 @@ export function statsRange(
 ): { from: string; to: string } | string {
   const to = query.to ?? today;
   const from = query.from ?? daysBefore(to, STATS_DEFAULT_DAYS - 1);
-  if (from > to) return `from (${from}) must not be after to (${to})`;
-  if (daysBefore(to, STATS_MAX_DAYS - 1) > from) {
-    return `from and to may span at most ${STATS_MAX_DAYS} days`;
-  }
+  const span = daysSpanned(from, to);
+  if (span < 1) return `from (${from}) must not be after to (${to})`;
+  if (span > STATS_MAX_DAYS) return `from and to may span at most ${STATS_MAX_DAYS} days`;
   return { from, to };
 }
+
+/**
+ * A day's statistics are kept through the `retentionDays` days after it: on day T the days from
+ * T - retentionDays on are kept, older ones read 0 (whether or not a store has dropped them yet).
+ */
+export const oldestKeptDay = (today: string, retentionDays: number): string =>
+  daysBefore(today, retentionDays);
+
+/** When a day's statistics are gone: the start, in `zone`, of the first day past its retention. */
+export const statsExpireAt = (day: string, zone: string, retentionDays: number): number =>
+  DateTime.fromISO(day, { zone })
+    .plus({ days: retentionDays + 1 })
+    .startOf('day')
+    .toMillis();

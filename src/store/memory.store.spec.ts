@@ -27,8 +27,7 @@ describe('memory store pruning', () => {
 
 describe('memory store statistics', () => {
   it('drops the days past STATS_RETENTION_DAYS once a new day is counted', async () => {
-    const DAY = 24 * 3_600_000;
-    const store = memoryStores({ ...DEFAULT_STORE_OPTIONS, statsRetentionMs: 2 * DAY });
+    const store = memoryStores({ ...DEFAULT_STORE_OPTIONS, statsRetentionDays: 2 });
     await store.coupons.create(coupon('AAA'));
     const read = (await store.coupons.get('AAA'))!;
     const start = Date.parse('2026-11-20T12:00:00Z');

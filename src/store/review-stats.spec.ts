@@ -177,37 +177,6 @@ describe.each(makers)('live holds with the same expiry, %s store', (_name, make)
   });
 });
 
-describe.each(makers)(
-  'statistics kept shorter than the log (STATS_RETENTION_DAYS < REDEMPTION_LOG_TTL_DAYS), %s store',
-  (_name, make) => {
-    // Bug: the config takes STATS_RETENTION_DAYS 1-3660 and REDEMPTION_LOG_TTL_DAYS 0-365 with no
-    // check between them (app-config.ts loadConfig), and the Redis stats hash expires
-    // STATS_RETENTION_DAYS after its last count (includes/log.lua PEXPIRE statsTtl). With
-    // STATS_RETENTION_DAYS=1 and the default 7-day log, a day's statistics are gone while the log
-    // still holds all of that day: the promise "for any day the log still keeps, stats equal the
-    // log's counts" (README, Statistics) breaks, and the memory store (which drops a day only at a
-    // later day's first count) answers otherwise. Days are scaled down to a second here.
-    it('equals the log for a day the log still keeps', async () => {
-      const { store, redis } = make({ ...OPTIONS, statsRetentionMs: 1000 });
-      const h = harness(store);
-      const c = await h.create(coupon('SHORT'));
-      const now = Date.now();
-      const day = periodsAt(now, 'UTC').day;
-      expect(await h.redeem(c, 'u1', 'o1', now)).toMatchObject({ status: 'accepted' });
-      if (redis) {
-        // The statistics' retention runs out (Redis expires the hash by its own clock).
-        const key = redis.keys.stats(c.code, day);
-        while ((await redis.client.exists(key)) === 1) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-      const fromLog = await h.logCounts(c.code, [day], now + 2000);
-      expect(fromLog).toEqual([{ ...dayStats(day, {}), accepted: 1 }]);
-      expect(await store.stats.days(c.code, [day])).toEqual(fromLog);
-    });
-  },
-);
-
 describe.each(makers)('suspicions that held: statistics, %s store', (_name, make) => {
   /** Local time `hhmm` on `day` in `zone`, as an instant. */
   const at = (zone: string, day: string, time: string) =>

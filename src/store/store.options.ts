@@ -8,8 +8,8 @@ export interface StoreOptions {
   rejectionTtlMs: number;
   /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
   logTtlMs: number;
-  /** How long the statistics keep a day (STATS_RETENTION_DAYS); 0 counts nothing. */
-  statsRetentionMs: number;
+  /** Days the statistics keep a day after it (STATS_RETENTION_DAYS, stats.oldestKeptDay); 0 counts nothing. */
+  statsRetentionDays: number;
   /** The zone whose days the statistics count in (COUPON_TZ). */
   timeZone: string;
   /** Most entries one coupon's log keeps (REDEMPTION_LOG_MAX_ENTRIES). */
@@ -46,7 +46,7 @@ export function storeOptions(
     rejectionTtlMs: config.rejectionTtlHours * HOUR,
     logTtlMs: config.redemptionLogTtlDays * 24 * HOUR,
     logMaxEntries: config.redemptionLogMaxEntries,
-    statsRetentionMs: config.statsRetentionDays * 24 * HOUR,
+    statsRetentionDays: config.statsRetentionDays,
     timeZone: config.couponTz,
     maxOutcomes: config.memoryStoreMaxOutcomes,
     guessLimitPerHour: config.guessLimitPerHour,

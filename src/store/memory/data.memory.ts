@@ -8,7 +8,7 @@ import {
 } from '../../domain/ledger.js';
 import { usedOrHeld, type Hold } from '../../domain/holds.js';
 import { periodsAt, type Periods } from '../../domain/periods.js';
-import { daysBefore, statsFields } from '../../domain/stats.js';
+import { oldestKeptDay, statsFields } from '../../domain/stats.js';
 import type { User } from '../../domain/user.js';
 import type { StoreOptions } from '../store.options.js';
 import { CouponHolds } from './holds.memory.js';
@@ -217,8 +217,6 @@ export interface MemoryKeptOutcome extends KeptOutcome {
  * Everything the single-process store holds, shared by its four adapters. Every adapter method
  * does its work synchronously, so each call is atomic with respect to every other.
  */
-const DAY_MS = 24 * 3600_000;
-
 export class MemoryData {
   readonly coupons = new Map<string, Coupon>();
   readonly usage = new Map<string, CouponUsage>();
@@ -352,14 +350,14 @@ export class MemoryData {
 
   /** Counts a logged step in its day's statistics; a new day drops the days past the retention. */
   private count(code: string, status: LogStatus, reason: string | undefined, now: number): void {
-    const retentionMs = this.options.statsRetentionMs;
-    if (retentionMs === 0) return;
+    const retentionDays = this.options.statsRetentionDays;
+    if (retentionDays === 0) return;
     let days = this.stats.get(code);
     if (!days) this.stats.set(code, (days = new Map()));
     const day = periodsAt(now, this.options.timeZone).day;
     let fields = days.get(day);
     if (!fields) {
-      const oldestKept = daysBefore(day, Math.ceil(retentionMs / DAY_MS));
+      const oldestKept = oldestKeptDay(day, retentionDays);
       for (const old of days.keys()) if (old < oldestKept) days.delete(old);
       days.set(day, (fields = new Map()));
     }

@@ -1,10 +1,8 @@
 import type { UsageCounts } from '../../domain/coupon.js';
-import { heldCounts, type Hold } from '../../domain/holds.js';
+import { expiryOrder, heldCounts, type Hold } from '../../domain/holds.js';
 import type { Periods } from '../../domain/periods.js';
 
-/** Heap order: by expiry, then by order id, the order Redis's sorted set keeps equal scores in. */
-const before = (a: Hold, b: Hold): boolean =>
-  a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.orderId < b.orderId);
+const before = (a: Hold, b: Hold): boolean => expiryOrder(a, b) < 0;
 
 /**
  * One coupon's live holds, by order, by user and by unique code, with a min-heap by expiry so

@@ -1,4 +1,4 @@
-import { isLive, type Hold } from '../../domain/holds.js';
+import { expiryOrder, isLive, type Hold } from '../../domain/holds.js';
 import { countingPeriods } from '../../domain/ledger.js';
 import type { Periods } from '../../domain/periods.js';
 import { windowReport } from '../../domain/report.js';
@@ -47,9 +47,7 @@ export class MemoryUsageReport extends UsageReport {
 
   async liveHolds(code: string, limit: number, now: number): Promise<Page<LiveHold>> {
     const holds = this.data.usage.get(code)?.holds.all() ?? [];
-    const live = [...holds]
-      .filter((hold) => isLive(hold, now))
-      .sort((a, b) => a.expiresAt - b.expiresAt || (a.orderId < b.orderId ? -1 : 1));
+    const live = [...holds].filter((hold) => isLive(hold, now)).sort(expiryOrder);
     return {
       items: live.slice(0, limit).map(({ orderId, userId, uniqueCode, reservedAt, expiresAt }) => ({
         orderId,

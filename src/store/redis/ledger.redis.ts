@@ -43,6 +43,7 @@ import {
   type Counts,
 } from '../usage.ledger.js';
 import type { StoreOptions } from '../store.options.js';
+import { statsExpireAt } from '../../domain/stats.js';
 import { NotReplicatedError } from '@coupon-code-service/client/internal';
 import { codeField, codeIndexOf, REMAINING_FIELDS, type RedisKeys } from './keys.redis.js';
 import type { RedisScripts } from './scripts.redis.js';
@@ -130,7 +131,7 @@ export class RedisUsageLedger extends UsageLedger {
         uniqueCode?.limit ?? -1,
         uniqueCode ? request.couponCode : '',
         k.holdPrefix(code),
-        this.options.statsRetentionMs,
+        this.statsExpireAt(now),
       ],
     );
     if (reply[0] === 'behind') {
@@ -154,6 +155,19 @@ export class RedisUsageLedger extends UsageLedger {
   /** The last key of every script that logs (lua/includes/log.lua): the statistics of `now`'s day. */
   private statsKey(code: string, now: number): string {
     return this.keys.stats(code, periodsAt(now, this.options.timeZone).day);
+  }
+
+  private expiry = { day: '', at: 0 };
+
+  /** The last ARGV of every script that logs: when that day's statistics go (0: none are counted). */
+  private statsExpireAt(now: number): number {
+    const { statsRetentionDays, timeZone } = this.options;
+    if (statsRetentionDays === 0) return 0;
+    const { day } = periodsAt(now, timeZone);
+    if (this.expiry.day !== day) {
+      this.expiry = { day, at: statsExpireAt(day, timeZone, statsRetentionDays) };
+    }
+    return this.expiry.at;
   }
 
   /** A deciding script, with REDIS_WAIT_REPLICAS a WAIT for replicas right behind it. */
@@ -254,7 +268,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.holdPrefix(code),
         attempt.publication,
         this.options.outcomeTtlMs,
-        this.options.statsRetentionMs,
+        this.statsExpireAt(now),
       ],
     );
     if (reply[0] === 'behind') {
@@ -315,7 +329,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.options.logTtlMs,
         this.options.logMaxEntries,
         k.holdPrefix(code),
-        this.options.statsRetentionMs,
+        this.statsExpireAt(attempt.now),
       ],
     )) as [string, number];
     this.expiredHolds += Number(reply[1]);
@@ -362,7 +376,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.options.logTtlMs,
         this.options.logMaxEntries,
         k.holdPrefix(code),
-        this.options.statsRetentionMs,
+        this.statsExpireAt(now),
       ],
     )) as unknown[];
     if (reply[0] === 'behind') {
@@ -401,7 +415,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.options.logMaxEntries,
         outcomeKey === undefined ? 0 : 1,
         outcome.coupon === undefined ? '' : outcome.couponCode,
-        this.options.statsRetentionMs,
+        this.statsExpireAt(now),
       ],
     )) as unknown[];
     switch (reply[0]) {
@@ -480,7 +494,7 @@ export class RedisUsageLedger extends UsageLedger {
         attempt.publication,
         this.options.logTtlMs,
         this.options.logMaxEntries,
-        this.options.statsRetentionMs,
+        this.statsExpireAt(attempt.now),
       ],
     )) as unknown[];
     switch (reply[0]) {
@@ -574,13 +588,7 @@ export class RedisUsageLedger extends UsageLedger {
                 k.held(code),
                 this.statsKey(code, now),
               ],
-              [
-                userId,
-                now,
-                this.options.logTtlMs,
-                k.holdPrefix(code),
-                this.options.statsRetentionMs,
-              ],
+              [userId, now, this.options.logTtlMs, k.holdPrefix(code), this.statsExpireAt(now)],
             ),
           ),
         )) as [number, number, number][];
@@ -646,7 +654,7 @@ export class RedisUsageLedger extends UsageLedger {
           this.options.logTtlMs,
           this.options.logMaxEntries,
           k.holdPrefix(code),
-          this.options.statsRetentionMs,
+          this.statsExpireAt(now),
         ],
       )) as [number, number];
       this.expiredHolds += expired;

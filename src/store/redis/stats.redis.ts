@@ -1,3 +1,4 @@
+import { COUPON_CODE_PATTERN } from '../../domain/coupon.js';
 import { dayStats, type DayStats } from '../../domain/stats.js';
 import { RedemptionStats } from '../redemption.log.js';
 import type { RedisClient } from './client.redis.js';
@@ -13,6 +14,8 @@ export class RedisRedemptionStats extends RedemptionStats {
 
   /** One pipeline: every day's hash is in the coupon's slot. */
   async days(code: string, days: string[]): Promise<DayStats[]> {
+    // A code no coupon can have was never counted, and its keys could name other slots.
+    if (!COUPON_CODE_PATTERN.test(code)) return days.map((day) => dayStats(day, {}));
     const pipeline = this.redis.pipeline();
     for (const day of days) pipeline.hgetall(this.keys.stats(code, day));
     const replies = (await pipeline.exec()) ?? [];
