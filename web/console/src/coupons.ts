@@ -78,7 +78,9 @@ export function couponsPage(main: HTMLElement, role: Role, query: ListQuery): Vi
         h('a', { href: `#/coupon/${encodeURIComponent(coupon.code)}` }, coupon.code),
         statusBadge(coupon.status),
         `${coupon.discountPercentage} %`,
-        h('span', {}, time(coupon.startsAt), ' – ', time(coupon.expiresAt)),
+        coupon.startsAt === null
+          ? h('span', {}, 'until ', time(coupon.expiresAt))
+          : h('span', {}, time(coupon.startsAt), ' until ', time(coupon.expiresAt)),
         globalUse(coupon.code, coupon.repeatCounts.globalTotal, coupon),
         userLimits(coupon.repeatCounts),
         cell,
