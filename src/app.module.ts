@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
+import { SessionModule } from './auth/session.module.js';
 import { Clock, SystemClock } from './clock/clock.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { StrictValidationPipe } from './common/validation.js';
@@ -44,6 +45,7 @@ export class AppModule {
             prefix: appConfig.queuePrefix,
           }),
         }),
+        SessionModule.forRoot(config),
         CouponsModule.forRoot(config),
         CodesModule.forRoot(config),
         UsersApiModule.forRoot(config),

@@ -29,6 +29,7 @@ describe('REST API', () => {
         startsAt: null,
         expiresAt: '2026-12-31T23:59:59.999Z',
         active: true,
+        status: 'active',
         description: null,
         repeatCounts: { globalTotal: null, userTotal: null, userDaily: null, userWeekly: null },
         createdAt: '2026-11-25T12:00:00.000Z',

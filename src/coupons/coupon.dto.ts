@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -17,6 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { exampleDate } from '../common/openapi.js';
+import { PaginationQuery } from '../common/pagination.dto.js';
 import {
   IsOptionalNotNull,
   must,
@@ -229,3 +230,29 @@ export class ValidateQuery {
   @IsString(must('a string of 1-128 characters'))
   userId?: string;
 }
+
+const CODE_PREFIX_RULE = '1-64 letters, digits, _ or -';
+
+/** GET /coupons: a page of coupons by code, with `q` only those whose code starts with it. */
+export class ListCouponsQuery extends PaginationQuery {
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[A-Za-z0-9_-]+$',
+    example: 'SAV',
+    description: 'Only codes that start with this, in any letter case',
+  })
+  @IsOptionalNotNull()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, must(CODE_PREFIX_RULE))
+  @IsString(must(CODE_PREFIX_RULE))
+  q?: string;
+}
+
+/** GET /coupons/:code/busiest-users. */
+export class BusiestUsersQuery extends PickType(PaginationQuery, ['limit'] as const) {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 10 })
+  override limit: number = 10;
+}
+
+/** GET /coupons/:code/holds. */
+export class HoldsQuery extends PickType(PaginationQuery, ['limit'] as const) {}

@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { RepeatCountsDto } from './coupon.dto.js';
-import type { CouponView, UsageCount } from './coupons.service.js';
+import type { CouponStatus } from '../domain/coupon.js';
+import type { UserUses, WindowReport } from '../domain/report.js';
+import type { BusiestUsersView, CouponView, HoldView, UsageCount } from './coupons.service.js';
 
 const COUNT = { type: 'integer', nullable: true, description: 'null = unlimited' } as const;
 
@@ -48,6 +50,13 @@ export class CouponResponse implements CouponView {
   })
   expiresAt!: string;
   @ApiProperty() active!: boolean;
+  @ApiProperty({
+    enum: ['active', 'scheduled', 'expired', 'inactive'],
+    example: 'active',
+    description:
+      'At the time of the request: inactive when active is false, else scheduled before startsAt, expired after expiresAt, else active',
+  })
+  status!: CouponStatus;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ type: () => RepeatCountsDto }) repeatCounts!: CouponView['repeatCounts'];
   @ApiProperty() createdAt!: string;
@@ -133,4 +142,71 @@ export class ValidateResponse {
     description: "Only when :code is one of the coupon's unique codes",
   })
   code?: ValidatedCodeResponse;
+}
+
+export class UserUsesResponse implements UserUses {
+  @ApiProperty({ example: 'alice' }) userId!: string;
+  @ApiProperty({ type: 'integer', example: 3, description: 'Uses counted in the period' })
+  used!: number;
+}
+
+const WINDOW_USERS =
+  'Most uses counted first, ties by userId; users with uses counted in the period only (not those who only hold uses)';
+
+export class DayReportResponse implements WindowReport {
+  @ApiProperty({ example: '2026-12-02', description: 'The current day in COUPON_TZ' })
+  period!: string;
+  @ApiProperty({ ...COUNT, example: 3, description: "The coupon's userDaily; null = unlimited" })
+  limit!: number | null;
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    description: 'Users whose uses counted plus held today reach userDaily (0 when unlimited)',
+  })
+  atLimit!: number;
+  @ApiProperty({ type: [UserUsesResponse], description: WINDOW_USERS }) users!: UserUsesResponse[];
+}
+
+export class WeekReportResponse implements WindowReport {
+  @ApiProperty({ example: '2026-W49', description: 'The current ISO week in COUPON_TZ' })
+  period!: string;
+  @ApiProperty({
+    ...COUNT,
+    example: null,
+    description: "The coupon's userWeekly; null = unlimited",
+  })
+  limit!: number | null;
+  @ApiProperty({
+    type: 'integer',
+    example: 0,
+    description: 'Users whose uses counted plus held this week reach userWeekly (0 when unlimited)',
+  })
+  atLimit!: number;
+  @ApiProperty({ type: [UserUsesResponse], description: WINDOW_USERS }) users!: UserUsesResponse[];
+}
+
+export class BusiestUsersResponse implements BusiestUsersView {
+  @ApiProperty({ example: 'SAVE10' }) couponCode!: string;
+  @ApiProperty({ type: () => DayReportResponse }) day!: DayReportResponse;
+  @ApiProperty({ type: () => WeekReportResponse }) week!: WeekReportResponse;
+}
+
+export class HoldResponse implements HoldView {
+  @ApiProperty({ example: 'order-1002' }) orderId!: string;
+  @ApiProperty({ example: 'alice' }) userId!: string;
+  @ApiProperty({
+    required: false,
+    example: 'SAVE10-7KQ2M9XR4TD8HPZ3',
+    description: "Only when the hold is on one of the coupon's unique codes",
+  })
+  uniqueCode?: string;
+  @ApiProperty({ example: '2026-12-02T12:00:00.000Z' }) reservedAt!: string;
+  @ApiProperty({ example: '2026-12-02T12:15:00.000Z', description: 'The hold counts until then' })
+  expiresAt!: string;
+}
+
+export class HoldPage {
+  @ApiProperty({ type: [HoldResponse] }) items!: HoldResponse[];
+  @ApiProperty({ type: 'integer', example: 1, description: 'Live holds of the coupon' })
+  total!: number;
 }

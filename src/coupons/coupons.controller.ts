@@ -1,8 +1,10 @@
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiBodyErrors, ApiErrors } from '../common/openapi.js';
 import {
+  BusiestUsersResponse,
   CouponPage,
   CouponResponse,
+  HoldPage,
   RepeatCountsResponse,
   UsageResponse,
   ValidateResponse,
@@ -20,8 +22,15 @@ import {
   Query,
 } from '@nestjs/common';
 import { CouponCodePipe, UserIdPipe } from '../common/id-params.js';
-import { PaginationQuery } from '../common/pagination.dto.js';
-import { CreateCouponDto, RepeatCountsDto, UpdateCouponDto, ValidateQuery } from './coupon.dto.js';
+import {
+  BusiestUsersQuery,
+  CreateCouponDto,
+  HoldsQuery,
+  ListCouponsQuery,
+  RepeatCountsDto,
+  UpdateCouponDto,
+  ValidateQuery,
+} from './coupon.dto.js';
 import { CouponsService } from './coupons.service.js';
 import { LogPageResponse, RedemptionLogQuery } from './redemption-log.dto.js';
 
@@ -38,10 +47,13 @@ export class CouponsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: CouponPage, description: 'By code' })
+  @ApiOkResponse({
+    type: CouponPage,
+    description: 'By code; with q, those whose code starts with it (total counts them)',
+  })
   @ApiErrors(400)
-  list(@Query() query: PaginationQuery) {
-    return this.coupons.list(query.offset, query.limit);
+  list(@Query() query: ListCouponsQuery) {
+    return this.coupons.list(query.offset, query.limit, query.q);
   }
 
   @Get(':code')
@@ -105,6 +117,30 @@ export class CouponsController {
     @Param('userId', UserIdPipe) userId: string,
   ) {
     return this.coupons.forgive(code, userId);
+  }
+
+  @Get(':code/busiest-users')
+  @ApiOkResponse({
+    type: BusiestUsersResponse,
+    description:
+      'Who used the coupon most in the current day and ISO week (COUPON_TZ), and how many users ' +
+      'are at its userDaily and userWeekly limits with uses counted plus held. A read: it changes nothing',
+  })
+  @ApiErrors(400, 404)
+  busiestUsers(@Param('code', CouponCodePipe) code: string, @Query() query: BusiestUsersQuery) {
+    return this.coupons.busiestUsers(code, query.limit);
+  }
+
+  @Get(':code/holds')
+  @ApiOkResponse({
+    type: HoldPage,
+    description:
+      'The live checkout holds now, soonest expiry first. A read: an expired hold is left out, ' +
+      'not dropped (the next redemption or hold of the coupon drops and logs it)',
+  })
+  @ApiErrors(400, 404)
+  holds(@Param('code', CouponCodePipe) code: string, @Query() query: HoldsQuery) {
+    return this.coupons.holds(code, query.limit);
   }
 
   @Get(':code/redemptions')

@@ -9,11 +9,14 @@ import { Clock } from '../clock/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
+  couponStatus,
+  normalizeCouponCode,
   NO_USAGE,
   remainingUses,
   UNLIMITED,
   type Coupon,
   type CounterName,
+  type CouponStatus,
   type Limit,
   type Remaining,
   type RepeatCounts,
@@ -26,6 +29,8 @@ import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.
 import { CouponRepository, findCodeOwner, type Page } from '../store/coupon.repository.js';
 import { RedemptionLog, type LogPage, type LogQuery } from '../store/redemption.log.js';
 import { UsageLedger, type Counts } from '../store/usage.ledger.js';
+import { UsageReport } from '../store/usage.report.js';
+import type { WindowReport } from '../domain/report.js';
 import { UsersService } from '../users/users.service.js';
 import type { CreateCouponDto, RepeatCountsDto, UpdateCouponDto } from './coupon.dto.js';
 
@@ -35,6 +40,8 @@ export interface CouponView {
   startsAt: string | null;
   expiresAt: string;
   active: boolean;
+  /** At the time of the request (couponStatus). */
+  status: CouponStatus;
   description: string | null;
   repeatCounts: RepeatCounts;
   createdAt: string;
@@ -53,6 +60,21 @@ export interface UsageCount {
   held: number;
   limit: Limit;
   remaining: number | null;
+}
+
+export interface BusiestUsersView {
+  couponCode: string;
+  day: WindowReport;
+  week: WindowReport;
+}
+
+export interface HoldView {
+  orderId: string;
+  userId: string;
+  /** The unique code the hold is on, when it is on one. */
+  uniqueCode?: string;
+  reservedAt: string;
+  expiresAt: string;
 }
 
 export type UsageView = Record<'userTotal' | 'userDaily' | 'userWeekly', UsageCount>;
@@ -87,6 +109,7 @@ export class CouponsService {
     private readonly coupons: CouponRepository,
     private readonly ledger: UsageLedger,
     private readonly log: RedemptionLog,
+    private readonly report: UsageReport,
     private readonly clock: Clock,
     private readonly users: UsersService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -119,10 +142,12 @@ export class CouponsService {
 
   /**
    * A page of coupons, each with its global uses and holds: one `counts` step per coupon, run
-   * together (each coupon's keys are in its own cluster slot).
+   * together (each coupon's keys are in its own cluster slot). `q`: only codes that start with it,
+   * in any letter case (codes are stored normalised).
    */
-  async list(offset: number, limit: number): Promise<Page<CouponListItem>> {
-    const page = await this.coupons.list(offset, limit);
+  async list(offset: number, limit: number, q?: string): Promise<Page<CouponListItem>> {
+    const prefix = q === undefined ? undefined : normalizeCouponCode(q);
+    const page = await this.coupons.list(offset, limit, prefix);
     const counts = await Promise.all(page.items.map((coupon) => this.countsNow(coupon.code)));
     return {
       items: page.items.map((coupon, i) => {
@@ -227,6 +252,34 @@ export class CouponsService {
     await this.usageOf(coupon, userId);
     await this.ledger.forgive(code, userId);
     return this.usageOf(coupon, userId);
+  }
+
+  /** Who used the coupon most today and this week, and how many users are at its limits. */
+  async busiestUsers(code: string, top: number): Promise<BusiestUsersView> {
+    const coupon = await this.find(code);
+    const now = this.clock.now();
+    const { userDaily, userWeekly } = coupon.repeatCounts;
+    const periods = periodsAt(now, this.config.couponTz);
+    const limits = { day: userDaily, week: userWeekly };
+    const report = await this.report.busiestUsers(coupon.code, periods, limits, top, now);
+    return { couponCode: coupon.code, ...report };
+  }
+
+  /** The coupon's live holds now, soonest expiry first; a read that drops nothing. */
+  async holds(code: string, limit: number): Promise<Page<HoldView>> {
+    const coupon = await this.find(code);
+    const page = await this.report.liveHolds(coupon.code, limit, this.clock.now());
+    return {
+      total: page.total,
+      // As a reservation's outcome shows its instants.
+      items: page.items.map((hold) => ({
+        orderId: hold.orderId,
+        userId: hold.userId,
+        ...(hold.uniqueCode !== undefined && { uniqueCode: hold.uniqueCode }),
+        reservedAt: new Date(hold.reservedAt).toISOString(),
+        expiresAt: new Date(hold.expiresAt).toISOString(),
+      })),
+    };
   }
 
   redemptionLog(code: string, query: LogQuery): Promise<LogPage> {
@@ -334,6 +387,7 @@ export class CouponsService {
       startsAt: coupon.startsAt === null ? null : formatInZone(coupon.startsAt, zone),
       expiresAt: formatInZone(coupon.expiresAt, zone),
       active: coupon.active,
+      status: couponStatus(coupon, this.clock.now()),
       description: coupon.description,
       repeatCounts: limitsView(coupon.repeatCounts),
       createdAt: formatInZone(coupon.createdAt, zone),

@@ -64,3 +64,19 @@ export function remainingUses(limits: RepeatCounts, used: UsageCounts): Remainin
     userDaily: left('userDaily'),
   };
 }
+
+export type CouponStatus = 'active' | 'scheduled' | 'expired' | 'inactive';
+
+/**
+ * What an admin sees of a coupon at `now`, checked in decide's order: switched off first, then
+ * before its start, then past its last valid instant (both ends inclusive, as decide reads them).
+ */
+export function couponStatus(
+  coupon: Pick<Coupon, 'active' | 'startsAt' | 'expiresAt'>,
+  now: number,
+): CouponStatus {
+  if (!coupon.active) return 'inactive';
+  if (coupon.startsAt !== null && now < coupon.startsAt) return 'scheduled';
+  if (now > coupon.expiresAt) return 'expired';
+  return 'active';
+}

@@ -20,8 +20,8 @@ export abstract class CouponRepository {
    */
   abstract create(coupon: Coupon): Promise<boolean>;
   abstract get(code: string): Promise<Coupon | undefined>;
-  /** Sorted by code. */
-  abstract list(offset: number, limit: number): Promise<Page<Coupon>>;
+  /** Sorted by code; with `prefix` (upper-case), only the codes that start with it. */
+  abstract list(offset: number, limit: number, prefix?: string): Promise<Page<Coupon>>;
   /** Writes `coupon` with the next version if the stored one is still the one read (born, version). */
   abstract save(coupon: Coupon, expected: Pick<Coupon, 'born' | 'version'>): Promise<SaveResult>;
   /** Removes the coupon with its usage; kept outcomes stay until their TTL. False when there was none. */

@@ -5,31 +5,35 @@ import { MemoryCouponRepository } from './memory/coupons.memory.js';
 import { MemoryData } from './memory/data.memory.js';
 import { MemoryUsageLedger } from './memory/ledger.memory.js';
 import { MemoryRedemptionLog } from './memory/log.memory.js';
+import { MemoryUsageReport } from './memory/report.memory.js';
 import { MemoryUserRepository } from './memory/users.memory.js';
 import { RedemptionLog } from './redemption.log.js';
 import { RedisCouponRepository } from './redis/coupons.redis.js';
 import { RedisKeys } from './redis/keys.redis.js';
 import { RedisUsageLedger } from './redis/ledger.redis.js';
 import { RedisRedemptionLog } from './redis/log.redis.js';
+import { RedisUsageReport } from './redis/report.redis.js';
 import { RedisScripts } from './redis/scripts.redis.js';
 import type { RedisClient } from './redis/client.redis.js';
 import { RedisUserRepository } from './redis/users.redis.js';
 import type { StoreOptions } from './store.options.js';
 import { UsageLedger } from './usage.ledger.js';
+import { UsageReport } from './usage.report.js';
 import { UserRepository } from './user.repository.js';
 
-/** The four ports, as one store kind provides them, and the guess counters kept beside them. */
+/** The five ports, as one store kind provides them, and the guess counters kept beside them. */
 export interface Stores {
   coupons: CouponRepository;
   users: UserRepository;
   ledger: UsageLedger;
   log: RedemptionLog;
+  report: UsageReport;
   guesses: GuessLimits;
 }
 
 const GUESS_WINDOW_SECONDS = 3600;
 
-/** The single-process store: all four ports over one MemoryData. */
+/** The single-process store: all five ports over one MemoryData. */
 export function memoryStores(options: StoreOptions): Stores {
   const data = new MemoryData(options);
   const limit = options.guessLimitPerHour;
@@ -38,6 +42,7 @@ export function memoryStores(options: StoreOptions): Stores {
     users: new MemoryUserRepository(data),
     ledger: new MemoryUsageLedger(data),
     log: new MemoryRedemptionLog(data),
+    report: new MemoryUsageReport(data),
     guesses: new GuessLimits(
       limit > 0
         ? new RateLimiterMemory({ points: limit, duration: GUESS_WINDOW_SECONDS })
@@ -48,7 +53,7 @@ export function memoryStores(options: StoreOptions): Stores {
 }
 
 /**
- * The shared, durable store: all four ports on one Redis connection or Redis Cluster client (key
+ * The shared, durable store: all five ports on one Redis connection or Redis Cluster client (key
  * layout in keys.redis.ts).
  */
 export function redisStores(
@@ -63,6 +68,7 @@ export function redisStores(
     users: new RedisUserRepository(redis, scripts, keys),
     ledger: new RedisUsageLedger(scripts, keys, options),
     log: new RedisRedemptionLog(scripts, keys, options.logTtlMs),
+    report: new RedisUsageReport(redis, keys),
     guesses: new GuessLimits(
       limit > 0
         ? new RateLimiterRedis({

@@ -9,6 +9,7 @@ import { GuessLimits } from './guess.limits.js';
 import { memoryStores, redisStores, type Stores } from './store.factory.js';
 import { storeOptions } from './store.options.js';
 import { UsageLedger } from './usage.ledger.js';
+import { UsageReport } from './usage.report.js';
 import { UserRepository } from './user.repository.js';
 
 const logger = new Logger('Store');
@@ -25,8 +26,8 @@ class StoreConnection implements OnApplicationShutdown {
 }
 
 /**
- * The store's four ports (coupons, users, the usage ledger, the redemption log) and its guess
- * counters, by STORE.
+ * The store's five ports (coupons, users, the usage ledger, the redemption log, the usage report)
+ * and its guess counters, by STORE.
  */
 @Global()
 @Module({
@@ -64,8 +65,17 @@ class StoreConnection implements OnApplicationShutdown {
     { provide: UserRepository, inject: [STORES], useFactory: (s: Stores) => s.users },
     { provide: UsageLedger, inject: [STORES], useFactory: (s: Stores) => s.ledger },
     { provide: RedemptionLog, inject: [STORES], useFactory: (s: Stores) => s.log },
+    { provide: UsageReport, inject: [STORES], useFactory: (s: Stores) => s.report },
     { provide: GuessLimits, inject: [STORES], useFactory: (s: Stores) => s.guesses },
   ],
-  exports: [STORE_REDIS, CouponRepository, UserRepository, UsageLedger, RedemptionLog, GuessLimits],
+  exports: [
+    STORE_REDIS,
+    CouponRepository,
+    UserRepository,
+    UsageLedger,
+    RedemptionLog,
+    UsageReport,
+    GuessLimits,
+  ],
 })
 export class StoreModule {}

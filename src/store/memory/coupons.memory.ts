@@ -25,8 +25,8 @@ export class MemoryCouponRepository extends CouponRepository {
     return coupon && copyCoupon(coupon);
   }
 
-  async list(offset: number, limit: number): Promise<Page<Coupon>> {
-    const codes = [...this.data.coupons.keys()].sort();
+  async list(offset: number, limit: number, prefix = ''): Promise<Page<Coupon>> {
+    const codes = [...this.data.coupons.keys()].filter((code) => code.startsWith(prefix)).sort();
     const items = codes
       .slice(offset, offset + limit)
       .map((code) => copyCoupon(this.data.coupons.get(code)!));

@@ -59,12 +59,19 @@ export class RedisCouponRepository extends CouponRepository {
       : undefined;
   }
 
-  async list(offset: number, limit: number): Promise<Page<Coupon>> {
+  async list(offset: number, limit: number, prefix?: string): Promise<Page<Coupon>> {
     const k = this.keys;
-    const [total, codes] = await Promise.all([
-      this.redis.zcard(k.couponIndex),
-      this.redis.zrange(k.couponIndex, String(offset), String(offset + limit - 1)),
-    ]);
+    const [total, codes] = await Promise.all(
+      prefix
+        ? [
+            this.redis.zlexcount(k.couponIndex, ...prefixRange(prefix)),
+            this.redis.zrangebylex(k.couponIndex, ...prefixRange(prefix), 'LIMIT', offset, limit),
+          ]
+        : [
+            this.redis.zcard(k.couponIndex),
+            this.redis.zrange(k.couponIndex, String(offset), String(offset + limit - 1)),
+          ],
+    );
     const coupons = await Promise.all(codes.map((code) => this.get(code)));
     // Entries without a coupon (a delete or create under way, or one that crashed half-way) are
     // pruned by the same ZREM-then-recheck as a delete, so they do not count in `total` for ever.
@@ -119,6 +126,12 @@ export class RedisCouponRepository extends CouponRepository {
     return false;
   }
 }
+
+/**
+ * The lexical range of the codes that start with `prefix`: the index's scores are all 0, so it is
+ * ordered by code, and DEL (0x7f) sorts after every character a code may have.
+ */
+const prefixRange = (prefix: string): [string, string] => [`[${prefix}`, `[${prefix}\x7f`];
 
 /** The coupon as stored in `data`: its identity lives in fields of its own. */
 function couponData(coupon: Coupon): string {

@@ -1,0 +1,135 @@
+import { COUPON_CODE_PATTERN } from '../../domain/coupon.js';
+import { countingPeriods } from '../../domain/ledger.js';
+import type { Periods } from '../../domain/periods.js';
+import { windowReport } from '../../domain/report.js';
+import type { Page } from '../coupon.repository.js';
+import { UsageReport, type LiveHold, type WindowLimits } from '../usage.report.js';
+import type { RedisClient } from './client.redis.js';
+import type { RedisKeys } from './keys.redis.js';
+
+/** Fields or members one HSCAN or ZRANGE call asks for: no call blocks Redis for long. */
+const BATCH = 1000;
+
+/**
+ * Plain reads of the keys the ledger's scripts write (keys.redis.ts, lua/includes/holds.lua): no
+ * script, so nothing is dropped or logged. Each command names keys of the coupon's slot only, so
+ * a cluster takes them as they are.
+ */
+export class RedisUsageReport extends UsageReport {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {
+    super();
+  }
+
+  async busiestUsers(
+    code: string,
+    periods: Periods,
+    limits: WindowLimits,
+    top: number,
+    now: number,
+  ) {
+    const k = this.keys;
+    const [day, week] = COUPON_CODE_PATTERN.test(code)
+      ? await this.redis.hmget(k.newestPeriods(code), 'day', 'week')
+      : [null, null];
+    const counting = countingPeriods(periods, { day: day ?? undefined, week: week ?? undefined });
+    const [daily, weekly, held] = await Promise.all([
+      this.scan(k.window(code, 'day', counting.day)),
+      this.scan(k.window(code, 'week', counting.week)),
+      this.heldPerUser(code, counting, now),
+    ]);
+    return {
+      day: windowReport(counting.day, daily, held.day, limits.day, top),
+      week: windowReport(counting.week, weekly, held.week, limits.week, top),
+    };
+  }
+
+  async liveHolds(code: string, limit: number, now: number): Promise<Page<LiveHold>> {
+    if (!COUPON_CODE_PATTERN.test(code)) return { items: [], total: 0 };
+    const k = this.keys;
+    const [total, orders] = await Promise.all([
+      this.redis.zcount(k.holds(code), `(${now}`, '+inf'),
+      this.redis.zrangebyscore(k.holds(code), `(${now}`, '+inf', 'LIMIT', 0, limit),
+    ]);
+    const records = await this.records(code, orders);
+    const items: LiveHold[] = [];
+    orders.forEach((orderId, i) => {
+      const record = records[i]!;
+      // Released or confirmed since the range was read: no longer a live hold.
+      if (record.user === undefined) return;
+      items.push({
+        orderId,
+        userId: record.user,
+        ...(record.code !== undefined && { uniqueCode: record.code }),
+        reservedAt: Number(record.at),
+        expiresAt: Number(record.exp),
+      });
+    });
+    return { items, total };
+  }
+
+  /**
+   * Uses live holds hold per user in the day and in the week. The held hash counts every hold
+   * not yet dropped, so those already expired (left for the next counting step to drop) are
+   * taken off again.
+   */
+  private async heldPerUser(code: string, periods: Periods, now: number) {
+    const k = this.keys;
+    const day = new Map<string, number>();
+    const week = new Map<string, number>();
+    const dayField = `d:${periods.day}:`;
+    const weekField = `w:${periods.week}:`;
+    for (const [field, count] of await this.scan(k.held(code))) {
+      if (field.startsWith(dayField)) day.set(field.slice(dayField.length), count);
+      else if (field.startsWith(weekField)) week.set(field.slice(weekField.length), count);
+    }
+    if (day.size === 0 && week.size === 0) return { day, week };
+    const takeOff = (counts: Map<string, number>, userId: string) => {
+      const left = (counts.get(userId) ?? 0) - 1;
+      if (left > 0) counts.set(userId, left);
+      else counts.delete(userId);
+    };
+    for (let offset = 0; ; offset += BATCH) {
+      const expired = await this.redis.zrangebyscore(
+        k.holds(code),
+        '-inf',
+        now,
+        'LIMIT',
+        offset,
+        BATCH,
+      );
+      for (const record of await this.records(code, expired)) {
+        if (record.user === undefined) continue;
+        if (record.day === periods.day) takeOff(day, record.user);
+        if (record.week === periods.week) takeOff(week, record.user);
+      }
+      if (expired.length < BATCH) return { day, week };
+    }
+  }
+
+  /** Hold records (fields in lua/includes/holds.lua) by order id, in one pipeline. */
+  private async records(code: string, orders: string[]): Promise<Record<string, string>[]> {
+    if (orders.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const orderId of orders) pipeline.hgetall(this.keys.holdPrefix(code) + orderId);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, record]) => {
+      if (error) throw error;
+      return record as Record<string, string>;
+    });
+  }
+
+  /** A hash of counts, read in batches with HSCAN (a field seen twice keeps its one value). */
+  private async scan(key: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', BATCH);
+      for (let i = 0; i < flat.length; i += 2) counts.set(flat[i]!, Number(flat[i + 1]));
+      cursor = next;
+    } while (cursor !== '0');
+    return counts;
+  }
+}
