@@ -183,6 +183,10 @@ describe('admin console in a browser', () => {
       await page.getByRole('status').getByText('Order o1 of alice rolled back').waitFor();
       await until(() => dayCounts(page), ['3', '1', '1']);
       await log.getByRole('cell', { name: 'rolled-back' }).waitFor();
+      // Nothing left to give back for o1; the other accepted orders keep their buttons.
+      expect(await log.getByRole('button', { name: /^Roll back order/ }).allTextContents()).toEqual(
+        ['Roll back order o4', 'Roll back order o2'],
+      );
       await page.getByText('2 used, 0 held, 8 remaining of 10').waitFor();
       expect((await t.get('/coupons/CONSOLE10/repeat-counts').expect(200)).body.globalUsed).toBe(2);
       await page.screenshot({ path: artifact('console-coupon.png'), fullPage: true });

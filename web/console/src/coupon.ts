@@ -142,7 +142,7 @@ export function couponPage(main: HTMLElement, role: Role, code: string): Page {
           h(
             'p',
             { class: 'hint' },
-            'Accepted counts confirmed holds too. The table below the chart has the same numbers.',
+            'Accepted counts confirmed holds too. The table beside the chart has the same numbers.',
           ),
           box,
         ];
@@ -209,6 +209,7 @@ function busiestTable(title: string, kind: 'daily' | 'weekly', period: BusiestPe
       ['User', 'Uses'],
       period.users.map(({ userId, used }) => [userId, used]),
       'No uses',
+      { captionHidden: true },
     ),
   );
 }
@@ -264,6 +265,9 @@ const ROLLS_BACK = new Set(['accepted', 'confirmed']);
 
 function logTable(entries: LogEntry[], rollBack?: (entry: LogEntry) => Promise<void>): HTMLElement {
   const headers = ['Time', 'User', 'Order', 'Status', 'Reason or code'];
+  // Newest first: an accepted entry older than a rollback of its order has nothing to give back.
+  const rolledBack = new Set<string>();
+  const orderKey = (entry: LogEntry) => JSON.stringify([entry.userId, entry.orderId]);
   return table(
     'Redemption log, newest first',
     rollBack ? [...headers, 'Action'] : headers,
@@ -276,7 +280,11 @@ function logTable(entries: LogEntry[], rollBack?: (entry: LogEntry) => Promise<v
         entry.reason ?? entry.uniqueCode ?? '',
       ];
       if (!rollBack) return cells;
-      const canRollBack = ROLLS_BACK.has(entry.status) && entry.orderId !== undefined;
+      if (entry.status === 'rolled-back') rolledBack.add(orderKey(entry));
+      const canRollBack =
+        ROLLS_BACK.has(entry.status) &&
+        entry.orderId !== undefined &&
+        !rolledBack.has(orderKey(entry));
       return [
         ...cells,
         canRollBack

@@ -41,12 +41,14 @@ export function table(
   headers: string[],
   rows: Child[][],
   empty = 'None',
+  options: { captionHidden?: boolean } = {},
 ): HTMLElement {
   if (rows.length === 0) return h('p', { class: 'empty' }, `${caption}: ${empty.toLowerCase()}.`);
   return h(
     'table',
     {},
-    h('caption', {}, caption),
+    // A hidden caption still names the table for screen readers where a heading shows it already.
+    h('caption', { class: options.captionHidden ? 'visually-hidden' : null }, caption),
     h('thead', {}, h('tr', {}, ...headers.map((text) => h('th', { scope: 'col' }, text)))),
     h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells.map((cell) => h('td', {}, cell))))),
   );

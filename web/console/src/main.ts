@@ -61,14 +61,19 @@ function route() {
   void refresh();
 }
 
+let refreshing: Page | undefined;
+
 async function refresh() {
   const current = page;
-  if (!current) return;
+  // One read of a page at a time: a slow API is not asked again before it answered.
+  if (!current || refreshing === current) return;
+  refreshing = current;
   refreshButton.disabled = true;
   try {
     await current.refresh();
     if (current === page) refreshButton.title = `Updated ${new Date().toLocaleTimeString()}`;
   } finally {
+    if (refreshing === current) refreshing = undefined;
     refreshButton.disabled = false;
   }
 }
