@@ -70,13 +70,13 @@ export function couponPage(main: HTMLElement, role: Role, code: string): Page {
     h('p', {}, h('a', { href: '#/coupons' }, 'All coupons')),
     details.element,
     limits.element,
-    h('div', { class: 'daily-layout' }, daily.element, reasons.element),
+    daily.element,
+    reasons.element,
     busiest.element,
     batches.element,
     holds.element,
     log.element,
   );
-  fill(daily.body, h('p', {}, 'Loading…'));
 
   async function refreshLog() {
     const filter = new FormData(logFilter);
@@ -96,12 +96,12 @@ export function couponPage(main: HTMLElement, role: Role, code: string): Page {
 
   async function rollBack(entry: LogEntry) {
     try {
-      await api('POST', '/redemptions/rollback', {
+      const outcome = await api<{ status: string }>('POST', '/redemptions/rollback', {
         couponCode: code,
         userId: entry.userId,
         orderId: entry.orderId,
       });
-      announce(`Order ${entry.orderId} of ${entry.userId} rolled back`);
+      announce(rollbackMessage(entry.userId, entry.orderId!, outcome.status));
     } catch (error) {
       const message = error instanceof ApiError ? error.messages.join(' ') : String(error);
       announce(`Roll back of order ${entry.orderId} failed: ${message}`);
@@ -262,6 +262,14 @@ function holdsTable(total: number, items: Hold[]): Child[] {
 }
 
 const ROLLS_BACK = new Set(['accepted', 'confirmed']);
+
+/** What a rollback's answer means: 200 rolled-back or already-rolled-back, 202 pending. */
+function rollbackMessage(userId: string, orderId: string, status: string): string {
+  const order = `Order ${orderId} of ${userId}`;
+  if (status === 'rolled-back') return `${order} rolled back`;
+  if (status === 'already-rolled-back') return `${order} was already rolled back`;
+  return `${order}: the rollback is queued and not decided yet; refresh to see it`;
+}
 
 function logTable(entries: LogEntry[], rollBack?: (entry: LogEntry) => Promise<void>): HTMLElement {
   const headers = ['Time', 'User', 'Order', 'Status', 'Reason or code'];
@@ -462,8 +470,8 @@ function adminForms(coupon: Coupon, refresh: () => Promise<void>): AdminForms {
         userId: text(form, 'userId') ?? '',
         orderId: text(form, 'orderId') ?? '',
       };
-      await api('POST', '/redemptions/rollback', body);
-      announce(`Order ${body.orderId} of ${body.userId} rolled back`);
+      const outcome = await api<{ status: string }>('POST', '/redemptions/rollback', body);
+      announce(rollbackMessage(body.userId, body.orderId, outcome.status));
       form.reset();
       await refresh();
     },
