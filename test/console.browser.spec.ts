@@ -134,6 +134,16 @@ describe('admin console in a browser', () => {
       await page.getByRole('heading', { name: 'Coupon CONSOLE10', level: 1 }).waitFor();
       await page.getByRole('status').getByText('Coupon CONSOLE10 created').waitFor();
 
+      const details = page.locator('#details-body');
+      const edit = page.getByRole('form', { name: 'Edit coupon' });
+      await edit.getByLabel('Description').fill('Ten percent, console test');
+      await edit.getByRole('button', { name: 'Save changes' }).click();
+      await details.getByText('Ten percent, console test').waitFor();
+      await page.getByRole('button', { name: 'Deactivate' }).click();
+      await details.locator('.badge').getByText('inactive', { exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Activate' }).click();
+      await details.locator('.badge').getByText('active', { exact: true }).waitFor();
+
       const counts = page.getByRole('form', { name: 'Change repeat counts' });
       await counts.getByLabel('All users together').fill('10');
       await counts.getByLabel('One user a day').fill('2');
@@ -213,6 +223,13 @@ describe('admin console in a browser', () => {
   it('shows the viewer everything but no write control, and the API refuses a forced write', async () => {
     const { context, page, seen } = await open();
     try {
+      // The token field has the focus; Tab reaches the Sign in button, with a visible focus ring.
+      await page.keyboard.press('Tab');
+      expect(
+        await page.evaluate(
+          `[document.activeElement.textContent, getComputedStyle(document.activeElement).outlineStyle]`,
+        ),
+      ).toEqual(['Sign in', 'solid']);
       await signIn(page, VIEWER_TOKEN);
       await page.getByText('Signed in as viewer').waitFor();
       await page.getByRole('link', { name: 'CONSOLE10' }).waitFor();
