@@ -211,6 +211,15 @@ describe('admin console in a browser', () => {
       await until(() => list.locator('.today').allTextContents(), ['3']);
       await list.getByText('active', { exact: true }).waitFor();
       await page.screenshot({ path: artifact('console-coupons.png'), fullPage: true });
+
+      // A message that names no field is the form's alert.
+      const again = page.getByRole('form', { name: 'New coupon' });
+      await again.getByLabel('Code').fill('console10');
+      await again.getByLabel('Discount (%)').fill('10');
+      await again.getByLabel('Expires').fill('2099-12-31');
+      await again.getByRole('button', { name: 'Create coupon' }).click();
+      await again.getByRole('alert').getByText('Coupon CONSOLE10 already exists').waitFor();
+      expect(await again.locator('[aria-invalid]').count()).toBe(0);
       expect(seen).toEqual([]);
     } catch (error) {
       await page.screenshot({ path: artifact('console-failed.png'), fullPage: true });
