@@ -149,6 +149,7 @@ export function appConfig(overrides: Partial<AppConfig>): AppConfig {
     rejectionTtlHours: 24,
     holdTtlSeconds: 900,
     redemptionLogTtlDays: 7,
+    statsRetentionDays: 400,
     redemptionLogMaxEntries: 100_000,
     memoryStoreMaxOutcomes: 1_000_000,
     guessLimitPerHour: 100,

@@ -230,7 +230,13 @@ describe.each([
         const response = await t.get(`/coupons/BUSY400/busiest-users?limit=${limit}`).expect(400);
         expect(response.body.message).toEqual(['limit must be a whole number from 1 to 100']);
       }
-      await t.get('/coupons/BUSY400/busiest-users?limit=100').expect(200);
+      // 10 users by default.
+      for (let i = 10; i < 22; i++) await redeem('BUSY400', `u${i}`, `o${i}`);
+      const users = (await t.get('/coupons/BUSY400/busiest-users').expect(200)).body.day.users;
+      expect(users).toHaveLength(10);
+      expect(users[9]).toEqual({ userId: 'u19', used: 1 });
+      const all = await t.get('/coupons/BUSY400/busiest-users?limit=100').expect(200);
+      expect(all.body.week.users).toHaveLength(12);
       const missing = await t.get('/coupons/NO-SUCH/busiest-users').expect(404);
       expect(missing.body).toEqual({
         statusCode: 404,
@@ -300,6 +306,14 @@ describe.each([
         items: [],
         total: 0,
       });
+      // 20 holds by default.
+      for (let i = 10; i < 31; i++) await reserve('HOLDS400', `u${i}`, `o${i}`);
+      const page = (await t.get('/coupons/HOLDS400/holds').expect(200)).body;
+      expect(page.total).toBe(21);
+      expect(page.items).toHaveLength(20);
+      expect(
+        (await t.get('/coupons/HOLDS400/holds?limit=100').expect(200)).body.items,
+      ).toHaveLength(21);
       const missing = await t.get('/coupons/NO-SUCH/holds').expect(404);
       expect(missing.body.message).toBe('Coupon NO-SUCH not found');
     });

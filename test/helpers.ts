@@ -60,6 +60,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     rejectionTtlHours: 24,
     holdTtlSeconds: 900,
     redemptionLogTtlDays: 7,
+    statsRetentionDays: 400,
     redemptionLogMaxEntries: 100_000,
     memoryStoreMaxOutcomes: 1_000_000,
     guessLimitPerHour: 100,

@@ -228,6 +228,7 @@ describe('API documentation', () => {
         'GET /coupons/{code}/holds',
         'GET /coupons/{code}/redemptions',
         'GET /coupons/{code}/repeat-counts',
+        'GET /coupons/{code}/stats',
         'GET /coupons/{code}/usage/{userId}',
         'GET /coupons/{code}/validate',
         'GET /health/live',

@@ -8,7 +8,8 @@ import {
   rejectedOutcome,
   type RedemptionOutcome,
 } from '../src/domain/outcome.js';
-import type { Periods } from '../src/domain/periods.js';
+import { periodsAt, type Periods } from '../src/domain/periods.js';
+import { dayStats, statsFields } from '../src/domain/stats.js';
 import type { User } from '../src/domain/user.js';
 import type { LogEntry, LogQuery } from '../src/store/redemption.log.js';
 import { RedisKeys } from '../src/store/redis/keys.redis.js';
@@ -2060,6 +2061,131 @@ export function describeCouponStore(
         // A holder whose hold expired is decided afresh: there is room for 99.
         expect(await redeem(c, 'u0', 'o0', { now: EXPIRES })).not.toHaveProperty('hold');
       }, 60_000);
+    });
+
+    describe('statistics', () => {
+      const DAY_MS = 24 * 3600_000;
+      const later = (a: RedeemAttempt, now: number, periods: Periods): RedeemAttempt => ({
+        ...a,
+        now,
+        periods,
+      });
+      const hold = (c: Coupon, userId: string, orderId: string, expiresAt: number) =>
+        store.ledger.reserve({
+          ...attempt(c, userId, orderId),
+          request: { couponCode: c.code, userId, orderId },
+          outcomeKey: outcomeKey(orderId, undefined)!,
+          expiresAt,
+        });
+      /** The log of `code`, read at `now`, counted per day of `zone` as the statistics count. */
+      const logCounts = async (code: string, days: string[], now: number, zone = 'UTC') => {
+        const fields = new Map(days.map((day) => [day, {} as Record<string, number>]));
+        let cursor: string | undefined;
+        do {
+          const page = await store.log.list(code, { limit: 100, cursor }, now);
+          for (const entry of page.items) {
+            const counts = fields.get(periodsAt(Date.parse(entry.at), zone).day)!;
+            for (const field of statsFields(entry.status, entry.reason)) {
+              counts[field] = (counts[field] ?? 0) + 1;
+            }
+          }
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        return days.map((day) => dayStats(day, fields.get(day)!));
+      };
+      const zero = (day: string) => dayStats(day, {});
+
+      it('counts every logged step by status and reason in the day of its time, as the log has them', async () => {
+        const c = coupon('STATS', { globalTotal: 4 });
+        await create(c);
+        const dayA = periodsAt(NOW, 'UTC').day;
+        const dayB = periodsAt(NOW + DAY_MS, 'UTC').day;
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.redeem(attempt(c, 'u2', 'o2'));
+        await store.ledger.redeem(attempt(c, 'u3', 'o1')); // ORDER_CONFLICT
+        await store.ledger.rollback(rollback(c, 'u1', 'o1'));
+        await hold(c, 'u4', 'h1', NOW + 60_000);
+        await store.ledger.redeem(attempt(c, 'u4', 'h1')); // confirms
+        await hold(c, 'u5', 'h2', NOW + 60_000);
+        await store.ledger.release({ coupon: c.code, orderId: 'h2', userId: 'u5', now: NOW });
+        await hold(c, 'u6', 'h3', NOW + 60_000); // expires before day B
+        await recordRejection(
+          undefined,
+          rejectedOutcome(
+            { couponCode: c.code, userId: 'u7' },
+            'COUPON_INACTIVE',
+            NOTHING_REMAINING,
+            NOW,
+          ),
+        );
+        // Day B: the first step finds h3 expired and records it with its own time.
+        for (const u of ['u8', 'u9', 'u10']) {
+          await store.ledger.redeem(later(attempt(c, u, `o-${u}`), NOW + DAY_MS, TOMORROW));
+        }
+
+        const stats = await store.stats.days(c.code, [dayA, dayB]);
+        expect(stats).toEqual([
+          {
+            ...zero(dayA),
+            accepted: 2,
+            confirmed: 1,
+            rejected: 2,
+            rolledBack: 1,
+            reserved: 3,
+            released: 1,
+            reasons: { ORDER_CONFLICT: 1, COUPON_INACTIVE: 1 },
+          },
+          {
+            ...zero(dayB),
+            accepted: 2,
+            rejected: 1,
+            expired: 1,
+            reasons: { GLOBAL_LIMIT_REACHED: 1 },
+          },
+        ]);
+        expect(stats).toEqual(await logCounts(c.code, [dayA, dayB], NOW + DAY_MS));
+        expect(await store.stats.days('OTHER', [dayA])).toEqual([zero(dayA)]);
+      });
+
+      it('counts in the day of the store’s time zone', async () => {
+        const zone = 'Pacific/Kiritimati'; // UTC+14: 23:00 UTC is 13:00 the next day
+        const zoned = await makeStore({ ...DEFAULT_STORE_OPTIONS, timeZone: zone });
+        const c = coupon('ZONED');
+        await zoned.coupons.create(c);
+        Object.assign(c, await zoned.coupons.get(c.code));
+        const lateUtc = Math.floor(NOW / DAY_MS) * DAY_MS + 23 * 3600_000;
+        await zoned.ledger.redeem({ ...attempt(c, 'u1', 'o1'), now: lateUtc });
+        const utcDay = periodsAt(lateUtc, 'UTC').day;
+        const zoneDay = periodsAt(lateUtc, zone).day;
+        expect(zoneDay).not.toBe(utcDay);
+        expect(await zoned.stats.days(c.code, [utcDay, zoneDay])).toEqual([
+          zero(utcDay),
+          { ...zero(zoneDay), accepted: 1 },
+        ]);
+      });
+
+      it('counts with the log off, counts nothing with STATS_RETENTION_DAYS=0, and outlives erasure and deletion', async () => {
+        const day = periodsAt(NOW, 'UTC').day;
+        const noLog = await makeStore({ ...DEFAULT_STORE_OPTIONS, logTtlMs: 0 });
+        const noStats = await makeStore({ ...DEFAULT_STORE_OPTIONS, statsRetentionMs: 0 });
+        for (const s of [noLog, noStats]) {
+          const c = coupon('SWITCH');
+          await s.coupons.create(c);
+          Object.assign(c, await s.coupons.get(c.code));
+          await s.ledger.redeem(attempt(c, 'u1', 'o1'));
+        }
+        expect(await noLog.stats.days('SWITCH', [day])).toEqual([{ ...zero(day), accepted: 1 }]);
+        expect((await noLog.log.list('SWITCH', { limit: 5 }, NOW)).items).toEqual([]);
+        expect(await noStats.stats.days('SWITCH', [day])).toEqual([zero(day)]);
+        expect((await noStats.log.list('SWITCH', { limit: 5 }, NOW)).items).toHaveLength(1);
+
+        const c = coupon('KEPT');
+        await create(c);
+        await store.ledger.redeem(attempt(c, 'u1', 'o1'));
+        await store.ledger.eraseUser('u1', NOW);
+        await store.coupons.delete(c.code);
+        expect(await store.stats.days('KEPT', [day])).toEqual([{ ...zero(day), accepted: 1 }]);
+      });
     });
   });
 }

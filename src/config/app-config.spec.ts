@@ -69,6 +69,7 @@ describe('loadConfig', () => {
         REJECTION_TTL_HOURS: '6',
         HOLD_TTL_SECONDS: '600',
         REDEMPTION_LOG_TTL_DAYS: '0',
+        STATS_RETENTION_DAYS: '30',
         REDEMPTION_LOG_MAX_ENTRIES: '500',
         MEMORY_STORE_MAX_OUTCOMES: '2000',
         GUESS_LIMIT_PER_HOUR: '0',
@@ -104,6 +105,7 @@ describe('loadConfig', () => {
       rejectionTtlHours: 6,
       holdTtlSeconds: 600,
       redemptionLogTtlDays: 0,
+      statsRetentionDays: 30,
       redemptionLogMaxEntries: 500,
       memoryStoreMaxOutcomes: 2000,
       guessLimitPerHour: 0,
@@ -138,6 +140,10 @@ describe('loadConfig', () => {
     [
       { REDEMPTION_LOG_TTL_DAYS: '366' },
       'REDEMPTION_LOG_TTL_DAYS must be a whole number from 0 to 365',
+    ],
+    [
+      { STATS_RETENTION_DAYS: '3661' },
+      'STATS_RETENTION_DAYS must be a whole number from 0 to 3660',
     ],
     [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL must be a redis:// or rediss:// URL'],

@@ -60,6 +60,8 @@ export interface AppConfig {
   holdTtlSeconds: number;
   /** How long the redemption log keeps a decision; 0 keeps no log. */
   redemptionLogTtlDays: number;
+  /** Days the statistics per coupon and day are kept; 0 counts none. */
+  statsRetentionDays: number;
   /** Most entries one coupon's redemption log keeps; the oldest go first. */
   redemptionLogMaxEntries: number;
   /** Most outcomes the memory store keeps; the oldest go first. */
@@ -108,6 +110,7 @@ export const DEFAULTS = {
   rejectionTtlHours: 24,
   holdTtlSeconds: 900,
   redemptionLogTtlDays: 7,
+  statsRetentionDays: 400,
   redemptionLogMaxEntries: 100_000,
   memoryStoreMaxOutcomes: 1_000_000,
   guessLimitPerHour: 100,
@@ -285,6 +288,9 @@ class Environment {
   @WholeNumber('REDEMPTION_LOG_TTL_DAYS', 0, 365)
   REDEMPTION_LOG_TTL_DAYS?: number;
 
+  @WholeNumber('STATS_RETENTION_DAYS', 0, 3660)
+  STATS_RETENTION_DAYS?: number;
+
   @WholeNumber('REDEMPTION_LOG_MAX_ENTRIES', 1, 10_000_000)
   REDEMPTION_LOG_MAX_ENTRIES?: number;
 
@@ -348,6 +354,7 @@ const VARIABLES = [
   'REJECTION_TTL_HOURS',
   'HOLD_TTL_SECONDS',
   'REDEMPTION_LOG_TTL_DAYS',
+  'STATS_RETENTION_DAYS',
   'REDEMPTION_LOG_MAX_ENTRIES',
   'MEMORY_STORE_MAX_OUTCOMES',
   'GUESS_LIMIT_PER_HOUR',
@@ -398,6 +405,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     rejectionTtlHours: parsed.REJECTION_TTL_HOURS ?? DEFAULTS.rejectionTtlHours,
     holdTtlSeconds: parsed.HOLD_TTL_SECONDS ?? DEFAULTS.holdTtlSeconds,
     redemptionLogTtlDays: parsed.REDEMPTION_LOG_TTL_DAYS ?? DEFAULTS.redemptionLogTtlDays,
+    statsRetentionDays: parsed.STATS_RETENTION_DAYS ?? DEFAULTS.statsRetentionDays,
     redemptionLogMaxEntries: parsed.REDEMPTION_LOG_MAX_ENTRIES ?? DEFAULTS.redemptionLogMaxEntries,
     memoryStoreMaxOutcomes: parsed.MEMORY_STORE_MAX_OUTCOMES ?? DEFAULTS.memoryStoreMaxOutcomes,
     guessLimitPerHour: parsed.GUESS_LIMIT_PER_HOUR ?? DEFAULTS.guessLimitPerHour,

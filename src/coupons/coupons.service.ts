@@ -26,11 +26,11 @@ import { usedOrHeld } from '../domain/holds.js';
 import { NOTHING_REMAINING } from '../domain/outcome.js';
 import { decide, type RejectionReason } from '../domain/decide.js';
 import { couponDateToInstant, formatInZone, periodsAt } from '../domain/periods.js';
+import type { WindowReport } from '../domain/report.js';
 import { CouponRepository, findCodeOwner, type Page } from '../store/coupon.repository.js';
 import { RedemptionLog, type LogPage, type LogQuery } from '../store/redemption.log.js';
 import { UsageLedger, type Counts } from '../store/usage.ledger.js';
 import { UsageReport } from '../store/usage.report.js';
-import type { WindowReport } from '../domain/report.js';
 import { UsersService } from '../users/users.service.js';
 import type { CreateCouponDto, RepeatCountsDto, UpdateCouponDto } from './coupon.dto.js';
 

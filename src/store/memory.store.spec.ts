@@ -25,6 +25,30 @@ describe('memory store pruning', () => {
   });
 });
 
+describe('memory store statistics', () => {
+  it('drops the days past STATS_RETENTION_DAYS once a new day is counted', async () => {
+    const DAY = 24 * 3_600_000;
+    const store = memoryStores({ ...DEFAULT_STORE_OPTIONS, statsRetentionMs: 2 * DAY });
+    await store.coupons.create(coupon('AAA'));
+    const read = (await store.coupons.get('AAA'))!;
+    const start = Date.parse('2026-11-20T12:00:00Z');
+    for (const [i, day] of ['2026-11-20', '2026-11-22', '2026-11-23'].entries()) {
+      await store.ledger.redeem({
+        request: { couponCode: 'AAA', userId: 'u1', orderId: `o${i}` },
+        publication: '',
+        outcomeKey: `order:o${i}`,
+        coupon: read,
+        periods: { day, week: '2026-W47' },
+        now: start + (Date.parse(day) - Date.parse('2026-11-20')),
+      });
+    }
+    const accepted = async (day: string) => (await store.stats.days('AAA', [day]))[0]!.accepted;
+    expect(await accepted('2026-11-20')).toBe(0);
+    expect(await accepted('2026-11-22')).toBe(1);
+    expect(await accepted('2026-11-23')).toBe(1);
+  });
+});
+
 describe('memory store bound', () => {
   it('keeps at most maxOutcomes outcomes, evicting the oldest, and counts the evictions', async () => {
     const store = memoryStores({ ...DEFAULT_STORE_OPTIONS, maxOutcomes: 3 });

@@ -1,3 +1,7 @@
+import type { DayStats, LogStatus } from '../domain/stats.js';
+
+export { LOG_STATUSES, type LogStatus } from '../domain/stats.js';
+
 /** One decision in the redemption log. */
 export interface LogEntry {
   /** Orders the log: later entries have greater ids. Opaque to callers, used as a page cursor. */
@@ -12,22 +16,6 @@ export interface LogEntry {
   status: LogStatus;
   reason?: string;
 }
-
-/**
- * `confirmed` is an accepted redemption that confirmed the order's hold; `reserved`, `released`
- * and `expired` are the holds' own events (an expired hold is logged by the first step that finds
- * it expired, or by the daily reset).
- */
-export const LOG_STATUSES = [
-  'accepted',
-  'rejected',
-  'rolled-back',
-  'reserved',
-  'confirmed',
-  'released',
-  'expired',
-] as const;
-export type LogStatus = (typeof LOG_STATUSES)[number];
 
 export interface LogQuery {
   status?: LogStatus;
@@ -54,4 +42,13 @@ export interface LogPage {
 export abstract class RedemptionLog {
   /** Newest first; entries older than the log TTL at `now` are gone. */
   abstract list(code: string, query: LogQuery, now: number): Promise<LogPage>;
+}
+
+/**
+ * Each coupon's statistics per day (domain/stats.ts), counted by the ledger in the step that logs,
+ * kept for the retention the store was made with (0: nothing is counted).
+ */
+export abstract class RedemptionStats {
+  /** The counts of each day asked for (YYYY-MM-DD in the coupon time zone), in that order. */
+  abstract days(code: string, days: string[]): Promise<DayStats[]>;
 }

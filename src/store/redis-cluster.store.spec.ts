@@ -81,8 +81,8 @@ describe('redis store keys on a cluster', () => {
     const masters = new Set<number>();
     for (const code of codes) {
       const own = [...stored.keys()].filter((key) => key.startsWith(`${prefix}:{${code}}:`));
-      // coupon, used, totals, week, day, newest, windows, outcome, log, user-outcomes
-      expect(own).toHaveLength(10);
+      // coupon, used, totals, week, day, newest, windows, outcome, log, user-outcomes, stats
+      expect(own).toHaveLength(11);
       const slots = new Set(await Promise.all(own.map((key) => cluster.cluster('KEYSLOT', key))));
       expect(slots.size).toBe(1);
       const ports = new Set(own.map((key) => stored.get(key)));

@@ -81,6 +81,11 @@ describe('redis store keys', () => {
       47 * 3_600_000,
     );
     expect(await redis.type(keys.outcome('TAGGED', 'order:o:1'))).toBe('hash');
+    // The day's statistics last STATS_RETENTION_DAYS (400 by default) after their last count.
+    const stats = keys.stats('TAGGED', new Date(now).toISOString().slice(0, 10));
+    expect(await redis.hgetall(stats)).toEqual({ accepted: '1' });
+    expect(await redis.pttl(stats)).toBeGreaterThan(400 * 24 * 3_600_000 - 100_000);
+    expect(await redis.pttl(stats)).toBeLessThanOrEqual(400 * 24 * 3_600_000);
   });
 
   it('treats codes no coupon can have as absent, whatever keys they would spell', async () => {

@@ -4,7 +4,7 @@ import type { RedisClient } from './redis/client.redis.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { CouponRepository } from './coupon.repository.js';
-import { RedemptionLog } from './redemption.log.js';
+import { RedemptionLog, RedemptionStats } from './redemption.log.js';
 import { GuessLimits } from './guess.limits.js';
 import { memoryStores, redisStores, type Stores } from './store.factory.js';
 import { storeOptions } from './store.options.js';
@@ -26,8 +26,8 @@ class StoreConnection implements OnApplicationShutdown {
 }
 
 /**
- * The store's five ports (coupons, users, the usage ledger, the redemption log, the usage report)
- * and its guess counters, by STORE.
+ * The store's six ports (coupons, users, the usage ledger, the redemption log and statistics, the
+ * usage report) and its guess counters, by STORE.
  */
 @Global()
 @Module({
@@ -65,6 +65,7 @@ class StoreConnection implements OnApplicationShutdown {
     { provide: UserRepository, inject: [STORES], useFactory: (s: Stores) => s.users },
     { provide: UsageLedger, inject: [STORES], useFactory: (s: Stores) => s.ledger },
     { provide: RedemptionLog, inject: [STORES], useFactory: (s: Stores) => s.log },
+    { provide: RedemptionStats, inject: [STORES], useFactory: (s: Stores) => s.stats },
     { provide: UsageReport, inject: [STORES], useFactory: (s: Stores) => s.report },
     { provide: GuessLimits, inject: [STORES], useFactory: (s: Stores) => s.guesses },
   ],
@@ -74,6 +75,7 @@ class StoreConnection implements OnApplicationShutdown {
     UserRepository,
     UsageLedger,
     RedemptionLog,
+    RedemptionStats,
     UsageReport,
     GuessLimits,
   ],

@@ -8,6 +8,10 @@ export interface StoreOptions {
   rejectionTtlMs: number;
   /** How long the redemption log keeps an entry (REDEMPTION_LOG_TTL_DAYS); 0 logs nothing. */
   logTtlMs: number;
+  /** How long the statistics keep a day (STATS_RETENTION_DAYS); 0 counts nothing. */
+  statsRetentionMs: number;
+  /** The zone whose days the statistics count in (COUPON_TZ). */
+  timeZone: string;
   /** Most entries one coupon's log keeps (REDEMPTION_LOG_MAX_ENTRIES). */
   logMaxEntries: number;
   /** Most outcomes the memory store keeps, oldest evicted first (MEMORY_STORE_MAX_OUTCOMES). */
@@ -29,6 +33,8 @@ export function storeOptions(
     | 'rejectionTtlHours'
     | 'redemptionLogTtlDays'
     | 'redemptionLogMaxEntries'
+    | 'statsRetentionDays'
+    | 'couponTz'
     | 'memoryStoreMaxOutcomes'
     | 'guessLimitPerHour'
     | 'redisWaitReplicas'
@@ -40,6 +46,8 @@ export function storeOptions(
     rejectionTtlMs: config.rejectionTtlHours * HOUR,
     logTtlMs: config.redemptionLogTtlDays * 24 * HOUR,
     logMaxEntries: config.redemptionLogMaxEntries,
+    statsRetentionMs: config.statsRetentionDays * 24 * HOUR,
+    timeZone: config.couponTz,
     maxOutcomes: config.memoryStoreMaxOutcomes,
     guessLimitPerHour: config.guessLimitPerHour,
     waitReplicas: config.redisWaitReplicas ?? 0,

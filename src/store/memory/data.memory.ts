@@ -7,7 +7,8 @@ import {
   type ResetGenerations,
 } from '../../domain/ledger.js';
 import { usedOrHeld, type Hold } from '../../domain/holds.js';
-import type { Periods } from '../../domain/periods.js';
+import { periodsAt, type Periods } from '../../domain/periods.js';
+import { daysBefore, statsFields } from '../../domain/stats.js';
 import type { User } from '../../domain/user.js';
 import type { StoreOptions } from '../store.options.js';
 import { CouponHolds } from './holds.memory.js';
@@ -216,6 +217,8 @@ export interface MemoryKeptOutcome extends KeptOutcome {
  * Everything the single-process store holds, shared by its four adapters. Every adapter method
  * does its work synchronously, so each call is atomic with respect to every other.
  */
+const DAY_MS = 24 * 3600_000;
+
 export class MemoryData {
   readonly coupons = new Map<string, Coupon>();
   readonly usage = new Map<string, CouponUsage>();
@@ -235,6 +238,8 @@ export class MemoryData {
    */
   private readonly reserveRuns = new Map<string, { hold: Hold; keptUntil: number }>();
   readonly logs = new Map<string, CouponLog>();
+  /** Statistics (domain/stats.ts) by code, then by day, oldest day first: field -> count. */
+  readonly stats = new Map<string, Map<string, Map<string, number>>>();
   readonly users = new Map<string, User>();
   readonly userIdsByEmail = new Map<string, string>();
   private lastLogId = 0;
@@ -323,6 +328,7 @@ export class MemoryData {
     now: number,
     uniqueCode?: string,
   ): void {
+    this.count(code, status, what.reason, now);
     if (this.options.logTtlMs === 0) return;
     let log = this.logs.get(code);
     if (!log) this.logs.set(code, (log = new CouponLog(this.options.logMaxEntries)));
@@ -342,6 +348,23 @@ export class MemoryData {
       now,
     );
     this.pruneLog(code, log, now);
+  }
+
+  /** Counts a logged step in its day's statistics; a new day drops the days past the retention. */
+  private count(code: string, status: LogStatus, reason: string | undefined, now: number): void {
+    const retentionMs = this.options.statsRetentionMs;
+    if (retentionMs === 0) return;
+    let days = this.stats.get(code);
+    if (!days) this.stats.set(code, (days = new Map()));
+    const day = periodsAt(now, this.options.timeZone).day;
+    let fields = days.get(day);
+    if (!fields) {
+      const oldestKept = daysBefore(day, Math.ceil(retentionMs / DAY_MS));
+      for (const old of days.keys()) if (old < oldestKept) days.delete(old);
+      days.set(day, (fields = new Map()));
+    }
+    for (const field of statsFields(status, reason))
+      fields.set(field, (fields.get(field) ?? 0) + 1);
   }
 
   /** Drops entries past the log TTL, and the log once it is empty. */

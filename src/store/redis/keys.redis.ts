@@ -128,6 +128,14 @@ export class RedisKeys {
   }
 
   /**
+   * Hash with an expiry: one day's statistics (domain/stats.ts statsFields: status -> count,
+   * 'r:'reason -> count), the last key of every script that logs (lua/includes/log.lua).
+   */
+  stats(code: string, day: string): string {
+    return `${this.prefix}:{${code}}:stats:${day}`;
+  }
+
+  /**
    * String with a short expiry, written just before a WAIT for replicas: a write of this
    * connection in the coupon's slot, so WAIT covers whatever was written there before, by any
    * connection (a decision replayed from another worker's run).

@@ -25,7 +25,7 @@ import {
   type RedemptionOutcome,
 } from '../../domain/outcome.js';
 import type { ReservationOutcome } from '@coupon-code-service/client/contract';
-import type { Periods } from '../../domain/periods.js';
+import { periodsAt, type Periods } from '../../domain/periods.js';
 import {
   STALE_COUPON,
   UsageLedger,
@@ -107,6 +107,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.holds(code),
         k.held(code),
         k.holdPrefix(code) + (request.orderId ?? ''),
+        this.statsKey(code, now),
       ],
       [
         attempt.coupon.born,
@@ -129,6 +130,7 @@ export class RedisUsageLedger extends UsageLedger {
         uniqueCode?.limit ?? -1,
         uniqueCode ? request.couponCode : '',
         k.holdPrefix(code),
+        this.options.statsRetentionMs,
       ],
     );
     if (reply[0] === 'behind') {
@@ -147,6 +149,11 @@ export class RedisUsageLedger extends UsageLedger {
     throw new NotReplicatedError(
       `${acknowledged} of ${this.options.waitReplicas} replicas acknowledged the decision within ${this.options.waitTimeoutMs} ms; the job is retried`,
     );
+  }
+
+  /** The last key of every script that logs (lua/includes/log.lua): the statistics of `now`'s day. */
+  private statsKey(code: string, now: number): string {
+    return this.keys.stats(code, periodsAt(now, this.options.timeZone).day);
   }
 
   /** A deciding script, with REDIS_WAIT_REPLICAS a WAIT for replicas right behind it. */
@@ -227,6 +234,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.holdPrefix(code) + request.orderId,
         k.reserveRun(code, attempt.publication),
         k.userOutcomes(code, request.userId),
+        this.statsKey(code, now),
       ],
       [
         attempt.coupon.born,
@@ -246,6 +254,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.holdPrefix(code),
         attempt.publication,
         this.options.outcomeTtlMs,
+        this.options.statsRetentionMs,
       ],
     );
     if (reply[0] === 'behind') {
@@ -291,7 +300,13 @@ export class RedisUsageLedger extends UsageLedger {
     const k = this.keys;
     const reply = (await this.scripts.run(
       'release',
-      [k.holds(code), k.held(code), k.holdPrefix(code) + attempt.orderId, k.log(code)],
+      [
+        k.holds(code),
+        k.held(code),
+        k.holdPrefix(code) + attempt.orderId,
+        k.log(code),
+        this.statsKey(code, attempt.now),
+      ],
       [
         attempt.userId,
         attempt.orderId,
@@ -300,6 +315,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.options.logTtlMs,
         this.options.logMaxEntries,
         k.holdPrefix(code),
+        this.options.statsRetentionMs,
       ],
     )) as [string, number];
     this.expiredHolds += Number(reply[1]);
@@ -335,6 +351,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.holds(code),
         k.held(code),
         k.log(code),
+        this.statsKey(code, now),
       ],
       [
         userId ?? '',
@@ -345,6 +362,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.options.logTtlMs,
         this.options.logMaxEntries,
         k.holdPrefix(code),
+        this.options.statsRetentionMs,
       ],
     )) as unknown[];
     if (reply[0] === 'behind') {
@@ -369,6 +387,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.keys.outcome(code, outcomeKey ?? ''),
         this.keys.log(code),
         this.keys.userOutcomes(code, outcome.userId),
+        this.statsKey(code, now),
       ],
       [
         outcome.userId,
@@ -382,6 +401,7 @@ export class RedisUsageLedger extends UsageLedger {
         this.options.logMaxEntries,
         outcomeKey === undefined ? 0 : 1,
         outcome.coupon === undefined ? '' : outcome.couponCode,
+        this.options.statsRetentionMs,
       ],
     )) as unknown[];
     switch (reply[0]) {
@@ -449,6 +469,7 @@ export class RedisUsageLedger extends UsageLedger {
         k.newestPeriods(code),
         k.log(code),
         k.codeUses(code),
+        this.statsKey(code, attempt.now),
       ],
       [
         request.userId,
@@ -459,6 +480,7 @@ export class RedisUsageLedger extends UsageLedger {
         attempt.publication,
         this.options.logTtlMs,
         this.options.logMaxEntries,
+        this.options.statsRetentionMs,
       ],
     )) as unknown[];
     switch (reply[0]) {
@@ -550,8 +572,15 @@ export class RedisUsageLedger extends UsageLedger {
                 k.log(code),
                 k.holds(code),
                 k.held(code),
+                this.statsKey(code, now),
               ],
-              [userId, now, this.options.logTtlMs, k.holdPrefix(code)],
+              [
+                userId,
+                now,
+                this.options.logTtlMs,
+                k.holdPrefix(code),
+                this.options.statsRetentionMs,
+              ],
             ),
           ),
         )) as [number, number, number][];
@@ -611,8 +640,14 @@ export class RedisUsageLedger extends UsageLedger {
     for (;;) {
       const [expired, done] = (await this.scripts.run(
         'expireHolds',
-        [k.holds(code), k.held(code), k.log(code)],
-        [now, this.options.logTtlMs, this.options.logMaxEntries, k.holdPrefix(code)],
+        [k.holds(code), k.held(code), k.log(code), this.statsKey(code, now)],
+        [
+          now,
+          this.options.logTtlMs,
+          this.options.logMaxEntries,
+          k.holdPrefix(code),
+          this.options.statsRetentionMs,
+        ],
       )) as [number, number];
       this.expiredHolds += expired;
       if (done === 1) return;

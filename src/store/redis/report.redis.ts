@@ -9,6 +9,7 @@ import type { RedisKeys } from './keys.redis.js';
 
 /** Fields or members one HSCAN or ZRANGE call asks for: no call blocks Redis for long. */
 const BATCH = 1000;
+const NONE = new Map<string, number>();
 
 /**
  * Plain reads of the keys the ledger's scripts write (keys.redis.ts, lua/includes/holds.lua): no
@@ -31,9 +32,14 @@ export class RedisUsageReport extends UsageReport {
     now: number,
   ) {
     const k = this.keys;
-    const [day, week] = COUPON_CODE_PATTERN.test(code)
-      ? await this.redis.hmget(k.newestPeriods(code), 'day', 'week')
-      : [null, null];
+    if (!COUPON_CODE_PATTERN.test(code)) {
+      // No coupon has such a code: nothing was counted under it.
+      return {
+        day: windowReport(periods.day, NONE, NONE, limits.day, top),
+        week: windowReport(periods.week, NONE, NONE, limits.week, top),
+      };
+    }
+    const [day, week] = await this.redis.hmget(k.newestPeriods(code), 'day', 'week');
     const counting = countingPeriods(periods, { day: day ?? undefined, week: week ?? undefined });
     const [daily, weekly, held] = await Promise.all([
       this.scan(k.window(code, 'day', counting.day)),

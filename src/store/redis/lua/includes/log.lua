@@ -3,7 +3,19 @@
 -- entries, gone by itself ttl ms after its last entry.
 -- A ttl of '0' logs nothing; an orderId of '' and a reason or uniqueCode of false or nil are left
 -- out.
+--
+-- Each entry also counts in its day's statistics (mirrors MemoryData.count, domain/stats.ts
+-- statsFields): a hash (keys.stats of the day of now in COUPON_TZ), field status +1 and, for a
+-- refusal, 'r:' reason +1, kept statsTtl ms after its last count. A script that includes this
+-- file takes that hash as its last KEY and statsTtl ('0': count nothing) as its last ARGV.
+local statsKey, statsTtl = KEYS[#KEYS], ARGV[#ARGV]
+
 local function log(key, ttl, maxEntries, now, userId, orderId, status, reason, uniqueCode)
+  if statsTtl ~= '0' then
+    redis.call('HINCRBY', statsKey, status, 1)
+    if status == 'rejected' and reason then redis.call('HINCRBY', statsKey, 'r:' .. reason, 1) end
+    redis.call('PEXPIRE', statsKey, statsTtl)
+  end
   if ttl == '0' then return end
   local fields = {'at', now, 'u', userId, 's', status}
   if orderId ~= '' then table.insert(fields, 'o'); table.insert(fields, orderId) end

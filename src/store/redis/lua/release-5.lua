@@ -7,6 +7,7 @@
   ARGV: 1 userId, 2 orderId, 3 the unique code the release names ('' for the coupon's code),
         4 now (ms), 5 log TTL ms, 6 log max entries, 7 the hold prefix (keys.holdPrefix)
   Returns {'more', expired} | {'released', expired} | {'not-found', expired}
+  Last KEY: the statistics of the day of now; last ARGV: their TTL ms (see includes/log.lua).
 ]]
 --- @include "includes/log"
 --- @include "includes/holds"

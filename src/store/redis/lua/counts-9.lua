@@ -8,6 +8,7 @@
         none), 6 log TTL ms, 7 log max entries, 8 the hold prefix (keys.holdPrefix)
   Returns {'behind', day, week} | {'more', expired} |
           {'counts', expired, used (4 counts), held (4 counts), the code's live holds}
+  Last KEY: the statistics of the day of now; last ARGV: their TTL ms (see includes/log.lua).
 ]]
 --- @include "includes/countingPeriods"
 --- @include "includes/log"

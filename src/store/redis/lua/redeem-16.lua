@@ -21,6 +21,7 @@
           {'decided', expired, the refusal's reason ('' when accepted), used..., 'confirmed' or ''}
   where expired is how many expired holds this step dropped, and used... are the four counts
   with live holds added (what remaining subtracts).
+  Last KEY: the statistics of the day of now; last ARGV: their TTL ms (see includes/log.lua).
 ]]
 --- @include "includes/counters"
 --- @include "includes/countingPeriods"

@@ -8,6 +8,7 @@
         11 log TTL ms, 12 log max entries, 13 '1' when there is an outcome key to meet first,
         14 the unique code as submitted ('' for a plain code)
   Returns {'replay', record} | {'conflict'} | {'kept'}
+  Last KEY: the statistics of the day of now; last ARGV: their TTL ms (see includes/log.lua).
 ]]
 --- @include "includes/counters"
 --- @include "includes/verdicts"

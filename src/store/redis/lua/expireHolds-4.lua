@@ -5,6 +5,7 @@
   KEYS: 1 holds set, 2 held hash, 3 redemption log
   ARGV: 1 now (ms), 2 log TTL ms, 3 log max entries, 4 the hold prefix (keys.holdPrefix)
   Returns {expired, 1 when none is left expired else 0}
+  Last KEY: the statistics of the day of now; last ARGV: their TTL ms (see includes/log.lua).
 ]]
 --- @include "includes/log"
 --- @include "includes/holds"

@@ -20,6 +20,7 @@
           {'conflict', expired, counts...} | {'stale', expired} | {'refused', expired, reason,
           counts...} | {'reserved', expired, counts...}
   where counts... are the four counts with live holds added (this one too when reserved).
+  Last KEY: the statistics of the day of now; last ARGV: their TTL ms (see includes/log.lua).
 ]]
 --- @include "includes/counters"
 --- @include "includes/countingPeriods"

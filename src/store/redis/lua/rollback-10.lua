@@ -8,6 +8,7 @@
         7 log TTL ms, 8 log max entries
   Returns {'not-found'} | {'already'} | {'behind', day, week} |
           {'rolled-back', global, userTotal, week, day} (1 where a use was given back)
+  Last KEY: the statistics of the day of now; last ARGV: their TTL ms (see includes/log.lua).
 ]]
 --- @include "includes/counters"
 --- @include "includes/countingPeriods"

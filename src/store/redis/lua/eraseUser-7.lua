@@ -15,6 +15,7 @@
   Returns {usage counters, outcomes, log entries} removed (holds count as usage counters);
   outcomes and log entries count only those still kept at `now`.
   Holds cost O(the coupon's holds) here, read only when the user holds any.
+  Last KEY: the statistics of the day of now; last ARGV: their TTL ms (see includes/log.lua).
 ]]
 --- @include "includes/forgetUsage"
 --- @include "includes/log"
