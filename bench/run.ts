@@ -33,6 +33,8 @@
  *       (target <= 5 s); and the Redis memory of a coupon with 10,000,000 codes of which
  *       BENCH_USED_CODES (100,000) were used (MEMORY USAGE of its keys; target <= 64 bytes per
  *       used code).
+ *   (j) statistics: the drain of (b) at concurrency 1 and of (c) at its best concurrency with
+ *       STATS_RETENTION_DAYS=400 (the default) against 0 (off), alternating (ratio, target >= 0.97).
  * Ratios are of medians; their min–max is the widest the samples allow (min/max, max/min).
  * Targets are printed beside the figures (PASS/MISS); a MISS does not fail the run, a cap does.
  *
@@ -41,7 +43,7 @@
  * not take CPU or event-loop time from the process measured; each contender also starts from a
  * fresh heap and JIT, so one contender's garbage or warm caches never count for the next.
  *
- * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h,i, BENCH_RECORDS
+ * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h,i,j, BENCH_RECORDS
  * (1000000), BENCH_GUESSES (1000000), BENCH_HTTP_SECONDS (5), BENCH_PROFILE=1 (one extra redis-store concurrency-1 drain
  * under --cpu-prof into bench/profiles/). Results also go to bench/results.json. All keys live
  * under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C; the
@@ -90,7 +92,7 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const GUESSES = Number(process.env.BENCH_GUESSES ?? 1_000_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h,i').split(',').map((s) => s.trim()),
+  (process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h,i,j').split(',').map((s) => s.trim()),
 );
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const SWEEP = [4, 8, 16, 32];
@@ -308,6 +310,7 @@ async function drain(
     codes = ['BENCH-DRAIN'],
     target = {},
     uniqueCodes = false,
+    statsRetentionDays,
   }: {
     profile?: boolean;
     n?: number;
@@ -315,6 +318,8 @@ async function drain(
     target?: DrainTarget;
     /** Each job redeems its own single-use unique code of its coupon (uniqueCodeOf). */
     uniqueCodes?: boolean;
+    /** The service's STATS_RETENTION_DAYS (default 400; 0: statistics off). */
+    statsRetentionDays?: number;
   } = {},
 ): Promise<DrainResult> {
   const id = ++trialSeq;
@@ -349,6 +354,7 @@ async function drain(
       clusterNodes,
       partitions,
       uniqueCodes,
+      statsRetentionDays,
     };
     const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}bench/profiles`] : [];
     const child = new Child('./worker-child.js', spec, execArgv);
@@ -1181,6 +1187,45 @@ async function uniqueCodes(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// (j) statistics on against off
+
+async function statistics(): Promise<void> {
+  if (!ONLY.has('j')) return;
+  const contenders = [
+    { store: 'memory', concurrency: 1 },
+    { store: 'redis', concurrency: best.redis },
+  ] as const;
+  console.log(
+    `\n(j) statistics: drain of ${N.toLocaleString('en-US')} jobs with STATS_RETENTION_DAYS=400 ` +
+      `against 0, alternating; ${contenders.map((c) => `${c.store} c=${c.concurrency}`).join(', ')}`,
+  );
+  for (const { store, concurrency } of contenders) {
+    const samples = { on: [] as number[], off: [] as number[] };
+    const exact: boolean[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      for (const stats of ['off', 'on'] as const) {
+        const result = await drain(store, concurrency, {
+          statsRetentionDays: stats === 'on' ? 400 : 0,
+          target: { name: `${store} c=${concurrency} stats ${stats}` },
+        });
+        samples[stats].push(result.jobsPerSecond);
+        exact.push(result.capsExact === true);
+      }
+    }
+    for (const stats of ['off', 'on'] as const)
+      rows.push({
+        section: 'j',
+        contender: `${store} c=${concurrency} stats ${stats}`,
+        metric: 'drain',
+        samples: samples[stats],
+        unit: 'jobs/s',
+        caps: exact.every(Boolean),
+      });
+    rows.push(ratioRow('j', `${store} stats on / off`, samples.off, samples.on, 0.97, 'jobs/s'));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function machine() {
   const redis = new Redis(REDIS_URL);
@@ -1235,6 +1280,7 @@ async function main(): Promise<number> {
   await guessing();
   await clusterBench();
   await uniqueCodes();
+  await statistics();
   const seconds = (performance.now() - started) / 1000;
   const table = printTable();
   console.log(
@@ -1247,7 +1293,7 @@ async function main(): Promise<number> {
     machine: { ...env, loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
     reproduce:
       'npm ci && npm run bench  (Redis at 127.0.0.1:6379 or BENCH_REDIS_URL; knobs: BENCH_JOBS, ' +
-      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g,h,i, BENCH_RECORDS, BENCH_GUESSES, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
+      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g,h,i,j, BENCH_RECORDS, BENCH_GUESSES, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
     settings: {
       jobs: N,
       repeats: REPEATS,

@@ -56,6 +56,8 @@ export interface WorkerSpec {
   partitions?: number;
   /** Jobs redeem unique codes (uniqueCodeOf): each coupon gets one batch of n single-use codes. */
   uniqueCodes?: boolean;
+  /** STATS_RETENTION_DAYS (default 400; 0 turns the statistics off). */
+  statsRetentionDays?: number;
 }
 
 const spec = JSON.parse(process.argv[2]) as WorkerSpec;
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
       storePrefix: spec.storePrefix,
       workerConcurrency: spec.concurrency,
       queuePartitions: partitions,
+      ...(spec.statsRetentionDays !== undefined && { statsRetentionDays: spec.statsRetentionDays }),
       ...(spec.clusterNodes && {
         redisUrl: undefined,
         redisClusterNodes: parseClusterNodes(spec.clusterNodes),
