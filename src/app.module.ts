@@ -9,6 +9,7 @@ import { StrictValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/config.module.js';
 import { CodesModule } from './codes/codes.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { CouponsModule } from './coupons/coupons.module.js';
 import { MonitoringModule } from './monitoring/monitoring.module.js';
 import { loggingOptions } from './monitoring/logging.js';
@@ -51,6 +52,7 @@ export class AppModule {
         RedemptionsModule.forRoot(config),
         ResetsModule.forRoot(config),
         MonitoringModule,
+        ConsoleModule.forRoot(config),
       ],
       providers: [
         {

@@ -36,6 +36,10 @@ describe('starting the service', () => {
       const listed = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
       expect(listed.status).toBe(200);
       expect(await listed.json()).toEqual({ items: [], total: 0 });
+      // The built service serves the built console (dist/web/console), with no token.
+      const consolePage = await fetch(`http://127.0.0.1:${port}/console`);
+      expect(consolePage.status).toBe(200);
+      expect(await consolePage.text()).toContain('<title>Coupon console</title>');
       // Shown once, on its own line, and nowhere in the log.
       expect(service.output().split(token!)).toHaveLength(2);
       // At info level: no module or route chatter, request lines without headers.
