@@ -60,6 +60,11 @@ describe('queue dashboard in a browser', () => {
     await page.goto(`${base}/queues`);
     await page.getByText('coupon-redemptions').first().waitFor();
     await page.getByText('coupon-counter-resets').first().waitFor();
+    // Links to the admin console and the API documentation, in the header's menu of links.
+    await page.locator('ul[class^="actions-"] > li').last().locator('button').click();
+    await page.locator('a[href="/console"]').first().waitFor();
+    await page.locator('a[href="/docs"]').first().waitFor();
+    await page.keyboard.press('Escape');
 
     await page.goto(`${base}/queues/queue/coupon-redemptions?status=completed`);
     try {
@@ -174,6 +179,12 @@ describe('queue dashboard in a browser', () => {
     expect(response?.headers()['content-security-policy']).toBeDefined();
     await page.getByText('Coupon Code Service').first().waitFor();
     await page.getByText('/coupons/{code}/repeat-counts').first().waitFor();
+    expect(await page.getByRole('link', { name: 'admin console' }).getAttribute('href')).toBe(
+      '/console',
+    );
+    expect(await page.getByRole('link', { name: 'queue dashboard' }).getAttribute('href')).toBe(
+      '/queues',
+    );
     await page.close();
   }, 30_000);
 });

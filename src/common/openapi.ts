@@ -108,7 +108,7 @@ export function setupOpenApi(app: INestApplication, couponTz: string): void {
   const config = new DocumentBuilder()
     .setTitle('Coupon Code Service')
     .setDescription(
-      'Admin API for coupons, repeat counts, users and redemptions. Order systems may instead publish `redeem`, `rollback`, `reserve` and `release` jobs on the BullMQ queue `coupon-redemptions` (see docs/schemas in the repository).',
+      'Admin API for coupons, repeat counts, users and redemptions. Order systems may instead publish `redeem`, `rollback`, `reserve` and `release` jobs on the BullMQ queue `coupon-redemptions` (see docs/schemas in the repository). See also the [admin console](/console) and the [queue dashboard](/queues).',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' })

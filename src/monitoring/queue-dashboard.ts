@@ -43,7 +43,13 @@ function board(queues: DashboardQueue[], readOnlyMode: boolean) {
     ),
     serverAdapter: adapter,
     options: {
-      uiConfig: { boardTitle: readOnlyMode ? 'Coupon queues (read-only)' : 'Coupon queues' },
+      uiConfig: {
+        boardTitle: readOnlyMode ? 'Coupon queues (read-only)' : 'Coupon queues',
+        miscLinks: [
+          { text: 'Admin console', url: '/console' },
+          { text: 'API docs', url: '/docs' },
+        ],
+      },
     },
   });
   return adapter.getRouter();
