@@ -270,6 +270,23 @@ describe('admin console in a browser', () => {
       })()`);
       expect(status).toBe(403);
       expect((await t.get('/coupons/CONSOLE10').expect(200)).body.active).toBe(true);
+
+      // A batch of 3 unique codes, one redeemed through the queue: 1 used of 3 issued.
+      await t.post('/coupons/OTHER5/code-batches', { count: 3 }).expect(201);
+      const codes = await t.get('/coupons/OTHER5/code-batches/1/codes?limit=3').expect(200);
+      const redeemed = jobsFinished(t.app, 1);
+      await t.producer.add(JobName.Redeem, {
+        couponCode: codes.body.items[1],
+        userId: 'bob',
+        orderId: 'code-order',
+      });
+      await redeemed;
+      await page.getByRole('link', { name: 'All coupons' }).click();
+      await page.getByRole('link', { name: 'OTHER5' }).click();
+      const batches = page.getByRole('table', { name: 'Code batches' });
+      await batches.getByText('1 used of 3 issued').waitFor();
+      const bar = batches.getByRole('progressbar', { name: 'Codes used of batch 1' });
+      expect([await bar.getAttribute('value'), await bar.getAttribute('max')]).toEqual(['1', '3']);
       expect(seen).toEqual([]);
     } finally {
       await context.close();

@@ -10,9 +10,10 @@ import {
   type UniqueCodes,
 } from '../src/domain/unique-codes.js';
 import { periodsAt } from '../src/domain/periods.js';
+import { JobName } from '../src/redemptions/redemption.contract.js';
 import { CouponRepository } from '../src/store/coupon.repository.js';
 import { UsageLedger } from '../src/store/usage.ledger.js';
-import { startApp, TOKEN, VIEWER_TOKEN, type TestApp } from './helpers.js';
+import { jobsFinished, startApp, TOKEN, VIEWER_TOKEN, type TestApp } from './helpers.js';
 
 const CODE_SHAPE = (coupon: string) => new RegExp(`^${coupon}-[2-9A-HJKMNP-Z]{16}$`);
 
@@ -79,6 +80,7 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
       count: 3,
       usesPerCode: 5,
       createdAt: '2026-11-25T12:00:00.000Z',
+      used: 0,
     });
   });
 
@@ -313,6 +315,60 @@ describe.each(['memory', 'redis'] as const)('unique codes with the %s store', (s
     expect((await t.get(`/coupons/${one}/validate?userId=nobody`)).body.reason).toBe(
       'USER_NOT_FOUND',
     );
+  });
+
+  it('lists how many codes of each batch were used: rolled back, held or revoked unused is not used', async () => {
+    const code = await newCoupon();
+    const user = `u-${code}`;
+    await t.post('/users', { id: user, name: 'U', email: `${code}@example.com` }).expect(201);
+    await t.post(`/coupons/${code}/code-batches`, { count: 3 }).expect(201);
+    await t.post(`/coupons/${code}/code-batches`, { count: 4, usesPerCode: null }).expect(201);
+    await t.post(`/coupons/${code}/code-batches`, { count: 2 }).expect(201);
+    const [one, two, three] = await Promise.all(
+      [1, 2, 3].map(async (batch) => (await page(code, batch, 'offset=0')).items),
+    );
+    const batches = async () => (await t.get(`/coupons/${code}/code-batches`).expect(200)).body;
+    const used = async () => (await batches()).items.map((b: { used: number }) => b.used);
+    expect(await used()).toEqual([0, 0, 0]);
+
+    // Through the queue, as order systems send them: two codes of batch 1, one of batch 2 twice.
+    const finished = jobsFinished(t.app, 4);
+    await t.producer.addBulk(
+      [
+        [one![0]!, 'o1'],
+        [one![1]!, 'o2'],
+        [two![0]!, 'o3'],
+        [two![0]!, 'o4'],
+      ].map(([couponCode, orderId]) => ({
+        name: JobName.Redeem,
+        data: { couponCode: couponCode!, userId: user, orderId: orderId! },
+      })),
+    );
+    await finished;
+    // Through the API: another code of batch 2, rolled back after.
+    await t.post('/redemptions', { couponCode: two![1], userId: user, orderId: 'o5' }).expect(201);
+    expect(await used()).toEqual([2, 2, 0]);
+    await t
+      .post('/redemptions/rollback', { couponCode: code, userId: user, orderId: 'o5' })
+      .expect(200);
+    // Revoked: one code unused (still unused) and one used (still used).
+    await t.delete(`/coupons/${code}/codes/${three![0]}`).expect(200);
+    await t.delete(`/coupons/${code}/codes/${one![0]}`).expect(200);
+    // A live hold is not a use; its redemption is.
+    const held = await t
+      .post('/reservations', { couponCode: three![1], userId: user, orderId: 'o6' })
+      .expect(201);
+    expect(held.body).toMatchObject({ status: 'reserved' });
+    expect((await batches()).items).toEqual([
+      { batch: 1, count: 3, usesPerCode: 1, createdAt: '2026-11-25T12:00:00.000Z', used: 2 },
+      { batch: 2, count: 4, usesPerCode: null, createdAt: '2026-11-25T12:00:00.000Z', used: 1 },
+      { batch: 3, count: 2, usesPerCode: 1, createdAt: '2026-11-25T12:00:00.000Z', used: 0 },
+    ]);
+    const confirmed = await t
+      .post('/redemptions', { couponCode: three![1], userId: user, orderId: 'o6' })
+      .expect(201);
+    expect(confirmed.body).toMatchObject({ status: 'accepted', hold: 'confirmed' });
+    expect(await used()).toEqual([2, 1, 1]);
   });
 
   it('never shows the secret or the batches in coupon responses', async () => {

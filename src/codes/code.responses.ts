@@ -14,8 +14,20 @@ export class CodeBatchResponse {
   createdAt!: string;
 }
 
+/** A batch as the list shows it: with how many of its codes have been used. */
+export class CodeBatchListItem extends CodeBatchResponse {
+  @ApiProperty({
+    type: 'integer',
+    example: 250,
+    description:
+      'Codes of the batch used at least once (out of count): a code whose uses were all rolled ' +
+      'back is unused again; a revoked code counts only if it has uses; a live hold is not a use',
+  })
+  used!: number;
+}
+
 export class CodeBatchList {
-  @ApiProperty({ type: [CodeBatchResponse] }) items!: CodeBatchResponse[];
+  @ApiProperty({ type: [CodeBatchListItem] }) items!: CodeBatchListItem[];
   @ApiProperty({ type: 'integer', example: 1 }) total!: number;
 }
 

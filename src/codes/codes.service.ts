@@ -19,12 +19,18 @@ import {
 } from '../domain/unique-codes.js';
 import { CouponRepository, type Page } from '../store/coupon.repository.js';
 import { UsageLedger } from '../store/usage.ledger.js';
+import { UsageReport } from '../store/usage.report.js';
 
 export interface CodeBatchView {
   batch: number;
   count: number;
   usesPerCode: number | null;
   createdAt: string;
+}
+
+/** A batch in the list: with its codes used at least once (unique-codes.usedPerBatch). */
+export interface CodeBatchUsageView extends CodeBatchView {
+  used: number;
 }
 
 export interface UniqueCodeView {
@@ -56,6 +62,7 @@ export class CodesService {
   constructor(
     private readonly coupons: CouponRepository,
     private readonly ledger: UsageLedger,
+    private readonly report: UsageReport,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -84,9 +91,15 @@ export class CodesService {
     return this.batchView(created!);
   }
 
-  async listBatches(code: string): Promise<Page<CodeBatchView>> {
-    const batches = (await this.find(code)).codes?.batches ?? [];
-    return { items: batches.map((batch) => this.batchView(batch)), total: batches.length };
+  async listBatches(code: string): Promise<Page<CodeBatchUsageView>> {
+    const coupon = await this.find(code);
+    const batches = coupon.codes?.batches ?? [];
+    const used =
+      batches.length === 0 ? [] : await this.report.usedCodesPerBatch(coupon.code, batches);
+    return {
+      items: batches.map((batch, i) => ({ ...this.batchView(batch), used: used[i]! })),
+      total: batches.length,
+    };
   }
 
   /** One page of a batch's codes, in batch order. */

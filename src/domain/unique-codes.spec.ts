@@ -10,6 +10,7 @@ import {
   nextBatch,
   placeCode,
   splitUniqueCode,
+  usedPerBatch,
   type CodeBatch,
   type UniqueCodes,
 } from './unique-codes.js';
@@ -129,5 +130,55 @@ describe('unique codes', () => {
     [{ used: 1, revoked: true }, 1, 'CODE_REVOKED'],
   ] as const)('a code at %j with limit %s refuses with %s', (state, limit, reason) => {
     expect(codeRefusal(state, limit)).toBe(reason);
+  });
+
+  // Batches of 5, 7 and 1 codes: indexes 0-4, 5-11 and 12. Uses are (index, uses) of used codes.
+  it.each<[string, [number, number][], number[]]>([
+    ['no code used', [], [0, 0, 0]],
+    [
+      'a code counts once, however often used',
+      [
+        [0, 1],
+        [1, 3],
+      ],
+      [2, 0, 0],
+    ],
+    [
+      'first and last codes of each batch',
+      [
+        [0, 1],
+        [4, 1],
+        [5, 1],
+        [11, 2],
+        [12, 1],
+      ],
+      [2, 2, 1],
+    ],
+    // A rollback takes a code back to 0 (a store may keep the entry): unused again.
+    [
+      'a code rolled back to 0 does not count',
+      [
+        [6, 0],
+        [7, 1],
+      ],
+      [0, 1, 0],
+    ],
+    ['nor does a count below 0', [[8, -1]], [0, 0, 0]],
+    [
+      'indexes in no batch count nowhere',
+      [
+        [13, 1],
+        [INDEX_SPACE - 1, 4],
+      ],
+      [0, 0, 0],
+    ],
+  ])('counts used codes per batch: %s', (_name, uses, used) => {
+    expect(usedPerBatch(codesWith(5, 7, 1).batches, uses)).toEqual(used);
+  });
+
+  it('counts used codes per batch in the order the batches are given, with no batches at all', () => {
+    expect(usedPerBatch([], [[0, 1]])).toEqual([]);
+    // A revoked code's revocation is not a use: only its uses, if any, reach this count.
+    expect(usedPerBatch(codesWith(2, 2).batches, new Map([[3, 1]]))).toEqual([0, 1]);
   });
 });

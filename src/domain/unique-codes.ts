@@ -82,6 +82,12 @@ export function nextBatch(
 
 /** The batch holding an index (batches are consecutive ranges, oldest first). */
 export function batchOf(batches: readonly CodeBatch[], index: number): CodeBatch | undefined {
+  const at = batchPosition(batches, index);
+  return at < 0 ? undefined : batches[at];
+}
+
+/** Where in `batches` the batch holding an index is, or -1. */
+function batchPosition(batches: readonly CodeBatch[], index: number): number {
   let low = 0;
   let high = batches.length - 1;
   while (low <= high) {
@@ -89,9 +95,28 @@ export function batchOf(batches: readonly CodeBatch[], index: number): CodeBatch
     const batch = batches[mid]!;
     if (index < batch.first) high = mid - 1;
     else if (index >= batch.first + batch.count) low = mid + 1;
-    else return batch;
+    else return mid;
   }
-  return undefined;
+  return -1;
+}
+
+/**
+ * How many codes of each batch (in the order of `batches`) have been used: those with at least one
+ * use counted. A use rolled back is no use (a code back at 0 is unused again); revoking a code
+ * changes nothing here, so a revoked code counts only if it has uses. `uses` gives each used code
+ * once, as (index, uses); an index in no batch is not counted.
+ */
+export function usedPerBatch(
+  batches: readonly CodeBatch[],
+  uses: Iterable<readonly [index: number, uses: number]>,
+): number[] {
+  const used = batches.map(() => 0);
+  for (const [index, count] of uses) {
+    if (!(count > 0)) continue;
+    const at = batchPosition(batches, index);
+    if (at >= 0) used[at]! += 1;
+  }
+  return used;
 }
 
 /**

@@ -10,6 +10,7 @@ import { coupon } from '../../test/store-contract.js';
 import type { Coupon } from '../domain/coupon.js';
 import { outcomeKey } from '../domain/outcome.js';
 import type { Periods } from '../domain/periods.js';
+import { codeCipher, nextBatch, type CodeBatch } from '../domain/unique-codes.js';
 import type { RedisClient } from './redis/client.redis.js';
 import { memoryStores, redisStores, type Stores } from './store.factory.js';
 import { DEFAULT_STORE_OPTIONS } from './store.options.js';
@@ -186,6 +187,56 @@ describe.each([
         { userId: 'early', used: 1 },
       ],
     });
+  });
+
+  it('counts the used codes of each batch, however many, a code rolled back or revoked as used only with uses', async () => {
+    const batches: CodeBatch[] = [];
+    for (const count of [1500, 10, 5]) {
+      batches.push(nextBatch(batches, { count, usesPerCode: 2 }, NOW) as CodeBatch);
+    }
+    const secret = '5e'.repeat(32);
+    const c = await create({ ...coupon('CODES'), codes: { secret, batches } });
+    const codes = codeCipher(secret).bodies(0, 1515);
+    const use = async (index: number, orderId: string) =>
+      expect(
+        await store.ledger.redeem({
+          request: { couponCode: `CODES-${codes[index]}`, coupon: 'CODES', userId: 'u', orderId },
+          publication: '',
+          outcomeKey: outcomeKey(orderId, undefined),
+          coupon: c,
+          uniqueCode: { index, limit: 2 },
+          periods: TODAY,
+          now: NOW,
+        }),
+      ).toMatchObject({ status: 'accepted' });
+    const used = (code = 'CODES') => store.report.usedCodesPerBatch(code, batches);
+    expect(await used()).toEqual([0, 0, 0]);
+
+    // More used codes than one HSCAN batch of 1000 reads; code 0 is used twice, counted once.
+    for (let i = 0; i < 1200; i++) await use(i, `a${i}`);
+    await use(0, 'again');
+    // Batch 2: two codes used, then one of them given back by a rollback.
+    await use(1500, 'b1');
+    await use(1501, 'b2');
+    expect(
+      await store.ledger.rollback({
+        request: { couponCode: 'CODES', userId: 'u', orderId: 'b2' },
+        publication: 'rb',
+        outcomeKey: outcomeKey('b2', undefined)!,
+        periods: TODAY,
+        now: NOW,
+      }),
+    ).toMatchObject({ status: 'rolled-back' });
+    // Batch 3: one code revoked unused, one revoked after a use.
+    await use(1511, 'c1');
+    expect(await store.ledger.revokeCode(c, 1510, NOW)).toBe('revoked');
+    expect(await store.ledger.revokeCode(c, 1511, NOW)).toBe('revoked');
+
+    expect(await used()).toEqual([1200, 1, 1]);
+    expect(await store.report.usedCodesPerBatch('CODES', batches.slice(1))).toEqual([1, 1]);
+    expect(await used('NOPE')).toEqual([0, 0, 0]);
+    // A code no coupon can have (its hash tag would be empty): 0s, not an error on a cluster.
+    expect(await used('}X')).toEqual([0, 0, 0]);
   });
 
   it('reports nothing of a coupon without usage', async () => {

@@ -2,6 +2,7 @@ import type { Limit } from '../domain/coupon.js';
 import type { Hold } from '../domain/holds.js';
 import type { Periods } from '../domain/periods.js';
 import type { WindowReport } from '../domain/report.js';
+import type { CodeBatch } from '../domain/unique-codes.js';
 import type { Page } from './coupon.repository.js';
 
 /** The userDaily and userWeekly limits a busiest-users report checks users against. */
@@ -34,4 +35,11 @@ export abstract class UsageReport {
 
   /** The coupon's live holds at `now`, soonest expiry first (ties by order id), at most `limit`. */
   abstract liveHolds(code: string, limit: number, now: number): Promise<Page<LiveHold>>;
+
+  /**
+   * How many codes of each of the coupon's `batches` (in their order) have at least one use
+   * counted (unique-codes.usedPerBatch): a use rolled back gives the code back, a revoked code
+   * counts only with uses. 0s for a coupon without usage.
+   */
+  abstract usedCodesPerBatch(code: string, batches: readonly CodeBatch[]): Promise<number[]>;
 }

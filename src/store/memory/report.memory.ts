@@ -2,6 +2,7 @@ import { expiryOrder, isLive, type Hold } from '../../domain/holds.js';
 import { countingPeriods } from '../../domain/ledger.js';
 import type { Periods } from '../../domain/periods.js';
 import { windowReport } from '../../domain/report.js';
+import { usedPerBatch, type CodeBatch } from '../../domain/unique-codes.js';
 import type { Page } from '../coupon.repository.js';
 import { UsageReport, type LiveHold, type WindowLimits } from '../usage.report.js';
 import type { MemoryData, WindowCounts } from './data.memory.js';
@@ -58,6 +59,10 @@ export class MemoryUsageReport extends UsageReport {
       })),
       total: live.length,
     };
+  }
+
+  async usedCodesPerBatch(code: string, batches: readonly CodeBatch[]): Promise<number[]> {
+    return usedPerBatch(batches, this.data.usage.get(code)?.codeUses ?? []);
   }
 }
 

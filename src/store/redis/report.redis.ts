@@ -2,10 +2,11 @@ import { COUPON_CODE_PATTERN } from '../../domain/coupon.js';
 import { countingPeriods } from '../../domain/ledger.js';
 import type { Periods } from '../../domain/periods.js';
 import { windowReport } from '../../domain/report.js';
+import { usedPerBatch, type CodeBatch } from '../../domain/unique-codes.js';
 import type { Page } from '../coupon.repository.js';
 import { UsageReport, type LiveHold, type WindowLimits } from '../usage.report.js';
 import type { RedisClient } from './client.redis.js';
-import type { RedisKeys } from './keys.redis.js';
+import { codeIndexOf, type RedisKeys } from './keys.redis.js';
 
 /** Fields or members one HSCAN or ZRANGE call asks for: no call blocks Redis for long. */
 const BATCH = 1000;
@@ -76,6 +77,14 @@ export class RedisUsageReport extends UsageReport {
     return { items, total };
   }
 
+  async usedCodesPerBatch(code: string, batches: readonly CodeBatch[]): Promise<number[]> {
+    // No coupon has such a code: no code of it was used.
+    if (!COUPON_CODE_PATTERN.test(code)) return batches.map(() => 0);
+    // scan keeps one value per field: a field HSCAN returns twice (as the hash grows) counts once.
+    const uses = await this.scan(this.keys.codeUses(code));
+    return usedPerBatch(batches, byIndex(uses));
+  }
+
   /**
    * Uses live holds hold per user in the day and in the week. The held hash counts every hold
    * not yet dropped, so those already expired (left for the next counting step to drop) are
@@ -138,4 +147,9 @@ export class RedisUsageReport extends UsageReport {
     } while (cursor !== '0');
     return counts;
   }
+}
+
+/** (codeField, uses) as (index, uses). */
+function* byIndex(uses: Map<string, number>): Generator<[number, number]> {
+  for (const [field, count] of uses) yield [codeIndexOf(field), count];
 }

@@ -220,22 +220,27 @@ function batchTable(batches: CodeBatch[]): HTMLElement {
     ['Batch', 'Codes used', 'Uses per code', 'Created'],
     batches.map((batch) => [
       batch.batch,
-      batch.used === undefined
-        ? `${batch.count} issued`
-        : h(
-            'span',
-            {},
-            h('progress', {
-              max: Math.max(batch.count, 1),
-              value: batch.used,
-              'aria-label': `Batch ${batch.batch} codes used`,
-            }),
-            ` ${batch.used} of ${batch.count}`,
-          ),
+      batchUse(batch),
       limitText(batch.usesPerCode),
       time(batch.createdAt),
     ]),
     'No batches',
+  );
+}
+
+/** Codes used of those issued as a bar, with the numbers in words beside it (as globalUse). */
+function batchUse(batch: CodeBatch): HTMLElement {
+  const words = `${batch.used} used of ${batch.count} issued`;
+  return h(
+    'div',
+    { class: 'use' },
+    h('progress', {
+      max: batch.count,
+      value: batch.used,
+      'aria-label': `Codes used of batch ${batch.batch}`,
+      'aria-valuetext': words,
+    }),
+    h('span', { class: 'use-text' }, words),
   );
 }
 

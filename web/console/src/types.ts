@@ -83,8 +83,8 @@ export interface CodeBatch {
   count: number;
   usesPerCode: number | null;
   createdAt: string;
-  /** Codes used, if the API tells. */
-  used?: number;
+  /** Codes of the batch used at least once. */
+  used: number;
 }
 
 export const LOG_STATUSES = [
