@@ -13,9 +13,11 @@ local statsKey, statsExpireAt = KEYS[#KEYS], ARGV[#ARGV]
 
 local function log(key, ttl, maxEntries, now, userId, orderId, status, reason, uniqueCode)
   if statsExpireAt ~= '0' then
-    redis.call('HINCRBY', statsKey, status, 1)
+    -- The expiry is the same all day: set with each field's first count, the key's among them.
+    if redis.call('HINCRBY', statsKey, status, 1) == 1 then
+      redis.call('PEXPIREAT', statsKey, statsExpireAt)
+    end
     if status == 'rejected' and reason then redis.call('HINCRBY', statsKey, 'r:' .. reason, 1) end
-    redis.call('PEXPIREAT', statsKey, statsExpireAt)
   end
   if ttl == '0' then return end
   local fields = {'at', now, 'u', userId, 's', status}
