@@ -1,12 +1,9 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { JobName } from '../src/redemptions/redemption.contract.js';
+import { artifact, launchChromium, listen } from './browser.js';
 import { jobsFinished, startApp, TOKEN, VIEWER_TOKEN, type TestApp } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const artifact = (name: string) => fileURLToPath(new URL(`./artifacts/${name}`, import.meta.url));
 const NOW = '2026-12-02T10:00:00Z';
 const TODAY = '2026-12-02';
 /** Write controls of the console: none may be shown to a viewer. */
@@ -30,18 +27,9 @@ describe('admin console in a browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      const missing = new Error(`chromium not found at ${CHROMIUM}: apt-get install chromium`);
-      missing.stack = missing.message;
-      throw missing;
-    }
+    browser = await launchChromium();
     t = await startApp({}, NOW);
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    base = await listen(t);
     for (const id of ['alice', 'bob']) {
       await t.post('/users', { id, name: id, email: `${id}@example.com` }).expect(201);
     }

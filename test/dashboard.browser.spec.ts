@@ -1,11 +1,9 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { artifact, launchChromium, listen } from './browser.js';
 import { startApp, TOKEN, VIEWER_TOKEN, type TestApp } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = fileURLToPath(new URL('./artifacts/queues-dashboard.png', import.meta.url));
+const SCREENSHOT = artifact('queues-dashboard.png');
 
 describe('queue dashboard in a browser', () => {
   let t: TestApp;
@@ -13,19 +11,9 @@ describe('queue dashboard in a browser', () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      // One line that says what to do, not a stack trace.
-      const missing = new Error(`chromium not found at ${CHROMIUM}: apt-get install chromium`);
-      missing.stack = missing.message;
-      throw missing;
-    }
+    browser = await launchChromium();
     t = await startApp({}, new Date().toISOString());
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    base = await listen(t);
   });
   afterAll(async () => {
     await browser?.close();
