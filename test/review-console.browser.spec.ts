@@ -100,7 +100,7 @@ describe('admin console under review, in a browser', () => {
   });
 
   /** A fresh tab recording page errors, console errors, CSP violations and every request. */
-  async function open(options: { clock?: boolean } = {}) {
+  async function open(options: { clock?: boolean; url?: string } = {}) {
     const context: BrowserContext = await browser.newContext({
       viewport: { width: 1280, height: 900 },
     });
@@ -120,7 +120,7 @@ describe('admin console under review, in a browser', () => {
       console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI),
     );`);
     if (options.clock) await page.clock.install();
-    await page.goto(`${base}/console`);
+    await page.goto(options.url ?? `${base}/console`);
     return { context, page, seen, requests };
   }
 
@@ -266,6 +266,24 @@ describe('admin console under review, in a browser', () => {
           globalTotal: 50,
           userDaily: 2,
         });
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('flags an emptied Expires field instead of silently keeping the old date', async () => {
+      await t.post('/coupons', { code: 'CLEAR1', discountPercentage: 5, expiresAt: '2099-12-31' });
+      const { context, page } = await open();
+      try {
+        await signIn(page, TOKEN);
+        await page.evaluate(`location.hash = '#/coupon/CLEAR1'`);
+        const edit = page.getByRole('form', { name: 'Edit coupon' });
+        await edit.getByLabel('Expires').fill('');
+        await edit.getByLabel('Description').fill('cleared');
+        await edit.getByRole('button', { name: 'Save changes' }).click();
+        await page.locator('#details-body').getByText('cleared').waitFor();
+        // An empty Expires becomes `expiresAt: undefined`, which JSON drops: no error by the field.
+        expect(await page.locator('#edit-expiresAt-error').isHidden()).toBe(false);
       } finally {
         await context.close();
       }
@@ -449,6 +467,83 @@ describe('admin console under review, in a browser', () => {
         await page.locator('#daily-table').waitFor();
         await page.locator('#log-body table').waitFor();
         expect(await page.locator('form.write, #toggle-active, #rollback-section').count()).toBe(0);
+        expect(seen).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('puts a bad search from the address next to the search field', async () => {
+      const { context, page, seen } = await open();
+      try {
+        await signIn(page, VIEWER_TOKEN);
+        await page.evaluate(`location.hash = '#/coupons?q=%3Cb%3E'`);
+        await page.locator('#search-q-error').getByText(/^q /).waitFor();
+        expect(await page.locator('#main b').count()).toBe(0);
+        expect(seen).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('shows a coupon and the list without a page error when statistics are off', async () => {
+      const off = await startApp({ statsRetentionDays: 0 }, NOW);
+      try {
+        await off.app.listen(0, '127.0.0.1');
+        const port = (off.app.getHttpServer().address() as { port: number }).port;
+        await off
+          .post('/coupons', { code: 'NOSTATS', discountPercentage: 5, expiresAt: '2099-12-31' })
+          .expect(201);
+        const { context, page, seen } = await open({ url: `http://127.0.0.1:${port}/console` });
+        try {
+          await signIn(page, TOKEN);
+          await page.locator('.today').getByText('—').waitFor();
+          await page.getByRole('link', { name: 'NOSTATS' }).click();
+          await page
+            .locator('#daily-body')
+            .getByText('Could not load: Statistics are off (STATS_RETENTION_DAYS=0)')
+            .waitFor();
+          await page
+            .locator('#log-body')
+            .getByText(/no entries/)
+            .waitFor();
+          expect(seen).toEqual([]);
+        } finally {
+          await context.close();
+        }
+      } finally {
+        await off.close();
+      }
+    });
+
+    it('lets an admin create an inactive coupon, activate it and sign out with the keyboard only', async () => {
+      const { context, page, seen } = await open();
+      try {
+        await page.keyboard.type(TOKEN);
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { name: 'Coupons', level: 1 }).waitFor();
+        const create = page.getByRole('form', { name: 'New coupon' });
+        await create.getByLabel('Code').focus();
+        await page.keyboard.type('keys1');
+        await page.keyboard.press('Tab');
+        await page.keyboard.type('15');
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Tab');
+        await page.keyboard.type('2099-12-31');
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Space'); // Active: unchecked
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { name: 'Coupon KEYS1', level: 1 }).waitFor();
+        await page.locator('#details-body .badge').getByText('inactive').waitFor();
+        await page.getByRole('button', { name: 'Activate' }).focus();
+        await page.keyboard.press('Space');
+        await page.locator('#details-body .badge').getByText('active', { exact: true }).waitFor();
+        await page.getByRole('button', { name: 'Sign out' }).focus();
+        await page.keyboard.press('Enter');
+        await page.getByLabel('Access token').waitFor();
+        expect(await page.evaluate<number>(`sessionStorage.length`)).toBe(0);
         expect(seen).toEqual([]);
       } finally {
         await context.close();
