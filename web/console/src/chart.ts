@@ -34,7 +34,7 @@ export function drawChart(target: HTMLElement, stats: Stats, existing?: UPlot): 
     return existing;
   }
   target.replaceChildren();
-  return new uPlot(
+  const chart = new uPlot(
     {
       width: Math.max(320, Math.min(target.clientWidth || 640, 900)),
       height: 260,
@@ -49,6 +49,32 @@ export function drawChart(target: HTMLElement, stats: Stats, existing?: UPlot): 
     data,
     target,
   );
+  keyboardLegend(chart);
+  return chart;
+}
+
+/**
+ * uPlot's legend hides or shows a series on a click: each entry becomes a button that Tab reaches
+ * and Enter or Space presses. The plot itself is hidden from screen readers (the table beside it
+ * has its numbers); the legend is not.
+ */
+function keyboardLegend(chart: UPlot): void {
+  chart.root.querySelector('.u-wrap')?.setAttribute('aria-hidden', 'true');
+  const entries = chart.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+  entries.forEach((entry, i) => {
+    if (i === 0) return; // the day, not a series
+    entry.tabIndex = 0;
+    entry.setAttribute('role', 'button');
+    const pressed = () =>
+      entry.setAttribute('aria-pressed', String(!entry.classList.contains('u-off')));
+    pressed();
+    entry.addEventListener('click', () => queueMicrotask(pressed));
+    entry.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' && event.key !== ' ') return;
+      event.preventDefault();
+      entry.click();
+    });
+  });
 }
 
 /** The chart's numbers as a table: day, accepted (with confirmed), rejected, rolled back. */

@@ -5,7 +5,7 @@ import type UPlot from 'uplot';
 import { api, ApiError, couponPath, withQuery } from './api.js';
 import { chartTable, drawChart } from './chart.js';
 import { fill, h, limitText, table, time, type Child } from './dom.js';
-import { count, field, number, text, writeForm } from './forms.js';
+import { count, edited, field, number, showStored, text, writeForm } from './forms.js';
 import { announce, type Page } from './shell.js';
 import {
   LOG_STATUSES,
@@ -53,7 +53,7 @@ export function couponPage(main: HTMLElement, role: Role, code: string): Page {
   const admin = role === 'admin';
   const details = section('details', 'Details');
   const limits = section('limits', 'Repeat counts');
-  const chartBox = h('div', { class: 'chart', 'aria-hidden': 'true' });
+  const chartBox = h('div', { class: 'chart' });
   const daily = section('daily', 'Redemptions, last 30 days');
   const reasons = section('reasons', 'Refusals by reason, last 30 days');
   const busiest = section('busiest', 'Busiest users');
@@ -64,9 +64,11 @@ export function couponPage(main: HTMLElement, role: Role, code: string): Page {
   let chart: UPlot | undefined;
   let writes: AdminForms | undefined;
 
+  // The code as stored once it is read (the address may name it in any letter case).
+  const storedCode = h('span', { class: 'code' }, code);
   fill(
     main,
-    h('h1', {}, 'Coupon ', h('span', { class: 'code' }, code)),
+    h('h1', {}, 'Coupon ', storedCode),
     h('p', {}, h('a', { href: '#/coupons' }, 'All coupons')),
     details.element,
     limits.element,
@@ -80,17 +82,19 @@ export function couponPage(main: HTMLElement, role: Role, code: string): Page {
 
   async function refreshLog() {
     const filter = new FormData(logFilter);
+    const status = String(filter.get('status') ?? '');
+    const userId = String(filter.get('userId') ?? '').trim();
+    const page = (query: Record<string, string | number>) =>
+      api<LogPage>('GET', withQuery(`${path}/redemptions`, { userId, ...query }));
+    // A page filtered by status hides the rollbacks of its orders: they are read apart.
+    const rollbacks =
+      admin && status !== '' && status !== 'rolled-back'
+        ? page({ status: 'rolled-back', limit: 100 }).then(({ items }) => items)
+        : Promise.resolve([]);
     await load(
       log.body,
-      api<LogPage>(
-        'GET',
-        withQuery(`${path}/redemptions`, {
-          status: String(filter.get('status') ?? ''),
-          userId: String(filter.get('userId') ?? '').trim(),
-          limit: LOG_SIZE,
-        }),
-      ),
-      (page) => logTable(page.items, admin ? rollBack : undefined),
+      Promise.all([page({ status, limit: LOG_SIZE }), rollbacks]),
+      ([{ items }, rolledBack]) => logTable(items, admin ? { rollBack, rolledBack } : undefined),
     );
   }
 
@@ -123,6 +127,7 @@ export function couponPage(main: HTMLElement, role: Role, code: string): Page {
           log.element.after(writes.rollback);
         }
         writes?.update(value);
+        storedCode.textContent = value.code;
         return couponDetails(value);
       }),
       load(limits.body, counts, (use) => [
@@ -276,11 +281,33 @@ function rollbackMessage(userId: string, orderId: string, status: string): strin
   return `${order}: the rollback is queued and not decided yet; refresh to see it`;
 }
 
-function logTable(entries: LogEntry[], rollBack?: (entry: LogEntry) => Promise<void>): HTMLElement {
+/** Log ids grow with time: `<n>` (memory store) or `<ms>-<seq>` (Redis stream). */
+const idParts = (id: string) => id.split('-').map((part) => BigInt(part));
+const isLater = (a: string, b: string) => {
+  const [x = 0n, y = 0n] = idParts(a);
+  const [u = 0n, v = 0n] = idParts(b);
+  return x > u || (x === u && y > v);
+};
+
+function logTable(
+  entries: LogEntry[],
+  writes?: { rollBack: (entry: LogEntry) => Promise<void>; rolledBack: LogEntry[] },
+): HTMLElement {
   const headers = ['Time', 'User', 'Order', 'Status', 'Reason or code'];
-  // Newest first: an accepted entry older than a rollback of its order has nothing to give back.
-  const rolledBack = new Set<string>();
+  const rollBack = writes?.rollBack;
+  // An accepted entry older than a rollback of its order has nothing left to give back.
   const orderKey = (entry: LogEntry) => JSON.stringify([entry.userId, entry.orderId]);
+  const newestRollback = new Map<string, string>();
+  for (const entry of [...entries, ...(writes?.rolledBack ?? [])]) {
+    if (entry.status !== 'rolled-back') continue;
+    const seen = newestRollback.get(orderKey(entry));
+    if (seen === undefined || isLater(entry.id, seen))
+      newestRollback.set(orderKey(entry), entry.id);
+  }
+  const rolledBackSince = (entry: LogEntry) => {
+    const rollback = newestRollback.get(orderKey(entry));
+    return rollback !== undefined && isLater(rollback, entry.id);
+  };
   return table(
     'Redemption log, newest first',
     rollBack ? [...headers, 'Action'] : headers,
@@ -293,11 +320,8 @@ function logTable(entries: LogEntry[], rollBack?: (entry: LogEntry) => Promise<v
         entry.reason ?? entry.uniqueCode ?? '',
       ];
       if (!rollBack) return cells;
-      if (entry.status === 'rolled-back') rolledBack.add(orderKey(entry));
       const canRollBack =
-        ROLLS_BACK.has(entry.status) &&
-        entry.orderId !== undefined &&
-        !rolledBack.has(orderKey(entry));
+        ROLLS_BACK.has(entry.status) && entry.orderId !== undefined && !rolledBackSince(entry);
       return [
         ...cells,
         canRollBack
@@ -404,24 +428,21 @@ function adminForms(coupon: Coupon, refresh: () => Promise<void>): AdminForms {
       field('edit', { name: 'description', label: 'Description', value: coupon.description ?? '' }),
     ],
     async (form) => {
-      // Only what was changed is sent: the dates shown are the stored instants.
+      // Only the fields the admin changed are sent: another admin's change to the others stands.
+      // An emptied field is sent as null: the API clears it, or says why it cannot.
       const changes: Record<string, unknown> = {};
-      const discount = number(form, 'discountPercentage');
-      if (discount !== current.discountPercentage) changes.discountPercentage = discount;
-      const startsAt = text(form, 'startsAt') ?? null;
-      if (startsAt !== current.startsAt) changes.startsAt = startsAt;
-      const expiresAt = text(form, 'expiresAt');
-      if (expiresAt !== current.expiresAt) changes.expiresAt = expiresAt;
-      const description = text(form, 'description') ?? null;
-      if (description !== current.description) changes.description = description;
+      if (edited(form, 'discountPercentage')) {
+        changes.discountPercentage = number(form, 'discountPercentage') ?? null;
+      }
+      for (const name of ['startsAt', 'expiresAt', 'description']) {
+        if (edited(form, name)) changes[name] = text(form, name) ?? null;
+      }
       if (Object.keys(changes).length === 0) {
         announce('Nothing to save: no field was changed');
         return;
       }
       const updated = await api<Coupon>('PATCH', path, changes);
-      for (const name of ['startsAt', 'expiresAt'] as const) {
-        (form.elements.namedItem(name) as HTMLInputElement).value = updated[name] ?? '';
-      }
+      showStored(form, editValues(updated), true);
       current = updated;
       announce(`Coupon ${updated.code} saved`);
       await refresh();
@@ -450,12 +471,16 @@ function adminForms(coupon: Coupon, refresh: () => Promise<void>): AdminForms {
       countField('userWeekly', 'One user a week'),
     ],
     async (form) => {
-      await api('PUT', `${path}/repeat-counts`, {
-        globalTotal: count(form, 'globalTotal'),
-        userTotal: count(form, 'userTotal'),
-        userDaily: count(form, 'userDaily'),
-        userWeekly: count(form, 'userWeekly'),
-      });
+      // As in the edit form: only the counts the admin changed (PUT keeps the others).
+      const changes = Object.fromEntries(
+        COUNT_NAMES.filter((name) => edited(form, name)).map((name) => [name, count(form, name)]),
+      );
+      if (Object.keys(changes).length === 0) {
+        announce('Nothing to save: no count was changed');
+        return;
+      }
+      const saved = await api<Coupon['repeatCounts']>('PUT', `${path}/repeat-counts`, changes);
+      showStored(form, countValues(saved), true);
       announce(`Repeat counts of ${coupon.code} saved`);
       await refresh();
     },
@@ -495,6 +520,24 @@ function adminForms(coupon: Coupon, refresh: () => Promise<void>): AdminForms {
     update(value) {
       current = value;
       toggle.textContent = value.active ? 'Deactivate' : 'Activate';
+      showStored(edit, editValues(value));
+      showStored(repeatCounts, countValues(value.repeatCounts));
     },
   };
 }
+
+const COUNT_NAMES = ['globalTotal', 'userTotal', 'userDaily', 'userWeekly'] as const;
+
+/** What the edit form shows of a stored coupon. */
+const editValues = (coupon: Coupon) => ({
+  discountPercentage: String(coupon.discountPercentage),
+  startsAt: coupon.startsAt ?? '',
+  expiresAt: coupon.expiresAt,
+  description: coupon.description ?? '',
+});
+
+/** What the repeat-counts form shows: empty for unlimited. */
+const countValues = (counts: Coupon['repeatCounts']) =>
+  Object.fromEntries(
+    COUNT_NAMES.map((name) => [name, counts[name] === null ? '' : String(counts[name])]),
+  );

@@ -29,11 +29,25 @@ export function append(parent: Node, ...children: (Child | Child[])[]): void {
   }
 }
 
-/** Replaces an element's content. */
+/**
+ * Replaces an element's content. Keyboard focus inside it stays on the new element that matches
+ * the focused one (same tag, id, name and text), so a refresh never throws a keyboard user back
+ * to the top of the page.
+ */
 export function fill(parent: Element, ...children: (Child | Child[])[]): void {
+  const focused = document.activeElement;
+  const key = focused && parent.contains(focused) ? focusKey(focused) : undefined;
   parent.replaceChildren();
   append(parent, ...children);
+  if (key === undefined) return;
+  const same = [...parent.querySelectorAll<HTMLElement>(focused!.tagName)].find(
+    (element) => focusKey(element) === key,
+  );
+  same?.focus();
 }
+
+const focusKey = (element: Element) =>
+  [element.tagName, element.id, element.getAttribute('name'), element.textContent].join('\u0000');
 
 /** A table with a caption, a header row and one row per item. */
 export function table(

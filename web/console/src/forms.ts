@@ -64,6 +64,10 @@ export function writeForm(
     h('div', { id: `${id}-alert`, class: 'form-error', role: 'alert' }),
     button,
   );
+  // What the admin typed is theirs: a refresh shows the stored values in the other fields only.
+  form.addEventListener('input', (event) => {
+    (event.target as HTMLElement).dataset.edited = 'true';
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -129,3 +133,23 @@ export const count = (form: HTMLFormElement, name: string) => number(form, name)
 
 export const checked = (form: HTMLFormElement, name: string) =>
   (form.elements.namedItem(name) as HTMLInputElement).checked;
+
+/** Whether the admin changed this field since the form last showed what is stored. */
+export const edited = (form: HTMLFormElement, name: string) =>
+  (form.elements.namedItem(name) as HTMLInputElement).dataset.edited === 'true';
+
+/**
+ * Shows stored values in the fields the admin has not changed; `saved` (after a save) shows them in
+ * every field, as none holds a change of its own any more.
+ */
+export function showStored(
+  form: HTMLFormElement,
+  values: Record<string, string>,
+  saved = false,
+): void {
+  for (const [name, value] of Object.entries(values)) {
+    const input = form.elements.namedItem(name) as HTMLInputElement;
+    if (saved) delete input.dataset.edited;
+    if (input.dataset.edited !== 'true') input.value = value;
+  }
+}

@@ -48,8 +48,9 @@ function route() {
   const hash = location.hash.slice(1);
   const [path = '', search = ''] = hash.split('?');
   const coupon = /^\/coupon\/(.+)$/.exec(path);
-  if (coupon) {
-    page = couponPage(main, role, decodeURIComponent(coupon[1]!));
+  const code = coupon && decodedOrNull(coupon[1]!);
+  if (code) {
+    page = couponPage(main, role, code);
   } else {
     const params = new URLSearchParams(search);
     page = couponsPage(main, role, {
@@ -59,6 +60,15 @@ function route() {
   }
   main.focus();
   void refresh();
+}
+
+/** A path segment as typed; null for one that is not well-formed percent-encoding. */
+function decodedOrNull(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 let refreshing: Page | undefined;
