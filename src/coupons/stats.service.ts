@@ -27,11 +27,9 @@ export class StatsService {
     // Days past the retention read 0 on both stores, whether or not a store has dropped them yet.
     const oldest = oldestKeptDay(today, this.config.statsRetentionDays);
     const asked = daysFrom(range.from, range.to);
-    const kept = await this.stats.days(
-      code,
-      asked.filter((day) => day >= oldest),
-    );
-    const days = [...asked.filter((day) => day < oldest).map((day) => dayStats(day, {})), ...kept];
+    const gone = asked.filter((day) => day < oldest); // the oldest days asked, if any
+    const kept = await this.stats.days(code, asked.slice(gone.length));
+    const days = [...gone.map((day) => dayStats(day, {})), ...kept];
     return { couponCode: code, timeZone, ...range, days, totals: totalStats(days) };
   }
 }

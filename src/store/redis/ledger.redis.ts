@@ -672,7 +672,8 @@ function recordOf(flat: unknown): Record<string, string> {
 }
 
 /** A hold's record (fields in lua/includes/holds.lua). */
-function decodeHold(orderId: string, record: Record<string, string>): Hold {
+/** A hold's record (fields in lua/includes/holds.lua) as the domain's Hold. */
+export function decodeHold(orderId: string, record: Record<string, string>): Hold {
   return {
     orderId,
     userId: record.user!,

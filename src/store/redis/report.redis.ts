@@ -1,4 +1,5 @@
 import { COUPON_CODE_PATTERN } from '../../domain/coupon.js';
+import type { Hold } from '../../domain/holds.js';
 import { countingPeriods } from '../../domain/ledger.js';
 import type { Periods } from '../../domain/periods.js';
 import { windowReport } from '../../domain/report.js';
@@ -7,6 +8,7 @@ import type { Page } from '../coupon.repository.js';
 import { UsageReport, type LiveHold, type WindowLimits } from '../usage.report.js';
 import type { RedisClient } from './client.redis.js';
 import { codeIndexOf, type RedisKeys } from './keys.redis.js';
+import { decodeHold } from './ledger.redis.js';
 
 /** Fields or members one HSCAN or ZRANGE call asks for: no call blocks Redis for long. */
 const BATCH = 1000;
@@ -60,20 +62,16 @@ export class RedisUsageReport extends UsageReport {
       this.redis.zcount(k.holds(code), `(${now}`, '+inf'),
       this.redis.zrangebyscore(k.holds(code), `(${now}`, '+inf', 'LIMIT', 0, limit),
     ]);
-    const records = await this.records(code, orders);
-    const items: LiveHold[] = [];
-    orders.forEach((orderId, i) => {
-      const record = records[i]!;
-      // Released or confirmed since the range was read: no longer a live hold.
-      if (record.user === undefined) return;
-      items.push({
+    // A hold released or confirmed since the range was read is no longer live: it is left out.
+    const items = (await this.holds(code, orders)).map(
+      ({ orderId, userId, uniqueCode, reservedAt, expiresAt }): LiveHold => ({
         orderId,
-        userId: record.user,
-        ...(record.code !== undefined && { uniqueCode: record.code }),
-        reservedAt: Number(record.at),
-        expiresAt: Number(record.exp),
-      });
-    });
+        userId,
+        ...(uniqueCode !== undefined && { uniqueCode }),
+        reservedAt,
+        expiresAt,
+      }),
+    );
     return { items, total };
   }
 
@@ -115,24 +113,24 @@ export class RedisUsageReport extends UsageReport {
         offset,
         BATCH,
       );
-      for (const record of await this.records(code, expired)) {
-        if (record.user === undefined) continue;
-        if (record.day === periods.day) takeOff(day, record.user);
-        if (record.week === periods.week) takeOff(week, record.user);
+      for (const hold of await this.holds(code, expired)) {
+        if (hold.periods.day === periods.day) takeOff(day, hold.userId);
+        if (hold.periods.week === periods.week) takeOff(week, hold.userId);
       }
       if (expired.length < BATCH) return { day, week };
     }
   }
 
-  /** Hold records (fields in lua/includes/holds.lua) by order id, in one pipeline. */
-  private async records(code: string, orders: string[]): Promise<Record<string, string>[]> {
+  /** The holds of these orders that still have a record, in one pipeline. */
+  private async holds(code: string, orders: string[]): Promise<Hold[]> {
     if (orders.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const orderId of orders) pipeline.hgetall(this.keys.holdPrefix(code) + orderId);
     const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, record]) => {
+    return replies.flatMap(([error, record], i) => {
       if (error) throw error;
-      return record as Record<string, string>;
+      const fields = record as Record<string, string>;
+      return fields.user === undefined ? [] : [decodeHold(orders[i]!, fields)];
     });
   }
 
