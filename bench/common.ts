@@ -1,4 +1,6 @@
 /** What the bench orchestrator (run.ts) and its child processes share. */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { JobsOptions } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 import type { AppConfig } from '../src/config/app-config.js';
@@ -249,4 +251,19 @@ export function childMain(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** The V8 CPU profiler of this process, started now; stop() writes the profile. */
+export async function startProfiler() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }

@@ -4,19 +4,26 @@
  *
  * How to read it. Every figure is the median of its repeats, with the spread (min–max) beside it;
  * contenders alternate, so a slow spell of the machine hits all of them alike. Sections:
- *   (a) bare BullMQ Worker, no-op processor, concurrency 1 (and 16 for reference): jobs/s draining
- *       N pre-enqueued jobs (paused queue, resumed at t=0, clock stops at the N-th finished job).
- *   (b)/(c) the service's worker (AppModule; ROLE=all for STORE=memory, ROLE=worker for STORE=redis), same
- *       jobs, same job options, drained the same way; at concurrency 1 and at the best of a
- *       one-shot sweep (4, 8, 16, 32), which is then measured afresh BENCH_REPEATS times (the sweep
- *       run itself is not counted: picking the best of noisy samples would flatter it). "× (a)"
- *       is the ratio of medians to the bare worker at concurrency 1. "caps" is ✓ when the accepted
- *       decisions (job return values) and the store's global usage both equal the number the
- *       limits allow (computed from the job list), and no job failed; any ✗ fails the run.
+ *   (a) bare BullMQ Worker, no-op processor: jobs/s draining N pre-enqueued jobs (paused queue,
+ *       resumed at t=0, clock stops at the N-th finished job), at concurrency 1 and at its best.
+ *   (b)/(c) the service as `npm start` runs it (AppModule, ROLE=all) with STORE=memory and
+ *       STORE=redis, same jobs, same job options, drained the same way; at concurrency 1, at the
+ *       store's default WORKER_CONCURRENCY, and at its best. Each contender's best comes from a
+ *       one-shot sweep (4, 8, 16, 32; BENCH_SWEEP) and is then measured afresh BENCH_REPEATS times
+ *       (picking the best of noisy samples would flatter it). Targets: each store at concurrency 1
+ *       against the bare worker at 1, and each store at its best against the bare worker at its
+ *       best. Each drain also gives the CPU time per job of the worker's process and of Redis
+ *       (INFO cpu), which say where a ratio comes from. "caps" is ✓ when the accepted decisions
+ *       (job return values) and the store's global usage both equal the number the limits allow
+ *       (computed from the job list), and no job failed; any ✗ fails the run.
  *   (d) enqueue-to-decision latency (job.finishedOn - job.timestamp, read from Redis after the
- *       run) at 1,000 redemptions/s for 10 s, produced by this process on an absolute schedule.
- *   (e) autocannon, 10 connections: GET /bench/bare (a bench-only route in the same app, same
- *       pipeline and guard), GET /coupons/:code/validate and POST /redemptions (distinct orders).
+ *       run) at 1,000 redemptions/s for 10 s, produced by this process on an absolute schedule,
+ *       each contender at its default concurrency (the bare worker at BullMQ's 1); target: p99 at
+ *       most 1.5 times the bare worker's.
+ *   (e) autocannon, 64 connections, for each store: GET /bench/bare (a bench-only route in the
+ *       same app, same pipeline and guard), GET /coupons/:code/validate and POST /redemptions
+ *       (distinct orders), with the service's CPU time per request. Targets: validate against the
+ *       bare route, and POST /redemptions against the drain of (b)/(c) at the default concurrency.
  *   (f) bytes per (coupon, user) usage record with 1,000,000 records, and the daily reset time.
  *   (g) a guessing bot: BENCH_GUESSES (1,000,000) redeem jobs with distinct random unknown codes
  *       and users through the service (ROLE=all, concurrency 32) on a private redis-server per
@@ -43,10 +50,11 @@
  * not take CPU or event-loop time from the process measured; each contender also starts from a
  * fresh heap and JIT, so one contender's garbage or warm caches never count for the next.
  *
- * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h,i,j, BENCH_RECORDS
- * (1000000), BENCH_GUESSES (1000000), BENCH_HTTP_SECONDS (5), BENCH_PROFILE=1 (one extra redis-store concurrency-1 drain
- * under --cpu-prof into bench/profiles/). Results also go to bench/results.json. All keys live
- * under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C; the
+ * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h,i,j, BENCH_SWEEP
+ * (4,8,16,32; empty: no sweep), BENCH_RECORDS (1000000), BENCH_GUESSES (1000000), BENCH_HTTP_SECONDS
+ * (5), BENCH_PROFILE=1 (one more drain per contender of (a)(b)(c) at concurrency 1 and at its best,
+ * and the HTTP process of (e), CPU-profiled into bench/profiles/; BENCH_ONLY=p: those drains alone).
+ * Results also go to bench/results.json. All keys live under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C; the
  * cluster of (h) is stopped (its redis-server pids killed) then too.
  */
 import autocannon from 'autocannon';
@@ -64,6 +72,7 @@ import {
   partitionOf,
   partitionPrefixes,
 } from '@coupon-code-service/client/contract';
+import { defaultWorkerConcurrency } from '../src/config/app-config.js';
 import { REDEMPTION_QUEUE } from '../src/redemptions/redemption.contract.js';
 import type { LocalCluster } from '../test/local-cluster.mjs';
 import {
@@ -83,6 +92,7 @@ import {
 } from './common.js';
 import { EmbeddedRedis } from '../src/redis/embedded-redis.js';
 import type { GuessSpec } from './guess-child.js';
+import type { HttpSpec } from './http-child.js';
 import type { WorkerSpec } from './worker-child.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -91,14 +101,18 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const GUESSES = Number(process.env.BENCH_GUESSES ?? 1_000_000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const HTTP_CONNECTIONS = 64;
 const ONLY = new Set(
   (process.env.BENCH_ONLY ?? 'a,b,c,d,e,f,g,h,i,j').split(',').map((s) => s.trim()),
 );
 const PROFILE = process.env.BENCH_PROFILE === '1';
-const SWEEP = [4, 8, 16, 32];
+/** The concurrencies tried for each contender's best (BENCH_SWEEP=4,8,16,32; "" skips the sweep). */
+const SWEEP = (process.env.BENCH_SWEEP ?? '4,8,16,32')
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map(Number);
 /** The sweep only picks each store's best concurrency, which is then measured with N jobs. */
 const SWEEP_JOBS = Math.max(1000, Math.round(N / 4));
-const BARE_REFERENCE_CONCURRENCY = 16;
 const LATENCY_RATE = 1000;
 const LATENCY_SECONDS = 10;
 const BASE = `bench-${randomBytes(4).toString('hex')}`;
@@ -116,10 +130,15 @@ class Child {
   private waiter?: () => void;
   private exited = false;
 
-  constructor(script: string, spec: object, execArgv: string[] = []) {
+  constructor(
+    script: string,
+    spec: object,
+    execArgv: string[] = [],
+    stdout: 'inherit' | 'ignore' = 'inherit',
+  ) {
     this.proc = fork(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(spec)], {
       execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', stdout, 'inherit', 'ipc'],
     });
     children.add(this.proc);
     this.proc.on('message', (message: ChildMessage) => {
@@ -169,6 +188,18 @@ class Child {
     const deadline = Date.now() + 15_000;
     while (!this.exited && Date.now() < deadline) await sleep(20);
     if (!this.exited) this.proc.kill('SIGKILL');
+  }
+}
+
+/** CPU time Redis has used so far (INFO cpu: used_cpu_user + used_cpu_sys), in µs. */
+async function redisCpuUs(): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const info = await redis.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)![1]);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -275,6 +306,9 @@ let trialSeq = 0;
 interface DrainResult {
   ms: number;
   jobsPerSecond: number;
+  /** CPU time (user + system) per job of the worker's process, and of Redis (single Redis only). */
+  cpuUsPerJob: number;
+  redisCpuUsPerJob?: number;
   finished: number;
   accepted: number;
   globalUsed?: number;
@@ -305,14 +339,15 @@ async function drain(
   kind: Kind,
   concurrency: number,
   {
-    profile = false,
+    profile,
     n = N,
     codes = ['BENCH-DRAIN'],
     target = {},
     uniqueCodes = false,
     statsRetentionDays,
   }: {
-    profile?: boolean;
+    /** Profile the drain into bench/profiles/<profile>.cpuprofile. */
+    profile?: string;
     n?: number;
     codes?: string[];
     target?: DrainTarget;
@@ -355,9 +390,9 @@ async function drain(
       partitions,
       uniqueCodes,
       statsRetentionDays,
+      ...(profile && { profileFile: `${ROOT}bench/profiles/${profile}.cpuprofile` }),
     };
-    const execArgv = profile ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}bench/profiles`] : [];
-    const child = new Child('./worker-child.js', spec, execArgv);
+    const child = new Child('./worker-child.js', spec);
     try {
       for (let from = 0; from < n; from += 1000) {
         const batch = jobs(
@@ -375,10 +410,15 @@ async function drain(
         );
       }
       await child.next('ready', 60_000);
+      const redisCpu = clusterNodes ? undefined : await redisCpuUs();
       child.send({ type: 'go' });
       const result = await child.result<Omit<DrainResult, 'jobsPerSecond'>>(300_000);
+      const drained: DrainResult = {
+        ...result,
+        jobsPerSecond: n / (result.ms / 1000),
+        ...(redisCpu !== undefined && { redisCpuUsPerJob: ((await redisCpuUs()) - redisCpu) / n }),
+      };
       await child.end();
-      const drained: DrainResult = { ...result, jobsPerSecond: n / (result.ms / 1000) };
       if (kind !== 'bare') {
         const expected = expectedAcceptedByCoupon(n, codes.length);
         const total = expected.reduce((a, b) => a + b, 0);
@@ -406,6 +446,8 @@ async function drain(
       process.stdout.write(
         `  ${name.padEnd(24)} ${fmt(drained.jobsPerSecond).padStart(7)} jobs/s` +
           `  (${n === N ? '' : `${n} jobs, `}${fmt(result.ms)} ms${kind === 'bare' ? '' : `, accepted ${result.accepted}`}` +
+          `, CPU per job ${Math.round(result.cpuUsPerJob)} µs` +
+          `${drained.redisCpuUsPerJob === undefined ? '' : ` + Redis ${Math.round(drained.redisCpuUsPerJob)} µs`}` +
           `${masters ? `, queues on :${masters.join(' :')}` : ''}` +
           `${drained.capsExact === false ? ' CAP WRONG' : ''})\n`,
       );
@@ -427,7 +469,16 @@ async function drain(
   }
 }
 
-const best: Record<'memory' | 'redis', number> = { memory: 8, redis: 8 };
+/** Each contender's best concurrency, from the sweep of (a)(b)(c) (8 when the sweep did not run). */
+const best: Record<Kind, number> = { bare: 8, memory: 8, redis: 8 };
+/** WORKER_CONCURRENCY as `npm start` sets it for each store; BullMQ's own default for the bare worker. */
+const defaults: Record<Kind, number> = {
+  bare: 1,
+  memory: defaultWorkerConcurrency('memory'),
+  redis: defaultWorkerConcurrency('redis'),
+};
+/** Drain rates by `${kind}-${concurrency}`, for the ratios of later sections. */
+const drainRates = new Map<string, number[]>();
 
 async function throughput(): Promise<void> {
   const kinds: Kind[] = [
@@ -435,89 +486,115 @@ async function throughput(): Promise<void> {
     ...(ONLY.has('b') ? (['memory'] as const) : []),
     ...(ONLY.has('c') ? (['redis'] as const) : []),
   ];
-  if (kinds.length === 0) return;
+  if (kinds.length === 0) {
+    // BENCH_ONLY=p: the profiles alone, at concurrency 1 and 8.
+    if (PROFILE && ONLY.has('p')) await profiles(['bare', 'memory', 'redis']);
+    return;
+  }
   console.log(`\n(a)(b)(c) draining ${N.toLocaleString('en-US')} pre-enqueued jobs per run`);
   console.log(`  limits ${JSON.stringify(limitsFor(N))}: ${expectedAccepted(N)} accepted expected`);
   const samples = new Map<string, DrainResult[]>();
   const record = (key: string, result: DrainResult) =>
     samples.set(key, [...(samples.get(key) ?? []), result]);
-  const stores = kinds.filter((k): k is 'memory' | 'redis' => k !== 'bare');
 
-  // Concurrency 1 (and the bare worker at 16), alternating.
-  for (let r = 0; r < REPEATS; r++) {
-    for (const kind of kinds) record(`${kind}-1`, await drain(kind, 1));
-    if (kinds.includes('bare'))
-      record(`bare-${BARE_REFERENCE_CONCURRENCY}`, await drain('bare', BARE_REFERENCE_CONCURRENCY));
-  }
-  // The sweep, once, then the best of each store afresh.
-  if (stores.length) {
+  // Concurrency 1 and each store's default, alternating.
+  for (let r = 0; r < REPEATS; r++)
+    for (const kind of kinds)
+      for (const concurrency of new Set([1, defaults[kind]]))
+        record(`${kind}-${concurrency}`, await drain(kind, concurrency));
+  // The sweep, once, picks each contender's best, which is then measured afresh, alternating
+  // (picking the best of noisy samples would flatter it).
+  if (SWEEP.length > 0) {
     console.log(
       `  sweep (once each, ${SWEEP_JOBS} jobs, only picks the best): ${SWEEP.join(', ')}`,
     );
     const sweep = new Map<string, number>();
     for (const concurrency of SWEEP)
-      for (const store of stores)
+      for (const kind of kinds)
         sweep.set(
-          `${store}-${concurrency}`,
-          (await drain(store, concurrency, { n: SWEEP_JOBS })).jobsPerSecond,
+          `${kind}-${concurrency}`,
+          (await drain(kind, concurrency, { n: SWEEP_JOBS })).jobsPerSecond,
         );
-    for (const store of stores) {
-      best[store] = SWEEP.reduce((a, b) =>
-        sweep.get(`${store}-${b}`)! > sweep.get(`${store}-${a}`)! ? b : a,
+    for (const kind of kinds)
+      best[kind] = SWEEP.reduce((a, b) =>
+        sweep.get(`${kind}-${b}`)! > sweep.get(`${kind}-${a}`)! ? b : a,
       );
-    }
-    console.log(`  best: ${stores.map((s) => `${s} c=${best[s]}`).join(', ')}; measuring afresh`);
+    console.log(`  best: ${kinds.map((k) => `${k} c=${best[k]}`).join(', ')}; measuring afresh`);
     raw.sweep = [Object.fromEntries(sweep)];
     for (let r = 0; r < REPEATS; r++)
-      for (const store of stores) record(`${store}-best`, await drain(store, best[store]));
+      for (const kind of kinds) record(`${kind}-${best[kind]}`, await drain(kind, best[kind]));
   }
 
-  const jps = (key: string) => samples.get(key)?.map((s) => s.jobsPerSecond) ?? [];
-  const caps = (key: string) => samples.get(key)!.every((s) => s.capsExact);
-  const bare1 = jps('bare-1');
-  if (kinds.includes('bare')) {
-    rows.push({
-      section: 'a',
-      contender: label('bare', 1),
-      metric: 'drain',
-      samples: bare1,
-      unit: 'jobs/s',
-    });
-    rows.push({
-      section: 'a',
-      contender: label('bare', BARE_REFERENCE_CONCURRENCY),
-      metric: 'drain',
-      samples: jps(`bare-${BARE_REFERENCE_CONCURRENCY}`),
-      unit: 'jobs/s',
-      note: 'reference only: the bare worker at a high concurrency',
-    });
-  }
-  const targets = { memory: { one: 0.9, best: 2.0 }, redis: { one: 0.8, best: 1.8 } };
-  for (const store of stores) {
-    const section = store === 'memory' ? 'b' : 'c';
-    for (const [key, concurrency, target] of [
-      [`${store}-1`, 1, targets[store].one],
-      [`${store}-best`, best[store], targets[store].best],
-    ] as const) {
+  for (const [key, results] of samples)
+    drainRates.set(
+      key,
+      results.map((s) => s.jobsPerSecond),
+    );
+  const jps = (kind: Kind, concurrency: number) => drainRates.get(`${kind}-${concurrency}`) ?? [];
+  const caps = (kind: Kind, concurrency: number) =>
+    samples.get(`${kind}-${concurrency}`)!.every((s) => s.capsExact);
+  const section = { bare: 'a', memory: 'b', redis: 'c' } as const;
+  const targets = { memory: 0.9, redis: 0.7 };
+  for (const kind of kinds)
+    for (const concurrency of new Set([1, defaults[kind], best[kind]])) {
+      if (!samples.has(`${kind}-${concurrency}`)) continue;
+      const notes = [
+        ...(concurrency === defaults[kind] ? ['default'] : []),
+        ...(concurrency === best[kind] ? ['best'] : []),
+      ];
       rows.push({
-        section,
-        contender: label(store, concurrency),
+        section: section[kind],
+        contender: label(kind, concurrency),
         metric: 'drain',
-        samples: jps(key),
+        samples: jps(kind, concurrency),
         unit: 'jobs/s',
-        caps: caps(key),
+        ...(kind !== 'bare' && { caps: caps(kind, concurrency) }),
+        ...(notes.length > 0 && { note: notes.join(', ') }),
       });
-      if (bare1.length)
-        rows.push(ratioRow(section, label(store, concurrency), bare1, jps(key), target));
+      // What each job costs: the explanation of a ratio (a worker at its limit, or Redis at its).
+      const drains = samples.get(`${kind}-${concurrency}`)!;
+      rows.push({
+        section: section[kind],
+        contender: label(kind, concurrency),
+        metric: 'CPU per job, worker',
+        samples: drains.map((s) => s.cpuUsPerJob),
+        unit: 'µs',
+      });
+      rows.push({
+        section: section[kind],
+        contender: label(kind, concurrency),
+        metric: 'CPU per job, Redis',
+        samples: drains.map((s) => s.redisCpuUsPerJob!),
+        unit: 'µs',
+      });
     }
+  for (const kind of kinds) {
+    if (kind === 'bare' || !kinds.includes('bare')) continue;
+    rows.push(ratioRow(section[kind], label(kind, 1), jps('bare', 1), jps(kind, 1), targets[kind]));
+    if (SWEEP.length > 0)
+      rows.push(
+        ratioRow(
+          section[kind],
+          label(kind, best[kind]),
+          jps('bare', best.bare),
+          jps(kind, best[kind]),
+          1.0,
+          `× (a) best, c=${best.bare}`,
+        ),
+      );
   }
 
-  if (PROFILE && stores.includes('redis')) {
-    mkdirSync(`${ROOT}bench/profiles`, { recursive: true });
-    console.log('  BENCH_PROFILE=1: one more redis c=1 drain under --cpu-prof (not counted)');
-    await drain('redis', 1, { profile: true });
-    console.log(`  profile written to ${ROOT}bench/profiles/`);
-  }
+  if (PROFILE) await profiles(kinds);
+}
+
+/** One more drain per contender at concurrency 1 and at its best, CPU-profiled (not counted). */
+async function profiles(kinds: Kind[]): Promise<void> {
+  console.log('  BENCH_PROFILE=1: one more drain per contender, CPU-profiled (not counted)');
+  mkdirSync(`${ROOT}bench/profiles`, { recursive: true });
+  for (const kind of kinds)
+    for (const concurrency of new Set([1, best[kind]]))
+      await drain(kind, concurrency, { profile: `${kind}-c${concurrency}` });
+  console.log(`  profiles written to ${ROOT}bench/profiles/`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,38 +704,39 @@ async function latencyRun(kind: Kind, concurrency: number): Promise<LatencyResul
 async function latency(): Promise<void> {
   if (!ONLY.has('d')) return;
   console.log(`\n(d) enqueue-to-decision latency at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s`);
-  // Concurrency 1 is repeated (alternating contenders); the best settings run once each (time).
-  // The bare worker shows what BullMQ itself gives at this rate on this machine.
-  const contenders: [Kind, number, number][] = [
-    ['bare', 1, REPEATS],
-    ['memory', 1, REPEATS],
-    ['redis', 1, REPEATS],
-    ['memory', best.memory, 1],
-    ['redis', best.redis, 1],
-  ];
-  const results = new Map<string, LatencyResult[]>();
+  // Each at its default concurrency (BullMQ's 1 for the bare worker), alternating.
+  const kinds: Kind[] = ['bare', 'memory', 'redis'];
+  const results = new Map<Kind, LatencyResult[]>();
   for (let r = 0; r < REPEATS; r++)
-    for (const [kind, concurrency, repeats] of contenders) {
-      if (r >= repeats) continue;
-      const key = `${kind}-${concurrency}`;
-      results.set(key, [...(results.get(key) ?? []), await latencyRun(kind, concurrency)]);
-    }
-  for (const [kind, concurrency] of contenders) {
-    const samples = results.get(`${kind}-${concurrency}`)!;
-    for (const p of ['p50', 'p95', 'p99'] as const) {
+    for (const kind of kinds)
+      results.set(kind, [...(results.get(kind) ?? []), await latencyRun(kind, defaults[kind])]);
+  const p99s = (kind: Kind) => results.get(kind)!.map((s) => s.p99);
+  for (const kind of kinds) {
+    const samples = results.get(kind)!;
+    for (const p of ['p50', 'p95', 'p99'] as const)
       rows.push({
         section: 'd',
-        contender: label(kind, concurrency),
+        contender: label(kind, defaults[kind]),
         metric: `latency ${p}`,
         samples: samples.map((s) => s[p]),
         unit: 'ms',
-        ...(p === 'p99' &&
-          kind !== 'bare' && {
-            target: { label: '<= 5', pass: median(samples.map((s) => s.p99)) <= 5 },
-            caps: samples.every((s) => s.capsExact),
-          }),
+        ...(p === 'p99' && kind !== 'bare' && { caps: samples.every((s) => s.capsExact) }),
       });
-    }
+    if (kind === 'bare') continue;
+    // Lower is better here: the ratio is the store's p99 over the bare worker's.
+    const ratio = median(p99s(kind)) / median(p99s('bare'));
+    rows.push({
+      section: 'd',
+      contender: label(kind, defaults[kind]),
+      metric: 'p99 × bare p99',
+      samples: [ratio],
+      unit: 'ratio',
+      spread: [
+        Math.min(...p99s(kind)) / Math.max(...p99s('bare')),
+        Math.max(...p99s(kind)) / Math.min(...p99s('bare')),
+      ],
+      target: { label: '<= 1.5', pass: ratio <= 1.5 },
+    });
   }
 }
 
@@ -667,11 +745,25 @@ async function latency(): Promise<void> {
 
 async function http(): Promise<void> {
   if (!ONLY.has('e')) return;
-  console.log(`\n(e) HTTP, autocannon 10 connections, ${HTTP_SECONDS} s per run (memory store)`);
+  console.log(
+    `\n(e) HTTP, autocannon ${HTTP_CONNECTIONS} connections, ${HTTP_SECONDS} s per run, ROLE=all, ` +
+      'default settings but RATE_LIMIT_PER_MINUTE=0 (one client address), request logs to /dev/null',
+  );
+  for (const store of ['memory', 'redis'] as const) await httpRuns(store);
+}
+
+async function httpRuns(store: 'memory' | 'redis'): Promise<void> {
   const id = ++trialSeq;
   const queuePrefix = `${BASE}-q${id}`;
   const storePrefix = `${BASE}-s${id}`;
-  const child = new Child('./http-child.js', { store: 'memory', queuePrefix, storePrefix });
+  const spec: HttpSpec = {
+    store,
+    queuePrefix,
+    storePrefix,
+    ...(PROFILE && { profileFile: `${ROOT}bench/profiles/http-${store}.cpuprofile` }),
+  };
+  if (PROFILE) mkdirSync(`${ROOT}bench/profiles`, { recursive: true });
+  const child = new Child('./http-child.js', spec, [], 'ignore');
   try {
     const { port } = await child.result<{ port: number }>(60_000);
     const base = `http://127.0.0.1:${port}`;
@@ -729,14 +821,19 @@ async function http(): Promise<void> {
       },
     };
     const labels = {
-      bare: 'GET /bench/bare',
-      validate: 'GET /coupons/:code/validate',
-      redeem: 'POST /redemptions',
+      bare: `${store}: GET /bench/bare`,
+      validate: `${store}: GET /coupons/:code/validate`,
+      redeem: `${store}: POST /redemptions`,
+    };
+    const usage = async () => {
+      child.send({ type: 'usage' });
+      return child.result<{ cpuUs: number; utilization: number }>(10_000);
     };
     const run = async (name: keyof typeof endpoints, seconds: number) => {
+      await usage();
       const result = await autocannon({
         url: base,
-        connections: 10,
+        connections: HTTP_CONNECTIONS,
         duration: seconds,
         headers,
         requests: [endpoints[name]],
@@ -746,24 +843,29 @@ async function http(): Promise<void> {
         throw new Error(
           `${labels[name]}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
         );
+      const { cpuUs, utilization } = await usage();
       return {
         rps: result.requests.average,
         p99: result.latency.p99,
         total: result.requests.total,
+        cpuUsPerRequest: cpuUs / result.requests.total,
+        eventLoopUtilization: utilization,
       };
     };
     // Warm-up (not counted), then alternate.
     for (const name of Object.keys(endpoints) as (keyof typeof endpoints)[]) await run(name, 1);
-    const samples: Record<string, { rps: number; p99: number; total: number }[]> = {};
+    const samples: Record<string, Awaited<ReturnType<typeof run>>[]> = {};
     for (let r = 0; r < REPEATS; r++)
       for (const name of Object.keys(endpoints) as (keyof typeof endpoints)[]) {
         const result = await run(name, HTTP_SECONDS);
         (samples[name] ??= []).push(result);
         console.log(
-          `  ${labels[name].padEnd(28)} ${fmt(result.rps).padStart(7)} req/s  p99 ${result.p99} ms`,
+          `  ${labels[name].padEnd(36)} ${fmt(result.rps).padStart(7)} req/s  p99 ${result.p99} ms` +
+            `  (service CPU ${Math.round(result.cpuUsPerRequest)} µs per request, event loop ` +
+            `${Math.round(100 * result.eventLoopUtilization)}% busy)`,
         );
       }
-    raw.http = [samples];
+    raw[`http ${store}`] = [samples];
     for (const name of Object.keys(endpoints) as (keyof typeof endpoints)[]) {
       rows.push({
         section: 'e',
@@ -779,6 +881,13 @@ async function http(): Promise<void> {
         samples: samples[name].map((s) => s.p99),
         unit: 'ms',
       });
+      rows.push({
+        section: 'e',
+        contender: labels[name],
+        metric: 'service CPU per request',
+        samples: samples[name].map((s) => s.cpuUsPerRequest),
+        unit: 'µs',
+      });
     }
     rows.push(
       ratioRow(
@@ -786,10 +895,23 @@ async function http(): Promise<void> {
         labels.validate,
         samples.bare.map((s) => s.rps),
         samples.validate.map((s) => s.rps),
-        0.8,
+        0.9,
         '× bare req/s',
       ),
     );
+    // The REST path against the queue it publishes to: the same store's drain at its default.
+    const drained = drainRates.get(`${store}-${defaults[store]}`);
+    if (drained)
+      rows.push(
+        ratioRow(
+          'e',
+          labels.redeem,
+          drained,
+          samples.redeem.map((s) => s.rps),
+          0.8,
+          `× drain c=${defaults[store]} (${store === 'memory' ? 'b' : 'c'})`,
+        ),
+      );
     child.send({ type: 'stop' });
     await child.end();
   } finally {
@@ -1293,7 +1415,8 @@ async function main(): Promise<number> {
     machine: { ...env, loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
     reproduce:
       'npm ci && npm run bench  (Redis at 127.0.0.1:6379 or BENCH_REDIS_URL; knobs: BENCH_JOBS, ' +
-      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g,h,i,j, BENCH_RECORDS, BENCH_GUESSES, BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
+      'BENCH_REPEATS, BENCH_ONLY=a,b,c,d,e,f,g,h,i,j, BENCH_SWEEP, BENCH_RECORDS, BENCH_GUESSES, ' +
+      'BENCH_HTTP_SECONDS, BENCH_PROFILE=1)',
     settings: {
       jobs: N,
       repeats: REPEATS,
@@ -1303,8 +1426,10 @@ async function main(): Promise<number> {
       sweep: SWEEP,
       sweepJobs: SWEEP_JOBS,
       best,
+      defaultConcurrency: defaults,
       latency: { ratePerSecond: LATENCY_RATE, seconds: LATENCY_SECONDS },
       httpSeconds: HTTP_SECONDS,
+      httpConnections: HTTP_CONNECTIONS,
       records: RECORDS,
       guesses: GUESSES,
       cluster: clusterSettings,

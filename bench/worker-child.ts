@@ -1,6 +1,6 @@
 /**
  * One contender's worker, in a process of its own (forked by run.ts): the bare BullMQ worker or
- * the service (AppModule, ROLE=worker). `drain`: the queue is paused and holds n jobs; on "go" it
+ * the service (AppModule, ROLE=all). `drain`: the queue is paused and holds n jobs; on "go" it
  * resumes the queue and reports the time to the n-th finished job. `serve`: the worker runs while
  * run.ts produces at a fixed rate; it reports once n jobs are finished. With `clusterNodes` the
  * service runs on that Redis Cluster, one worker per partition (all partitions paused and resumed).
@@ -34,6 +34,7 @@ import {
   nextMessage,
   REDIS_URL,
   send,
+  startProfiler,
   USERS,
   userId,
 } from './common.js';
@@ -58,6 +59,8 @@ export interface WorkerSpec {
   uniqueCodes?: boolean;
   /** STATS_RETENTION_DAYS (default 400; 0 turns the statistics off). */
   statsRetentionDays?: number;
+  /** Write a CPU profile of the drain alone (from "go" to the n-th finished job) to this file. */
+  profileFile?: string;
 }
 
 const spec = JSON.parse(process.argv[2]) as WorkerSpec;
@@ -77,9 +80,8 @@ async function main(): Promise<void> {
     close = () => worker.close();
   } else {
     const config = appConfig({
-      // As deployed: a memory store lives in the one ROLE=all process; a Redis store scales out
-      // to worker processes (ROLE=all on Redis also runs a QueueEvents relay for the API).
-      role: spec.store === 'memory' ? 'all' : 'worker',
+      // As `npm start` runs it: ROLE=all (the API, its QueueEvents relay on Redis, the workers).
+      role: 'all',
       store: spec.store,
       queuePrefix: spec.queuePrefix,
       storePrefix: spec.storePrefix,
@@ -164,6 +166,7 @@ async function main(): Promise<void> {
 
   await send({ type: 'ready' });
   let ms: number | undefined;
+  let cpuUsPerJob: number | undefined;
   if (spec.mode === 'drain') {
     await nextMessage('go');
     // BullMQ leaves a cluster client it was given open: closed below, after the queues.
@@ -175,10 +178,15 @@ async function main(): Promise<void> {
         new Queue(REDEMPTION_QUEUE, { connection: cluster ?? { url: REDIS_URL }, prefix }),
     );
     await Promise.all(queues.map((queue) => queue.waitUntilReady()));
+    const profiler = spec.profileFile ? await startProfiler() : undefined;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await Promise.all(queues.map((queue) => queue.resume()));
     await Promise.race([allFinished, timeout]);
     ms = performance.now() - started;
+    const { user, system } = process.cpuUsage(cpuBefore);
+    cpuUsPerJob = (user + system) / spec.n;
+    if (profiler) await profiler.stop(spec.profileFile!);
     await Promise.all(queues.map((queue) => queue.close()));
     await cluster?.quit();
   } else {
@@ -198,6 +206,7 @@ async function main(): Promise<void> {
     type: 'result',
     result: {
       ms,
+      cpuUsPerJob,
       finished,
       accepted,
       acceptedByCode,

@@ -47,11 +47,20 @@ describe('loadConfig', () => {
   it('uses the defaults for unset and empty variables', () => {
     expect(loadConfig({ PORT: '', COUPON_TZ: undefined })).toEqual({
       ...DEFAULTS,
+      workerConcurrency: 1,
       redisUrl: undefined,
       adminToken: undefined,
       viewerToken: undefined,
       corsOrigins: [],
     });
+  });
+
+  it('runs one redemption at a time on the memory store and 8 on Redis unless told otherwise', () => {
+    expect(loadConfig({}).workerConcurrency).toBe(1);
+    expect(loadConfig({ STORE: 'memory' }).workerConcurrency).toBe(1);
+    expect(loadConfig({ STORE: 'redis' }).workerConcurrency).toBe(8);
+    expect(loadConfig({ STORE: 'redis', WORKER_CONCURRENCY: '1' }).workerConcurrency).toBe(1);
+    expect(loadConfig({ STORE: 'memory', WORKER_CONCURRENCY: '4' }).workerConcurrency).toBe(4);
   });
 
   it('reads every variable', () => {

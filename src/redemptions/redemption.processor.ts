@@ -29,8 +29,9 @@ export const redemptionWorkerToken = (partition: number) =>
   partition === 0 ? RedemptionProcessor : `${RedemptionProcessor.name}:p${partition}`;
 
 /**
- * Decides `redeem` jobs: WORKER_CONCURRENCY at a time (default 1). Each check-and-commit is one
- * atomic step in the store, so caps stay exact at any concurrency and across processes.
+ * Decides `redeem` jobs: WORKER_CONCURRENCY at a time (default 1, or 8 with STORE=redis). Each
+ * check-and-commit is one atomic step in the store, so caps stay exact at any concurrency and
+ * across processes.
  */
 // The queue binding (@Processor) is added by processorProvider when the module is built.
 @Injectable()
