@@ -238,6 +238,21 @@ function fmt(x: number): string {
   return x.toFixed(2);
 }
 
+/**
+ * How far a row's median is from its target, as a share of the target: positive on the good
+ * side (a PASS with room), negative on the bad side (how much a MISS misses by).
+ */
+function margin(row: Row): number | undefined {
+  const match = /^([<>]=?) (-?[\d.]+)$/.exec(row.target?.label ?? '');
+  if (!match) return undefined;
+  const [, op, bound] = match;
+  const share = median(row.samples) / Number(bound) - 1;
+  return op!.startsWith('>') ? share : -share;
+}
+
+const signedPercent = (x: number) =>
+  `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(Math.abs(x) < 0.1 ? 1 : 0)}%`;
+
 function printTable(): string {
   const header = [
     'sec',
@@ -248,6 +263,7 @@ function printTable(): string {
     'n',
     'target',
     'result',
+    'margin',
     'caps',
   ];
   const lines = rows.map((row) => [
@@ -263,11 +279,14 @@ function printTable(): string {
     row.spread ? '' : String(row.samples.length),
     row.target?.label ?? '',
     row.target ? (row.target.pass ? 'PASS' : 'MISS') : '',
+    margin(row) === undefined ? '' : signedPercent(margin(row)!),
     row.caps === undefined ? '' : row.caps ? '✓' : '✗',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const render = (cells: string[]) =>
-    cells.map((cell, i) => (i >= 3 && i <= 5 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])));
+    cells.map((cell, i) =>
+      (i >= 3 && i <= 5) || i === 8 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]),
+    );
   const out = [
     render(header).join('  '),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -1212,7 +1231,12 @@ async function uniqueCodes(): Promise<void> {
   // The export over HTTP, as an admin downloads it: the service (ROLE=all, Redis store) in a child.
   const storePrefix = `${BASE}-s${++trialSeq}`;
   const queuePrefix = `${BASE}-q${trialSeq}`;
-  const app = new Child('./http-child.js', { store: 'redis', queuePrefix, storePrefix });
+  const app = new Child(
+    './http-child.js',
+    { store: 'redis', queuePrefix, storePrefix },
+    [],
+    'ignore',
+  );
   try {
     const { port } = await app.result<{ port: number }>(60_000);
     const call = (method: string, path: string, body?: object) =>
@@ -1438,6 +1462,7 @@ async function main(): Promise<number> {
     rows: rows.map((row) => ({
       ...row,
       median: median(row.samples),
+      margin: margin(row),
       min: Math.min(...row.samples),
       max: Math.max(...row.samples),
     })),
