@@ -50,12 +50,14 @@
  * not take CPU or event-loop time from the process measured; each contender also starts from a
  * fresh heap and JIT, so one contender's garbage or warm caches never count for the next.
  *
- * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h,i,j, BENCH_SWEEP
- * (4,8,16,32; empty: no sweep), BENCH_RECORDS (1000000), BENCH_GUESSES (1000000), BENCH_HTTP_SECONDS
- * (5), BENCH_PROFILE=1 (one more drain per contender of (a)(b)(c) at concurrency 1 and at its best,
- * and the HTTP process of (e), CPU-profiled into bench/profiles/; BENCH_ONLY=p: those drains alone).
- * Results also go to bench/results.json. All keys live under a random prefix bench-<hex>-* and are deleted at the end, on failure and on Ctrl-C; the
- * cluster of (h) is stopped (its redis-server pids killed) then too.
+ * Knobs: BENCH_JOBS (N, default 20000), BENCH_REPEATS (3), BENCH_ONLY=a,b,c,d,e,f,g,h,i,j,
+ * BENCH_SWEEP (4,8,16,32; empty: no sweep), BENCH_RECORDS (1000000), BENCH_GUESSES (1000000),
+ * BENCH_HTTP_SECONDS (5), BENCH_PROFILE=1 (one more drain per contender of (a)(b)(c) at
+ * concurrency 1 and at its best, and the HTTP process of (e), CPU-profiled into bench/profiles/;
+ * BENCH_ONLY=p: those drains alone).
+ * Results also go to bench/results.json. All keys live under a random prefix bench-<hex>-* and
+ * are deleted at the end, on failure and on Ctrl-C; the cluster of (h) is stopped (its
+ * redis-server pids killed) then too.
  */
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
