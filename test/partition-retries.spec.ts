@@ -21,7 +21,9 @@ describe('an order queued in two partitions, rolled back in between', () => {
   const CODE = 'RESURRECT';
 
   beforeAll(async () => {
-    t = await startApp({ store: 'redis', queuePartitions: 3, redemptionWaitMs: 300 });
+    // The retry must be answered while partition k's worker is paused: 3 s leaves room on a loaded
+    // machine (300 ms once ran out in CI); a retry waiting on a job in k would still time out.
+    t = await startApp({ store: 'redis', queuePartitions: 3, redemptionWaitMs: 3000 });
     await t
       .post('/coupons', { code: CODE, discountPercentage: 10, expiresAt: '2099-12-31' })
       .expect(201);
